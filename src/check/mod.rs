@@ -1,0 +1,237 @@
+//! The checking engine: sources in, findings out.
+//!
+//! It knows nothing of git, hooks or configuration files: callers (the `check` command,
+//! the hooks, deploy) choose which sources to feed it and with which `Options`. For each
+//! file it reads the specs, normalizes each against the spec description, runs the
+//! server rules and the image rules, then the rules that look across files.
+
+pub mod across;
+pub mod image;
+pub mod rule;
+pub mod server;
+
+use std::collections::BTreeMap;
+
+pub use rule::{Level, Rule, Severity};
+
+use crate::release::Release;
+use crate::source::Source;
+use crate::spec::{self, Node, Pointer, Span};
+
+/// What the caller decides about a run; `Options::default()` is the zero-config run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The Pachyderm release the specs must work on.
+    pub release: Release,
+    /// Tags that move: an image with one of these (or no tag) is `floating-tag`.
+    pub floating_tags: Vec<String>,
+    /// Every image must carry a digest.
+    pub require_digest: bool,
+    /// Image repositories (no tag) that deploy builds and tags itself: a spec may name
+    /// them without a tag.
+    pub managed_images: Vec<String>,
+    /// Per-rule levels that replace the defaults (`[rules]` in pachhook.toml,
+    /// `PACHHOOK_SKIP`).
+    pub levels: BTreeMap<Rule, Level>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            release: Release::NEWEST,
+            floating_tags: vec!["latest".to_string()],
+            require_digest: false,
+            managed_images: Vec::new(),
+            levels: BTreeMap::new(),
+        }
+    }
+}
+
+impl Options {
+    fn level(&self, rule: Rule) -> Level {
+        self.levels
+            .get(&rule)
+            .copied()
+            .unwrap_or(rule.default_level())
+    }
+}
+
+/// One thing wrong with a spec file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    /// Index of the spec in its file (documents and list elements counted in order);
+    /// `None` for findings about the whole file, such as `parse-error`.
+    pub spec: Option<usize>,
+    /// JSON pointer inside the spec, in the file's own key spelling.
+    pub pointer: String,
+    pub span: Span,
+    pub message: String,
+    /// What to do about it.
+    pub help: String,
+}
+
+/// Collects the findings of one spec; the rules push into it while they walk.
+pub struct Findings {
+    spec: Option<usize>,
+    found: Vec<Finding>,
+}
+
+impl Findings {
+    pub fn new(spec: Option<usize>) -> Findings {
+        Findings {
+            spec,
+            found: Vec::new(),
+        }
+    }
+
+    pub fn push(
+        &mut self,
+        rule: Rule,
+        pointer: &Pointer,
+        span: Span,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.found.push(Finding {
+            rule,
+            severity: Severity::Error,
+            spec: self.spec,
+            pointer: pointer.to_string(),
+            span,
+            message: message.into(),
+            help: help.into(),
+        });
+    }
+
+    pub fn into_vec(self) -> Vec<Finding> {
+        self.found
+    }
+}
+
+/// A spec as listed in the report: where it starts and what it is called.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpecSummary {
+    pub index: usize,
+    pub name: Option<String>,
+    pub line: u32,
+}
+
+/// Everything found in one file. The source stays attached so reports can quote it.
+#[derive(Debug)]
+pub struct FileReport {
+    pub source: Source,
+    pub specs: Vec<SpecSummary>,
+    /// The normalized specs, in file order, for callers that act on them (deploy).
+    pub parsed: Vec<Node>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub files: Vec<FileReport>,
+}
+
+impl Report {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.files
+            .iter()
+            .flat_map(|f| &f.findings)
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    pub fn spec_count(&self) -> usize {
+        self.files.iter().map(|f| f.specs.len()).sum()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.count(Severity::Error) > 0
+    }
+}
+
+/// Checks every source. A scanned source (`Source::scanned`) that holds no pipeline spec
+/// is someone else's JSON or YAML and is left out of the report.
+pub fn check(sources: Vec<Source>, opts: &Options) -> Report {
+    let mut files: Vec<FileReport> = crate::parallel::map(sources, |s| check_file(s, opts))
+        .into_iter()
+        .flatten()
+        .collect();
+    across::check(&mut files);
+    for file in &mut files {
+        file.findings.retain_mut(|f| match opts.level(f.rule) {
+            Level::Off => false,
+            Level::Warning => {
+                f.severity = Severity::Warning;
+                true
+            }
+            Level::Error => {
+                f.severity = Severity::Error;
+                true
+            }
+        });
+        file.findings.sort_by_key(|f| (f.spec, f.span.start));
+    }
+    Report { files }
+}
+
+fn check_file(source: Source, opts: &Options) -> Option<FileReport> {
+    let specs = match spec::read::read(&source.bytes) {
+        Ok(specs) if !source.explicit && !spec::read::holds_specs(&specs) => return None,
+        Ok(specs) => specs,
+        // A scanned file that does not parse is reported only if it looks like it was
+        // meant to be a spec: a broken `package.json` is not ours to block.
+        Err(_) if !source.explicit && !mentions_pipeline(&source.bytes) => return None,
+        Err(e) => {
+            let mut out = Findings::new(None);
+            out.push(
+                Rule::ParseError,
+                &Pointer::root(),
+                Span::point(e.pos),
+                e.message,
+                "fix the syntax at this position; pachctl reads every spec file with a YAML decoder",
+            );
+            return Some(FileReport {
+                source,
+                specs: Vec::new(),
+                parsed: Vec::new(),
+                findings: out.into_vec(),
+            });
+        }
+    };
+    let mut summaries = Vec::with_capacity(specs.len());
+    let mut parsed = Vec::with_capacity(specs.len());
+    let mut findings = Vec::new();
+    for (index, mut node) in specs.into_iter().enumerate() {
+        let mut out = Findings::new(Some(index));
+        spec::normalize::normalize(&mut node, opts.release, &mut out);
+        server::check(&node, &mut out);
+        image::check(&node, opts, &mut out);
+        summaries.push(SpecSummary {
+            index,
+            name: pipeline_name(&node),
+            line: node.span.start.line,
+        });
+        findings.extend(out.into_vec());
+        parsed.push(node);
+    }
+    Some(FileReport {
+        source,
+        specs: summaries,
+        parsed,
+        findings,
+    })
+}
+
+fn mentions_pipeline(bytes: &[u8]) -> bool {
+    bytes.windows(8).any(|w| w == b"pipeline")
+}
+
+/// `pipeline.name` of a normalized spec, when it is a string.
+pub fn pipeline_name(spec: &Node) -> Option<String> {
+    spec.get("pipeline")?
+        .get("name")?
+        .as_str()
+        .map(str::to_string)
+}

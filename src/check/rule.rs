@@ -1,0 +1,88 @@
+//! The rule ids: the stable names users put in `[rules]`, `PACHHOOK_SKIP` and read in
+//! JSON reports.
+
+/// How bad a finding is. Errors fail `check` and the hooks; warnings are shown only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// What a team configures for a rule: a severity, or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Level {
+    Error,
+    Warning,
+    Off,
+}
+
+impl Level {
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "error" => Some(Level::Error),
+            "warning" => Some(Level::Warning),
+            "off" => Some(Level::Off),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! rules {
+    ($($variant:ident => $id:literal, $level:ident, $doc:literal;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Rule {
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
+
+            pub fn id(self) -> &'static str {
+                match self { $(Rule::$variant => $id,)* }
+            }
+
+            pub fn default_level(self) -> Level {
+                match self { $(Rule::$variant => Level::$level,)* }
+            }
+
+            /// One line on what the rule catches, for `pachhook rules` and the README.
+            pub fn summary(self) -> &'static str {
+                match self { $(Rule::$variant => $doc,)* }
+            }
+
+            pub fn from_id(id: &str) -> Option<Rule> {
+                match id { $($id => Some(Rule::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+rules! {
+    ParseError => "parse-error", Error, "the file is not a spec pachctl can read (syntax, aliases, tags, concatenated JSON)";
+    UnknownField => "unknown-field", Error, "a key that is not a field of the Pachyderm 2.x spec";
+    RemovedField => "removed-field", Error, "a Pachyderm 1.x field that 2.x rejects";
+    UnavailableField => "unavailable-field", Error, "a field the target Pachyderm release does not have yet";
+    InvalidValue => "invalid-value", Error, "a value of the wrong type, or not one of the allowed values";
+    MissingField => "missing-field", Error, "a required field is absent";
+    InvalidName => "invalid-name", Error, "a pipeline or project name that Pachyderm rejects";
+    InvalidInput => "invalid-input", Error, "an input that breaks pachd's input rules";
+    FloatingTag => "floating-tag", Error, "an image with no tag, or a tag that moves (`latest`)";
+    InvalidImage => "invalid-image", Error, "an image reference Docker would refuse";
+    MissingImage => "missing-image", Warning, "no `transform.image`: the server runs a default image nobody chose";
+    DuplicatePipeline => "duplicate-pipeline", Error, "the same pipeline defined twice in the checked files";
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}

@@ -1,0 +1,110 @@
+//! The command line, and nothing else: clap definitions that `main` dispatches on.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pachhook",
+    version,
+    about = "Checks Pachyderm pipeline specs in git hooks, and deploys them tagged with the commit SHA"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check pipeline spec files (default: the specs of the current repository).
+    Check(CheckArgs),
+    /// Write the pre-commit and pre-push hooks into this repository.
+    Install(HookArgs),
+    /// Remove pachhook's hooks, restoring any hook they had replaced.
+    Uninstall(HookArgs),
+    /// Show which hooks are installed, where, and whether they are current.
+    Status,
+    /// Create pachhook.toml for this repository.
+    Init(InitArgs),
+    /// Run a hook's logic by hand (the installed hooks call this).
+    Run(RunArgs),
+    /// Build, push and update the pipelines of a commit (default: HEAD).
+    Deploy(DeployArgs),
+    /// List the rules, their default severity and what they catch.
+    Rules,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Spec files, or directories searched for *.json, *.yaml and *.yml spec files.
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Pachyderm release the specs must work on (default: [pachyderm] version, else 2.12).
+    #[arg(long, value_name = "RELEASE")]
+    pub pachyderm: Option<String>,
+    /// Check the staged content of the spec files, as the pre-commit hook does.
+    #[arg(long, conflicts_with_all = ["paths", "all"])]
+    pub staged: bool,
+    /// Check every spec file of the repository at HEAD's working tree.
+    #[arg(long, conflicts_with = "paths")]
+    pub all: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HookName {
+    PreCommit,
+    PrePush,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// Only this hook (default: both).
+    #[arg(long, value_enum)]
+    pub hook: Option<HookName>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Accept the proposed answers without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Pachyderm release of the cluster.
+    #[arg(long, value_name = "RELEASE")]
+    pub pachyderm: Option<String>,
+    /// Globs of the spec files (repeatable).
+    #[arg(long = "specs", value_name = "GLOB")]
+    pub specs: Vec<String>,
+    /// Overwrite an existing pachhook.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[arg(value_enum)]
+    pub hook: HookName,
+    /// Arguments git passed to the hook (pre-push: remote name and URL).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The commit to deploy (default: HEAD).
+    pub rev: Option<String>,
+    /// Show the images that would be built and the rendered specs; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also treat the repository path as this (for tests and CI checkouts).
+    #[arg(long, hide = true)]
+    pub repo: Option<PathBuf>,
+}

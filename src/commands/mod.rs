@@ -1,0 +1,27 @@
+//! One module per command: each wires the engine, git and the outside world together
+//! for one thing a user asks for, and returns the exit code.
+
+mod check;
+mod deploy;
+mod hooks;
+mod init;
+mod rules;
+
+use anyhow::Result;
+
+use crate::cli::Command;
+
+pub use check::load_config;
+
+pub fn run(command: Command) -> Result<i32> {
+    match command {
+        Command::Check(args) => check::run(args),
+        Command::Install(args) => hooks::install(args),
+        Command::Uninstall(args) => hooks::uninstall(args),
+        Command::Status => hooks::status(),
+        Command::Init(args) => init::run(args),
+        Command::Run(args) => hooks::run(args),
+        Command::Deploy(args) => deploy::run(args),
+        Command::Rules => rules::run(),
+    }
+}

@@ -1,0 +1,341 @@
+//! The team's settings: `pachhook.toml` at the repository root, committed, and
+//! `pachhook.local.toml` beside it for one developer (git-ignored), which overrides the
+//! team file key by key. Without either file the defaults serve: zero config works.
+//!
+//! Each file is parsed on its own into a `Layer` whose fields are all optional, so an
+//! error names the file, line and key it comes from; the layers are then merged.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use crate::check::{Level, Options, Rule};
+use crate::release::Release;
+
+pub const TEAM_FILE: &str = "pachhook.toml";
+pub const LOCAL_FILE: &str = "pachhook.local.toml";
+
+/// The merged configuration, defaults filled in.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub release: Option<Release>,
+    /// `[specs] paths`: globs, relative to the repository root, of the spec files.
+    pub spec_paths: Vec<String>,
+    pub floating_tags: Option<Vec<String>>,
+    pub require_digest: bool,
+    pub rules: BTreeMap<Rule, Level>,
+    pub builds: Vec<Build>,
+    pub deploy: Deploy,
+    /// The files the configuration came from, for `status` and messages.
+    pub files: Vec<PathBuf>,
+}
+
+/// `[[build]]`: an image that deploy builds from a directory of the repository.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Build {
+    /// Repository of the image, without a tag: `registry.example.com/vision/edges`.
+    pub image: String,
+    /// Build context, a directory relative to the repository root.
+    pub context: String,
+    /// Relative to the context.
+    #[serde(default = "default_dockerfile")]
+    pub dockerfile: String,
+    #[serde(default)]
+    pub build_args: BTreeMap<String, String>,
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Pipelines this image serves; default: every spec whose `transform.image` names
+    /// this repository.
+    #[serde(default)]
+    pub pipelines: Option<Vec<String>>,
+}
+
+fn default_dockerfile() -> String {
+    "Dockerfile".to_string()
+}
+
+/// `[deploy]`: what a push to a deploy branch does.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Deploy {
+    pub enabled: bool,
+    /// Globs of branch names whose pushes deploy.
+    pub branches: Vec<String>,
+    /// The pachctl command or path.
+    pub pachctl: String,
+    pub pin: Pin,
+    pub reprocess: bool,
+    pub project: Option<String>,
+    /// The pachctl context (`PACH_CONTEXT`) to deploy to.
+    pub context: Option<String>,
+    pub on_failure: OnFailure,
+    pub confirm: bool,
+}
+
+impl Default for Deploy {
+    fn default() -> Deploy {
+        Deploy {
+            enabled: false,
+            branches: vec!["main".to_string()],
+            pachctl: "pachctl".to_string(),
+            pin: Pin::Tag,
+            reprocess: false,
+            project: None,
+            context: None,
+            on_failure: OnFailure::Block,
+            confirm: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Pin {
+    Tag,
+    Digest,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OnFailure {
+    Block,
+    Warn,
+}
+
+/// One file's settings, everything optional so that layers merge key by key.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Layer {
+    #[serde(default)]
+    pachyderm: PachydermLayer,
+    #[serde(default)]
+    specs: SpecsLayer,
+    #[serde(default)]
+    images: ImagesLayer,
+    #[serde(default)]
+    rules: BTreeMap<String, toml::Spanned<String>>,
+    #[serde(default)]
+    build: Option<Vec<Build>>,
+    #[serde(default)]
+    deploy: Option<toml::Table>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PachydermLayer {
+    version: Option<toml::Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpecsLayer {
+    paths: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImagesLayer {
+    floating_tags: Option<Vec<String>>,
+    require_digest: Option<bool>,
+}
+
+/// A configuration error: which file, where, what. Maps to exit code 2.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Loads `pachhook.toml` and `pachhook.local.toml` from `root`, either or both of
+    /// which may be absent.
+    pub fn load(root: &Path) -> Result<Config> {
+        let mut config = Config::default();
+        let mut deploy = toml::Table::new();
+        for name in [TEAM_FILE, LOCAL_FILE] {
+            let path = root.join(name);
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+            };
+            let layer = parse_layer(&path, &text)?;
+            config.apply(layer, &path, &text, &mut deploy)?;
+            config.files.push(path);
+        }
+        config.deploy = deploy_from(&deploy, &config.files)?;
+        Ok(config)
+    }
+
+    /// Parses one configuration text as the only layer; for tests and `init`.
+    pub fn from_str(path: &Path, text: &str) -> Result<Config> {
+        let mut config = Config::default();
+        let mut deploy = toml::Table::new();
+        config.apply(parse_layer(path, text)?, path, text, &mut deploy)?;
+        config.files.push(path.to_path_buf());
+        config.deploy = deploy_from(&deploy, &config.files)?;
+        Ok(config)
+    }
+
+    fn apply(
+        &mut self,
+        layer: Layer,
+        path: &Path,
+        text: &str,
+        deploy: &mut toml::Table,
+    ) -> Result<()> {
+        if let Some(version) = layer.pachyderm.version {
+            let release = version.get_ref().parse::<Release>().map_err(|m| {
+                error_at(
+                    path,
+                    text,
+                    version.span(),
+                    format!("[pachyderm] version: {m}"),
+                )
+            })?;
+            self.release = Some(release);
+        }
+        if let Some(paths) = layer.specs.paths {
+            for glob in &paths {
+                globset::Glob::new(glob).map_err(|e| {
+                    let span = find_span(text, glob);
+                    error_at(
+                        path,
+                        text,
+                        span,
+                        format!("[specs] paths: `{glob}` is not a valid glob: {}", e.kind()),
+                    )
+                })?;
+            }
+            self.spec_paths = paths;
+        }
+        if let Some(tags) = layer.images.floating_tags {
+            self.floating_tags = Some(tags);
+        }
+        if let Some(require) = layer.images.require_digest {
+            self.require_digest = require;
+        }
+        for (id, level) in layer.rules {
+            let rule = Rule::from_id(&id).ok_or_else(|| {
+                let known: Vec<_> = Rule::ALL.iter().map(|r| r.id()).collect();
+                error_at(
+                    path,
+                    text,
+                    find_span(text, &id),
+                    format!("[rules]: unknown rule `{id}` (rules: {})", known.join(", ")),
+                )
+            })?;
+            let parsed = Level::parse(level.get_ref()).ok_or_else(|| {
+                error_at(
+                    path,
+                    text,
+                    level.span(),
+                    format!(
+                        "[rules] {id}: `{}` is not a level: use \"error\", \"warning\" or \"off\"",
+                        level.get_ref()
+                    ),
+                )
+            })?;
+            self.rules.insert(rule, parsed);
+        }
+        if let Some(builds) = layer.build {
+            self.builds = builds;
+        }
+        if let Some(table) = layer.deploy {
+            deploy.extend(table);
+        }
+        Ok(())
+    }
+
+    /// The engine options this configuration asks for. `skip` is `PACHHOOK_SKIP`: rule
+    /// ids to turn off for one command.
+    pub fn options(&self, skip: Option<&str>) -> Result<Options> {
+        let mut opts = Options::default();
+        if let Some(release) = self.release {
+            opts.release = release;
+        }
+        if let Some(tags) = &self.floating_tags {
+            opts.floating_tags = tags.clone();
+        }
+        opts.require_digest = self.require_digest;
+        opts.managed_images = self.builds.iter().map(|b| b.image.clone()).collect();
+        opts.levels = self.rules.clone();
+        for id in skip
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let rule = Rule::from_id(id)
+                .ok_or_else(|| anyhow::anyhow!("PACHHOOK_SKIP: unknown rule `{id}`"))?;
+            opts.levels.insert(rule, Level::Off);
+        }
+        Ok(opts)
+    }
+}
+
+fn parse_layer(path: &Path, text: &str) -> Result<Layer> {
+    toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        error_at(path, text, span, e.message().to_string()).into()
+    })
+}
+
+/// `[deploy]` after merging the layers' tables key by key.
+fn deploy_from(table: &toml::Table, files: &[PathBuf]) -> Result<Deploy> {
+    let file = files
+        .last()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from(TEAM_FILE));
+    Deploy::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
+        ConfigError {
+            file,
+            line: 0,
+            column: 0,
+            message: format!("[deploy]: {}", e.message()),
+        }
+        .into()
+    })
+}
+
+fn find_span(text: &str, needle: &str) -> std::ops::Range<usize> {
+    text.find(needle).map_or(0..0, |i| i..i + needle.len())
+}
+
+fn error_at(
+    path: &Path,
+    text: &str,
+    span: std::ops::Range<usize>,
+    message: String,
+) -> anyhow::Error {
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    ConfigError {
+        file: path.to_path_buf(),
+        line,
+        column,
+        message,
+    }
+    .into()
+}

@@ -1,0 +1,18 @@
+//! pachhook: checks Pachyderm pipeline specs before they are committed or pushed, and
+//! deploys them with images tagged by the commit SHA.
+//!
+//! The flow: `source` (bytes from git or disk) → `spec` (read, normalize) → `check`
+//! (rules, findings) → `report` (human, JSON). `commands` wire the flow to the command
+//! line; the hooks and deploy only choose which sources to feed the engine.
+
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod discover;
+pub mod exit;
+pub mod parallel;
+pub mod release;
+pub mod report;
+pub mod source;
+pub mod spec;

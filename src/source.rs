@@ -1,0 +1,33 @@
+//! A file to check: a path to show the user and the bytes to read.
+//!
+//! The bytes come from wherever the caller chose (the working tree, the git index, a
+//! pushed commit), which is why the engine never opens files itself.
+
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// The path as shown in reports, relative to the repository or as the user typed it.
+    pub path: String,
+    pub bytes: Vec<u8>,
+    /// Named by the user (or by `[specs] paths`): checked even when it holds no pipeline
+    /// spec. A file found by scanning that holds none is someone else's JSON or YAML and
+    /// is left out of the report.
+    pub explicit: bool,
+}
+
+impl Source {
+    /// A file found by scanning a directory or a commit: left out when it holds no spec.
+    pub fn scanned(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Source {
+        Source {
+            explicit: false,
+            ..Source::new(path, bytes)
+        }
+    }
+
+    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Source {
+        Source {
+            path: path.into(),
+            bytes: bytes.into(),
+            explicit: true,
+        }
+    }
+}
