@@ -1,0 +1,266 @@
+//! Conformance over real specs from Pachyderm's repository (`$PACHHOOK_CORPUS`, see
+//! ../shared/corpus/README.md), driving the binary the way a user or CI does:
+//! `pachhook check --format json DIR`.
+//!
+//! Expectations are computed from the raw files here, independently of pachhook's own
+//! parsers, so the test cannot agree with the code by construction.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn corpus() -> Option<PathBuf> {
+    match std::env::var_os("PACHHOOK_CORPUS") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None if std::env::var_os("CI").is_some() => panic!("PACHHOOK_CORPUS must be set in CI"),
+        None => {
+            eprintln!("note: PACHHOOK_CORPUS is not set; the conformance tests did not run");
+            None
+        }
+    }
+}
+
+/// Runs `pachhook check --format json` on a directory; returns the exit code and report.
+fn check_dir(dir: &Path) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
+        .args(["check", "--format", "json"])
+        .arg(dir)
+        .env_remove("PACHHOOK_SKIP")
+        .output()
+        .expect("run pachhook");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "pachhook panicked: {stderr}");
+    let report =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {stderr}"));
+    (out.status.code().expect("exit code"), report)
+}
+
+fn file_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// rule id -> file names with that finding.
+fn findings_by_rule(report: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    let mut by_rule: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in report["files"].as_array().unwrap() {
+        for f in file["findings"].as_array().unwrap() {
+            by_rule
+                .entry(f["rule"].as_str().unwrap().into())
+                .or_default()
+                .insert(file_name(file["path"].as_str().unwrap()));
+        }
+    }
+    by_rule
+}
+
+/// The images named in a file's raw text: `"image": "x"` in JSON, `image: x` in YAML.
+fn raw_images(text: &str) -> Vec<String> {
+    let mut images = Vec::new();
+    for line in text.lines() {
+        let line = line.trim().trim_start_matches("- ");
+        let rest = line
+            .strip_prefix("\"image\"")
+            .or_else(|| line.strip_prefix("image"));
+        if let Some(rest) = rest.and_then(|r| r.trim_start().strip_prefix(':')) {
+            let value = rest
+                .trim()
+                .trim_end_matches(',')
+                .trim_matches(|c| c == '"' || c == '\'');
+            images.push(value.to_string());
+        }
+    }
+    images
+}
+
+/// An image floats when it has no digest and its tag (after the last `/`) is absent or
+/// `latest`.
+fn floats(image: &str) -> bool {
+    if image.contains('@') {
+        return false;
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.rsplit_once(':') {
+        Some((_, tag)) => tag == "latest",
+        None => true,
+    }
+}
+
+fn spec_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "json" || e == "yaml" || e == "yml")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn expect_2x(dir: &Path, allowed: &[(&str, &[&str])]) {
+    let (code, report) = check_dir(dir);
+    let by_rule = findings_by_rule(&report);
+
+    // Every spec parses.
+    assert_eq!(
+        by_rule.get("parse-error"),
+        None,
+        "parse errors in real 2.x specs"
+    );
+
+    // Floating images are reported exactly where the files have them.
+    let mut expected = BTreeSet::new();
+    for path in spec_files(dir) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text.contains("\"pipeline\"") || text.contains("pipeline:") {
+            if raw_images(&text).iter().any(|i| floats(i)) {
+                expected.insert(file_name(&path.to_string_lossy()));
+            }
+        }
+    }
+    let reported = by_rule.get("floating-tag").cloned().unwrap_or_default();
+    assert_eq!(
+        reported, expected,
+        "floating-tag findings differ from the files' images"
+    );
+    assert_eq!(code, if expected.is_empty() { 0 } else { 1 });
+
+    // No other error rule fires except where a spec really breaks a rule (listed).
+    for (rule, files) in &by_rule {
+        if rule == "floating-tag" || rule == "missing-image" {
+            continue;
+        }
+        let allowed: BTreeSet<String> = allowed
+            .iter()
+            .find(|(r, _)| r == rule)
+            .map(|(_, f)| f.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default();
+        assert_eq!(files, &allowed, "unexpected `{rule}` findings");
+    }
+}
+
+#[test]
+fn pachyderm_2x_examples_conform() {
+    let Some(corpus) = corpus() else { return };
+    expect_2x(&corpus.join("pachyderm-2.x-examples"), &[]);
+}
+
+#[test]
+fn pachyderm_2x_internal_specs_conform() {
+    let Some(corpus) = corpus() else { return };
+    expect_2x(&corpus.join("pachyderm-2.x-internal"), &[]);
+}
+
+/// The 1.x-only fields FACTS.md lists, by the key names they appear under.
+const ONE_X_FIELDS: &[&str] = &[
+    "enable_stats",
+    "standby",
+    "cache_size",
+    "max_queue_size",
+    "chunk_spec",
+    "hashtree_spec",
+    "build",
+    "git",
+    "overwrite",
+    "marker",
+    "coefficient",
+    "atom",
+    "strategy",
+];
+
+fn collect_1x_pointers(value: &Value, pointer: &str, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                let p = format!("{pointer}/{key}");
+                // `overwrite` is also a 2.x cron field: only the spout's is 1.x-only.
+                let spout_only = key == "overwrite" && !pointer.ends_with("/spout");
+                if ONE_X_FIELDS.contains(&key.as_str()) && !spout_only {
+                    out.insert(p.clone());
+                }
+                if key != "env" {
+                    collect_1x_pointers(v, &p, out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                collect_1x_pointers(v, &format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn pachyderm_1_13_fields_are_reported_with_their_replacement() {
+    let Some(corpus) = corpus() else { return };
+    let dir = corpus.join("pachyderm-1.13-examples");
+    let (code, report) = check_dir(&dir);
+    assert_eq!(code, 1);
+    let mut checked = 0;
+    for path in spec_files(&dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
+        let name = file_name(&path.to_string_lossy());
+        let Ok(raw) = serde_json::from_slice::<Value>(&std::fs::read(&path).unwrap()) else {
+            continue;
+        };
+        let mut expected = BTreeSet::new();
+        collect_1x_pointers(&raw, "", &mut expected);
+        let file = report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| file_name(f["path"].as_str().unwrap()) == name);
+        let reported: BTreeSet<String> = file
+            .map(|f| {
+                f["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|x| x["rule"] == "removed-field")
+                    .map(|x| x["pointer"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(reported, expected, "{name}: 1.x fields reported");
+        checked += expected.len();
+        if let Some(file) = file {
+            for f in file["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|x| x["rule"] == "removed-field")
+            {
+                let pointer = f["pointer"].as_str().unwrap();
+                let help = f["help"].as_str().unwrap();
+                if pointer.ends_with("/atom") {
+                    assert!(
+                        help.contains("pfs"),
+                        "{name} {pointer}: help should name pfs: {help}"
+                    );
+                }
+                if pointer.ends_with("/standby") {
+                    assert!(
+                        help.contains("autoscaling"),
+                        "{name} {pointer}: help should name autoscaling: {help}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 10,
+        "expected many 1.x fields in the 1.13 examples, found {checked}"
+    );
+}
