@@ -2,8 +2,8 @@
 //!
 //! Two specs that define the same pipeline (same project and name) both deploy, one
 //! after the other: `pachctl update pipeline` lets whichever runs last silently replace
-//! the other. The first definition (in the order the files were checked) is taken as
-//! the original; every later one is reported at its `pipeline.name`, naming the first.
+//! the other. The first definition in path order (then file order) is taken as the
+//! original; every later one is reported at its `pipeline.name`, naming the first.
 
 use std::collections::HashMap;
 
@@ -12,37 +12,44 @@ use super::{FileReport, Findings, Rule};
 use crate::spec::{Node, Pointer, Span};
 
 pub fn check(files: &mut [FileReport]) {
-    // (project, name) -> "path:line" of the first definition.
-    let mut first: HashMap<(String, String), String> = HashMap::new();
-    for file in files.iter_mut() {
-        let mut found = Vec::new();
+    // Every definition, grouped by (project, name), as (file, spec) positions.
+    let mut groups: HashMap<(String, String), Vec<(usize, usize, Definition)>> = HashMap::new();
+    for (f, file) in files.iter().enumerate() {
         for (index, spec) in file.parsed.iter().enumerate() {
-            let Some(definition) = identify(spec) else {
-                continue;
-            };
-            let key = (definition.project.clone(), definition.name.clone());
-            match first.get(&key) {
-                Some(at) => {
-                    let mut out = Findings::new(Some(index));
-                    out.push(
-                        Rule::DuplicatePipeline,
-                        &definition.pointer,
-                        definition.span,
-                        format!(
-                            "pipeline `{}` in project `{}` is already defined at {at}",
-                            definition.name, definition.project
-                        ),
-                        "keep one definition: both would deploy, and whichever is applied last silently replaces the other",
-                    );
-                    found.extend(out.into_vec());
-                }
-                None => {
-                    let at = format!("{}:{}", file.source.path, definition.span.start.line);
-                    first.insert(key, at);
-                }
+            if let Some(definition) = identify(spec) {
+                let key = (definition.project.clone(), definition.name.clone());
+                groups.entry(key).or_default().push((f, index, definition));
             }
         }
-        file.findings.extend(found);
+    }
+    for mut group in groups.into_values().filter(|g| g.len() > 1) {
+        // The original is the first in path order, so the verdict does not depend on
+        // the order a directory walk happened to return the files in.
+        group.sort_by(|a, b| {
+            let (pa, pb) = (&files[a.0].source.path, &files[b.0].source.path);
+            pa.cmp(pb).then(a.1.cmp(&b.1))
+        });
+        let Some(((first_file, _, first), rest)) = group.split_first() else {
+            continue;
+        };
+        let at = format!(
+            "{}:{}",
+            files[*first_file].source.path, first.span.start.line
+        );
+        for (f, index, definition) in rest {
+            let mut out = Findings::new(Some(*index));
+            out.push(
+                Rule::DuplicatePipeline,
+                &definition.pointer,
+                definition.span,
+                format!(
+                    "pipeline `{}` in project `{}` is already defined at {at}",
+                    definition.name, definition.project
+                ),
+                "keep one definition: both would deploy, and whichever is applied last silently replaces the other",
+            );
+            files[*f].findings.extend(out.into_vec());
+        }
     }
 }
 
