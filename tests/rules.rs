@@ -387,10 +387,10 @@ fn pachyderm_examples() {
         };
         let name = file_name(&path.to_string_lossy());
         for spec in specs {
-            if let Some(image) = spec["transform"]["image"].as_str() {
-                if floats(image) {
-                    expected_floating.insert(name.clone());
-                }
+            if let Some(image) = spec["transform"]["image"].as_str()
+                && floats(image)
+            {
+                expected_floating.insert(name.clone());
             }
         }
     }

@@ -13,7 +13,7 @@ use crate::spec::{Node, Pointer, Span};
 
 pub fn check(files: &mut [FileReport]) {
     // Every definition, grouped by (project, name), as (file, spec) positions.
-    let mut groups: HashMap<(String, String), Vec<(usize, usize, Definition)>> = HashMap::new();
+    let mut groups: HashMap<(String, String), Vec<Place>> = HashMap::new();
     for (f, file) in files.iter().enumerate() {
         for (index, spec) in file.parsed.iter().enumerate() {
             if let Some(definition) = identify(spec) {
@@ -52,6 +52,9 @@ pub fn check(files: &mut [FileReport]) {
         }
     }
 }
+
+/// A definition and where it is: (file index, spec index in the file, definition).
+type Place = (usize, usize, Definition);
 
 /// Which pipeline a spec defines, and where its name is written.
 struct Definition {

@@ -77,21 +77,21 @@ fn names(spec: &Node, root: &Pointer, out: &mut Findings) {
     let mut project_ok = true;
     if let Some(project) = field(&pipeline.value, "project") {
         let project_ptr = pipeline_ptr.key(&project.written);
-        if let Some(name) = field(&project.value, "name") {
-            if let Some(text) = name.value.as_str() {
-                // An empty project name means the default project.
-                if !text.is_empty() {
-                    project_name = text;
-                    if let Some(problem) = name_problem(text) {
-                        project_ok = false;
-                        out.push(
+        if let Some(name) = field(&project.value, "name")
+            && let Some(text) = name.value.as_str()
+        {
+            // An empty project name means the default project.
+            if !text.is_empty() {
+                project_name = text;
+                if let Some(problem) = name_problem(text) {
+                    project_ok = false;
+                    out.push(
                             Rule::InvalidName,
                             &project_ptr.key(&name.written),
                             name.value.span,
                             format!("project name `{text}` {problem}"),
                             "pachd refuses the pipeline: name projects with letters, digits, `_` and `-`, starting with a letter or digit",
                         );
-                    }
                 }
             }
         }
@@ -195,16 +195,16 @@ fn combinations(spec: &Node, root: &Pointer, out: &mut Findings) {
     }
     let spout = field(spec, "spout");
     let service = field(spec, "service");
-    if let Some(s3_out) = flag(spec, "s3_out") {
-        if let Some(other) = service.or(spout) {
-            out.push(
-                Rule::InvalidValue,
-                &root.key(&s3_out.written),
-                s3_out.key_span,
-                format!("`s3_out` cannot be combined with `{}`", other.written),
-                format!("remove `s3_out` or `{}`", other.written),
-            );
-        }
+    if let Some(s3_out) = flag(spec, "s3_out")
+        && let Some(other) = service.or(spout)
+    {
+        out.push(
+            Rule::InvalidValue,
+            &root.key(&s3_out.written),
+            s3_out.key_span,
+            format!("`s3_out` cannot be combined with `{}`", other.written),
+            format!("remove `s3_out` or `{}`", other.written),
+        );
     }
     if let (Some(autoscaling), Some(spout)) = (flag(spec, "autoscaling"), spout) {
         out.push(
@@ -246,20 +246,17 @@ fn service_parallelism(spec: &Node, service: &str, root: &Pointer, out: &mut Fin
 
 /// String fields with a fixed set of values or a syntax of their own.
 fn values(spec: &Node, root: &Pointer, out: &mut Findings) {
-    if let Some(entry) = field(spec, "reprocess_spec") {
-        if let Some(text) = entry.value.as_str() {
-            if !matches!(text, "" | "until_success" | "every_job") {
-                out.push(
-                    Rule::InvalidValue,
-                    &root.key(&entry.written),
-                    entry.value.span,
-                    format!(
-                        "`reprocess_spec` is `{text}`; pachd accepts `until_success` or `every_job`"
-                    ),
-                    "use `until_success` (the default) or `every_job`",
-                );
-            }
-        }
+    if let Some(entry) = field(spec, "reprocess_spec")
+        && let Some(text) = entry.value.as_str()
+        && !matches!(text, "" | "until_success" | "every_job")
+    {
+        out.push(
+            Rule::InvalidValue,
+            &root.key(&entry.written),
+            entry.value.span,
+            format!("`reprocess_spec` is `{text}`; pachd accepts `until_success` or `every_job`"),
+            "use `until_success` (the default) or `every_job`",
+        );
     }
     let service = field(spec, "service").map(|s| (root.key(&s.written), s));
     let spout_service = field(spec, "spout").and_then(|spout| {
@@ -270,16 +267,16 @@ fn values(spec: &Node, root: &Pointer, out: &mut Findings) {
         let Some(kind) = field(&service.value, "type") else {
             continue;
         };
-        if let Some(text) = kind.value.as_str() {
-            if !matches!(text, "" | "ClusterIP" | "NodePort" | "LoadBalancer") {
-                out.push(
-                    Rule::InvalidValue,
-                    &ptr.key(&kind.written),
-                    kind.value.span,
-                    format!("service type `{text}` is not one pachd accepts"),
-                    "use `ClusterIP`, `NodePort` or `LoadBalancer` (the spelling is case-sensitive)",
-                );
-            }
+        if let Some(text) = kind.value.as_str()
+            && !matches!(text, "" | "ClusterIP" | "NodePort" | "LoadBalancer")
+        {
+            out.push(
+                Rule::InvalidValue,
+                &ptr.key(&kind.written),
+                kind.value.span,
+                format!("service type `{text}` is not one pachd accepts"),
+                "use `ClusterIP`, `NodePort` or `LoadBalancer` (the spelling is case-sensitive)",
+            );
         }
     }
     for name in ["pod_spec", "pod_patch"] {

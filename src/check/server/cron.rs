@@ -186,10 +186,10 @@ fn range(part: &str, field: &Field) -> Result<(), String> {
         }
         (low, high)
     };
-    if let Some(step) = step {
-        if number(step)? == 0 {
-            return Err(format!("the step in `{part}` must be above zero"));
-        }
+    if let Some(step) = step
+        && number(step)? == 0
+    {
+        return Err(format!("the step in `{part}` must be above zero"));
     }
     if start < field.min {
         return Err(format!("{start} is below the minimum {}", field.min));

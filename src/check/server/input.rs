@@ -108,36 +108,34 @@ fn pfs(entry: &Entry, ptr: &Pointer, combiner: Option<&str>, out: &mut Findings)
         );
     }
     let name_unset = unset(node, "name");
-    if let Some((repo, "out")) = text(node, "repo") {
-        if name_unset {
-            out.push(
+    if let Some((repo, "out")) = text(node, "repo")
+        && name_unset
+    {
+        out.push(
                 Rule::InvalidInput,
                 &ptr.key(&repo.written),
                 repo.value.span,
                 "an input of the repo `out` needs an explicit `name`: its default mount point, /pfs/out, is where the pipeline writes its output",
                 "add a `name` to this input, for example `\"name\": \"out_repo\"`",
             );
-        }
     }
     if let Some((name, value)) = text(node, "name") {
         if RESERVED.contains(&value) {
             reserved(name, value, ptr, out);
         }
-    } else if name_unset {
-        if let Some((repo, ".env")) = text(node, "repo") {
-            reserved(repo, ".env", ptr, out);
-        }
+    } else if name_unset && let Some((repo, ".env")) = text(node, "repo") {
+        reserved(repo, ".env", ptr, out);
     }
-    if let Some((commit, value)) = text(node, "commit") {
-        if !value.is_empty() {
-            out.push(
+    if let Some((commit, value)) = text(node, "commit")
+        && !value.is_empty()
+    {
+        out.push(
                 Rule::InvalidInput,
                 &ptr.key(&commit.written),
                 commit.key_span,
                 "a pfs input cannot name a `commit`: pachd refuses it",
                 "remove `commit` and use a `branch` (a branch whose head is that commit, if you need one)",
             );
-        }
     }
     let s3 = flag(node, "s3");
     let glob = text(node, "glob");
@@ -219,10 +217,10 @@ fn cron_input(entry: &Entry, ptr: &Pointer, out: &mut Findings) {
             "this cron input has no `name`",
             "add a `name`, for example `\"name\": \"tick\"`: the ticks are mounted at /pfs/<name>",
         );
-    } else if let Some((name, value)) = text(node, "name") {
-        if RESERVED.contains(&value) {
-            reserved(name, value, ptr, out);
-        }
+    } else if let Some((name, value)) = text(node, "name")
+        && RESERVED.contains(&value)
+    {
+        reserved(name, value, ptr, out);
     }
     if unset(node, "spec") {
         out.push(
@@ -232,16 +230,16 @@ fn cron_input(entry: &Entry, ptr: &Pointer, out: &mut Findings) {
             "this cron input has no `spec`",
             "add a schedule, for example `\"spec\": \"@every 10m\"` or `\"spec\": \"0 6 * * *\"`",
         );
-    } else if let Some((spec, value)) = text(node, "spec") {
-        if let Err(why) = cron::validate(value) {
-            out.push(
+    } else if let Some((spec, value)) = text(node, "spec")
+        && let Err(why) = cron::validate(value)
+    {
+        out.push(
                 Rule::InvalidValue,
                 &ptr.key(&spec.written),
                 spec.value.span,
                 format!("cron spec `{value}` is not valid: {why}"),
                 "write five fields (`*/10 * * * *`) or a descriptor such as `@every 10m`, `@hourly` or `@daily`",
             );
-        }
     }
 }
 

@@ -403,9 +403,7 @@ fn services_run_one_worker_of_a_known_type() {
         one(Rule::InvalidValue, "/service/type")
     );
     assert_eq!(
-        found(&spec_with(&format!(
-            r#""spout": {{"service": {{"type": "External"}}}}"#
-        ))),
+        found(&spec_with(r#""spout": {"service": {"type": "External"}}"#)),
         one(Rule::InvalidValue, "/spout/service/type")
     );
     for constant in ["2", r#""3""#] {
