@@ -312,3 +312,75 @@ fn never_panics_on_awkward_strings() {
         let _ = parse(&tricky[i..]);
     }
 }
+
+/// Invariants a fuzzer checks, on many generated strings: parsing never panics, a
+/// parsed reference prints back exactly as written, and an error points inside the
+/// string at a character boundary.
+#[test]
+fn generated_strings_round_trip_or_point_inside() {
+    const PIECES: &[&str] = &[
+        "a",
+        "z",
+        "0",
+        "9",
+        "A",
+        "_",
+        "__",
+        ".",
+        "-",
+        "--",
+        "/",
+        ":",
+        "@",
+        "[",
+        "]",
+        "::1",
+        "localhost",
+        "example.com",
+        "5000",
+        "sha256",
+        "sha512",
+        SHA,
+        "latest",
+        " ",
+        "é",
+        "🙂",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut parsed = 0;
+    for _ in 0..20_000 {
+        let len = next() % 9;
+        let mut s = String::new();
+        for _ in 0..len {
+            s.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+        }
+        match parse(&s) {
+            Ok(r) => {
+                parsed += 1;
+                assert_eq!(r.to_string(), s, "round trip");
+                assert!(!r.path.is_empty());
+            }
+            Err(e) => {
+                assert!(
+                    e.offset <= s.len() && s.is_char_boundary(e.offset),
+                    "{s:?}: {e:?}"
+                );
+                assert!(
+                    e.position >= 1 && e.position <= s.chars().count() + 1,
+                    "{s:?}: {e:?}"
+                );
+                assert!(!e.message.is_empty());
+            }
+        }
+    }
+    assert!(
+        parsed > 500,
+        "the generator should produce valid references too: {parsed}"
+    );
+}

@@ -294,7 +294,10 @@ fn values(spec: &Node, root: &Pointer, out: &mut Findings) {
                 Rule::InvalidValue,
                 &root.key(&entry.written),
                 entry.value.span,
-                format!("`{}` does not hold valid JSON: {e}", entry.written),
+                format!(
+                    "`{}` does not hold valid JSON: {e} (counted inside the string)",
+                    entry.written
+                ),
                 format!(
                     "`{}` is a string holding a JSON {}; check its quoting and escapes",
                     entry.written,
