@@ -6,7 +6,10 @@
 //! Docker and Kubernetes will actually pull:
 //!
 //! - the first `/`-separated component is a registry host only if it contains `.` or
-//!   `:` or is `localhost` (otherwise `team/edges` would be a host called `team`);
+//!   `:` or is `localhost` (otherwise `team/edges` would be a host called `team`).
+//!   Docker also takes a first component with an uppercase letter for a host
+//!   (`Team/edges`); no spec author means that, so here it stays a path and is reported
+//!   as uppercase;
 //! - the tag is what follows the last `:` after the last `/`;
 //! - path components are lowercase: `[a-z0-9]+` runs joined by `.`, `_`, `__` or dashes;
 //! - a tag is `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`;
