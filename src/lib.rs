@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod discover;
 pub mod exit;
+pub mod image_ref;
 pub mod parallel;
 pub mod release;
 pub mod report;

@@ -1,6 +1,282 @@
-//! Image rules. (Placeholder.)
+//! Image rules for `transform.image`.
+//!
+//! Pachyderm pulls worker images with the Kubernetes pull policy `IfNotPresent`: a node
+//! that already holds `team/edges:latest` never pulls a newer one. A floating tag (or no
+//! tag, which means `latest`) therefore runs whatever build a node happened to cache,
+//! and `pachctl inspect pipeline` cannot tell which code produced an output. The fix is
+//! the documented workflow: tag every image with the git commit SHA.
+//!
+//! - `invalid-image`: the reference does not follow the Docker grammar.
+//! - `floating-tag`: no digest, and no tag or a tag in `Options::floating_tags`; with
+//!   `require_digest`, any reference without a digest.
+//! - `missing-image`: a transform without an image; the server substitutes its default.
+//!
+//! Managed images: a spec whose image repository is one `[[build]]` builds (in
+//! `Options::managed_images`) is exempt from `floating-tag`, whatever tag it is
+//! committed with (none, `latest`, an old SHA): deploy builds that image and writes the
+//! commit SHA tag into the spec it sends to pachctl, so the committed tag never runs.
 
-use super::{Findings, Options};
-use crate::spec::Node;
+use super::{Findings, Options, Rule};
+use crate::image_ref::{self, ImageRef};
+use crate::spec::{Node, Pointer};
 
-pub fn check(_spec: &Node, _opts: &Options, _out: &mut Findings) {}
+const HELP_SHA: &str = "tag the image with the git commit SHA (`team/edges:3f2a9c1`), or pin it by digest (`@sha256:...`); `pachhook deploy` does this for images listed in `[[build]]`";
+
+pub fn check(spec: &Node, opts: &Options, out: &mut Findings) {
+    let Some(transform) = spec.entry("transform").filter(|e| !e.value.is_null()) else {
+        return;
+    };
+    if transform.value.as_map().is_none() {
+        return;
+    }
+    let transform_ptr = Pointer::root().key(&transform.written);
+    let image = transform
+        .value
+        .entry("image")
+        .filter(|e| !e.value.is_null());
+    let text = match image {
+        None => None,
+        Some(entry) => match entry.value.as_str() {
+            // A non-string image is a type error the schema reports.
+            None => return,
+            Some(text) => Some(text),
+        },
+    };
+    let (entry, text) = match (image, text) {
+        (Some(entry), Some(text)) if !text.is_empty() => (entry, text),
+        _ => {
+            out.push(
+                Rule::MissingImage,
+                &transform_ptr,
+                transform.key_span,
+                "`transform` has no `image`: pachd runs the pipeline on its default Ubuntu image, which nobody chose",
+                "set `transform.image` to the image that holds the pipeline's code, tagged with the commit SHA",
+            );
+            return;
+        }
+    };
+    let ptr = transform_ptr.key(&entry.written);
+    let span = entry.value.span;
+    let image = match image_ref::parse(text) {
+        Ok(image) => image,
+        Err(e) => {
+            out.push(
+                Rule::InvalidImage,
+                &ptr,
+                span,
+                format!("`{text}` is not a valid image reference: {e}"),
+                "write `[registry[:port]/]path[:tag][@sha256:digest]` with a lowercase path, for example `registry.example.com/team/edges:3f2a9c1`",
+            );
+            return;
+        }
+    };
+    if image.digest.is_some() || is_managed(&image, &opts.managed_images) {
+        return;
+    }
+    let why = match &image.tag {
+        None => Some(format!(
+            "`{text}` has no tag, which means `latest`, a tag that moves"
+        )),
+        Some(tag) if opts.floating_tags.iter().any(|t| t == tag) => {
+            Some(format!("`{text}` uses the floating tag `{tag}`"))
+        }
+        Some(_) if opts.require_digest => Some(format!(
+            "`{text}` has no digest, and `require_digest` is set in pachhook.toml"
+        )),
+        Some(_) => None,
+    };
+    if let Some(mut why) = why {
+        if opts.require_digest
+            && image
+                .tag
+                .as_ref()
+                .is_none_or(|t| opts.floating_tags.contains(t))
+        {
+            why.push_str(", and it has no digest, which `require_digest` asks for");
+        }
+        out.push(
+            Rule::FloatingTag,
+            &ptr,
+            span,
+            format!(
+                "{why}: Kubernetes pulls worker images only if not present (IfNotPresent), so nodes keep running whatever build they cached, and nobody can tell which code produced an output"
+            ),
+            if opts.require_digest {
+                "pin the image by digest (`@sha256:...`), or list its repository in `[[build]]` so deploy tags it"
+            } else {
+                HELP_SHA
+            },
+        );
+    }
+}
+
+/// Whether deploy builds this image: its repository names one in `managed`, compared
+/// the way Docker resolves names (`ubuntu` is `docker.io/library/ubuntu`).
+pub fn is_managed(image: &ImageRef, managed: &[String]) -> bool {
+    let canonical = image.canonical_repository();
+    managed.iter().any(|m| match image_ref::parse(m) {
+        Ok(m) => m.canonical_repository() == canonical,
+        Err(_) => *m == image.repository(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Finding;
+    use crate::spec::json;
+
+    const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn run(transform: &str, opts: &Options) -> Vec<Finding> {
+        let text = format!(r#"{{"pipeline": {{"name": "p"}}, "transform": {transform}}}"#);
+        let spec = json::parse(&text).expect("valid test JSON");
+        let mut out = Findings::new(Some(0));
+        check(&spec, opts, &mut out);
+        out.into_vec()
+    }
+
+    fn rules(image: &str, opts: &Options) -> Vec<(Rule, String)> {
+        run(&format!(r#"{{"image": "{image}"}}"#), opts)
+            .into_iter()
+            .map(|f| (f.rule, f.pointer))
+            .collect()
+    }
+
+    fn floating() -> Vec<(Rule, String)> {
+        vec![(Rule::FloatingTag, "/transform/image".into())]
+    }
+
+    #[test]
+    fn pinned_tags_and_digests_pass() {
+        let opts = Options::default();
+        for image in [
+            "team/edges:3f2a9c1".to_string(),
+            "localhost:5000/team/edges:v1".into(),
+            format!("team/edges@sha256:{SHA}"),
+            format!("team/edges:latest@sha256:{SHA}"),
+            "ubuntu:22.04".into(),
+        ] {
+            assert_eq!(rules(&image, &opts), vec![], "{image}");
+        }
+    }
+
+    #[test]
+    fn no_tag_and_latest_float() {
+        let opts = Options::default();
+        for image in [
+            "team/edges",
+            "team/edges:latest",
+            "localhost:5000/team/edges",
+        ] {
+            assert_eq!(rules(image, &opts), floating(), "{image}");
+        }
+        let found = run(r#"{"image": "localhost:5000/edges"}"#, &opts);
+        assert!(
+            found[0].message.contains("has no tag"),
+            "{}",
+            found[0].message
+        );
+        assert!(found[0].message.contains("IfNotPresent"));
+        assert!(found[0].help.contains("commit SHA"));
+        // Tags are case-sensitive: `Latest` is a different tag.
+        assert_eq!(rules("team/edges:Latest", &opts), vec![]);
+    }
+
+    #[test]
+    fn configured_floating_tags() {
+        let opts = Options {
+            floating_tags: vec!["latest".into(), "dev".into(), "main".into()],
+            ..Options::default()
+        };
+        assert_eq!(rules("team/edges:dev", &opts), floating());
+        assert_eq!(rules("team/edges:main", &opts), floating());
+        assert_eq!(rules("team/edges:v1", &opts), vec![]);
+    }
+
+    #[test]
+    fn require_digest() {
+        let opts = Options {
+            require_digest: true,
+            ..Options::default()
+        };
+        assert_eq!(rules("team/edges:v1", &opts), floating());
+        let found = run(r#"{"image": "team/edges:v1"}"#, &opts);
+        assert!(
+            found[0].message.contains("require_digest"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(rules(&format!("team/edges:v1@sha256:{SHA}"), &opts), vec![]);
+        let found = run(r#"{"image": "team/edges"}"#, &opts);
+        assert!(found[0].message.contains("no tag"), "{}", found[0].message);
+        assert!(
+            found[0].message.contains("require_digest"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn managed_images_may_float() {
+        let opts = Options {
+            managed_images: vec![
+                "registry.example.com/team/edges".into(),
+                "docker.io/library/tool".into(),
+            ],
+            require_digest: true,
+            ..Options::default()
+        };
+        for image in [
+            "registry.example.com/team/edges",
+            "registry.example.com/team/edges:latest",
+            "registry.example.com/team/edges:0ld5ha",
+            "tool",
+        ] {
+            assert_eq!(rules(image, &opts), vec![], "{image}");
+        }
+        assert_eq!(rules("registry.example.com/team/other", &opts), floating());
+        assert_eq!(rules("other.example.com/team/edges", &opts), floating());
+    }
+
+    #[test]
+    fn invalid_references() {
+        let opts = Options::default();
+        for image in [
+            "Team/edges:v1",
+            "team/edges@sha256:abc",
+            "team//edges",
+            "$IMAGE",
+        ] {
+            let found = run(&format!(r#"{{"image": "{image}"}}"#), &opts);
+            assert_eq!(found.len(), 1, "{image}");
+            assert_eq!(found[0].rule, Rule::InvalidImage);
+            assert!(
+                found[0].message.contains("at character"),
+                "{}",
+                found[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn missing_image() {
+        let opts = Options::default();
+        for transform in [
+            r#"{"cmd": ["sh"]}"#,
+            r#"{"image": null}"#,
+            r#"{"image": ""}"#,
+        ] {
+            let found = run(transform, &opts);
+            assert_eq!(found.len(), 1, "{transform}");
+            assert_eq!(
+                (found[0].rule, found[0].pointer.as_str()),
+                (Rule::MissingImage, "/transform")
+            );
+        }
+        // Not a string, or no transform at all: other rules speak.
+        assert_eq!(run(r#"{"image": 5}"#, &opts), vec![]);
+        assert_eq!(run("null", &opts), vec![]);
+        assert_eq!(run("[]", &opts), vec![]);
+    }
+}
