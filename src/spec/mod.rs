@@ -9,6 +9,7 @@ pub mod json;
 pub mod normalize;
 pub mod protojson;
 pub mod read;
+pub mod suggest;
 pub mod tree;
 
 pub use tree::{Entry, Node, Pointer, Pos, Span, Value};
