@@ -589,10 +589,10 @@ mod tests {
         let mut i = 0;
         while let Some(message) = seen.get(i).copied() {
             for field in message.fields {
-                if let Kind::Message(child) = field.kind {
-                    if !seen.iter().any(|m| std::ptr::eq(*m, child)) {
-                        seen.push(child);
-                    }
+                if let Kind::Message(child) = field.kind
+                    && !seen.iter().any(|m| std::ptr::eq(*m, child))
+                {
+                    seen.push(child);
                 }
             }
             i += 1;

@@ -234,13 +234,8 @@ impl Walk<'_> {
             (Kind::Float, Value::Number { .. }) => {}
             (Kind::Float, Value::String(s)) if protojson::float_string(s) => {}
             (Kind::Enum(e), Value::String(s)) if e.values.contains(&s.as_str()) => {}
-            (
-                Kind::Enum(_),
-                Value::Number {
-                    text,
-                    integer: true,
-                },
-            ) if protojson::integer(text, Int::I32).is_ok() => {}
+            (Kind::Enum(_), Value::Number { text, .. })
+                if protojson::integer(text, Int::I32).is_ok() => {}
             (Kind::Duration, Value::String(s)) if protojson::duration(s) => {}
             (Kind::Timestamp, Value::String(s)) if protojson::timestamp(s) => {}
             _ => {
@@ -253,11 +248,7 @@ impl Walk<'_> {
 
     fn integer(&mut self, value: &Value, int: Int, path: &Path, span: Span) {
         let result = match value {
-            Value::Number {
-                text,
-                integer: true,
-            }
-            | Value::String(text) => protojson::integer(text, int),
+            Value::Number { text, .. } | Value::String(text) => protojson::integer(text, int),
             _ => Err(IntError::NotInteger),
         };
         let Err(error) = result else {

@@ -16,18 +16,32 @@ pub enum IntError {
     OutOfRange,
 }
 
-/// An integer written as decimal digits (a JSON integer literal, or the content of a
-/// decimal string): an optional `-`, then digits.
+/// An integer field's value, written as a JSON number or as the content of a string.
+///
+/// Protobuf JSON takes any JSON number whose value is whole (`2`, `2.0`, `1e2`), and
+/// pachctl's YAML step turns `2.0` into `2` anyway; `1.5` is refused.
 pub fn integer(text: &str, int: Int) -> Result<(), IntError> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if !json_number(text) {
         return Err(IntError::NotInteger);
     }
+    let value = if !text.contains(['.', 'e', 'E']) {
+        text.parse::<i128>().map_err(|_| IntError::OutOfRange)?
+    } else {
+        let v: f64 = text.parse().map_err(|_| IntError::NotInteger)?;
+        // Past 2^127 the cast would saturate; every type here is far smaller anyway.
+        if !v.is_finite() || v.abs() >= 1.7e38 {
+            return Err(IntError::OutOfRange);
+        }
+        if v.fract() != 0.0 {
+            return Err(IntError::NotInteger);
+        }
+        v as i128
+    };
     let (min, max) = int.range();
-    match text.parse::<i128>() {
-        Ok(n) if n >= min && n <= max => Ok(()),
-        _ => Err(IntError::OutOfRange),
+    if value < min || value > max {
+        return Err(IntError::OutOfRange);
     }
+    Ok(())
 }
 
 /// A float field's value given as a string: protobuf JSON reads the string's content as a
@@ -247,7 +261,14 @@ mod tests {
             integer("99999999999999999999999999999999999999999", Int::I64),
             Err(IntError::OutOfRange)
         );
-        for bad in ["", "-", "1.5", "two", " 2", "+2", "1e3", "0x10"] {
+        // Whole numbers in any JSON notation are whole numbers.
+        assert_eq!(integer("2.0", Int::U64), Ok(()));
+        assert_eq!(integer("1e3", Int::I32), Ok(()));
+        assert_eq!(integer("1e30", Int::I64), Err(IntError::OutOfRange));
+        assert_eq!(integer("-1e400", Int::I64), Err(IntError::OutOfRange));
+        for bad in [
+            "", "-", "1.5", "1e-3", "two", " 2", "+2", "0x10", "01", "NaN",
+        ] {
             assert_eq!(integer(bad, Int::I64), Err(IntError::NotInteger), "{bad}");
         }
     }

@@ -306,6 +306,11 @@ fn integers_accept_numbers_and_decimal_strings_in_range() {
                  "service": {"internal_port": "8080", "external_port": 30080},
                  "transform": {"accept_return_code": [1, "2"]}}"#;
     assert_eq!(findings(ok), []);
+    // pachctl's YAML step writes 2.0 back as 2, and protobuf JSON takes whole numbers in
+    // any notation.
+    let whole = r#"{"pipeline": {"name": "p"}, "parallelism_spec": {"constant": 2.0},
+                    "datum_tries": "1e1", "tolerations": [{"operator": 1.0}]}"#;
+    assert_eq!(findings(whole), []);
     let f = only(
         r#"{"pipeline": {"name": "p"}, "parallelism_spec": {"constant": 1.5}}"#,
         Rule::InvalidValue,
