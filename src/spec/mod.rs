@@ -4,9 +4,12 @@
 //! the field table in `fields`) checks them against the spec description and renames keys
 //! to their canonical names; the rules in `crate::check` then run on the normalized trees.
 
+pub mod fields;
 pub mod json;
 pub mod normalize;
+pub mod protojson;
 pub mod read;
+pub mod suggest;
 pub mod tree;
 
 pub use tree::{Entry, Node, Pointer, Pos, Span, Value};

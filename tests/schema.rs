@@ -1,0 +1,556 @@
+//! The spec description as a user meets it: `pachhook check FILE --format json` on small
+//! fixtures (one case each, under tests/fixtures/schema/), and on the real specs of the
+//! corpus named by PACHHOOK_CORPUS.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// A finding as the JSON report shows it: rule, pointer, line, column.
+type Seen = (String, String, u64, u64);
+
+struct Run {
+    code: i32,
+    report: Value,
+}
+
+impl Run {
+    fn findings(&self) -> Vec<&Value> {
+        self.report["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .flat_map(|f| f["findings"].as_array().expect("findings"))
+            .collect()
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.findings()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().expect("rule").to_string(),
+                    f["pointer"].as_str().expect("pointer").to_string(),
+                    f["line"].as_u64().expect("line"),
+                    f["column"].as_u64().expect("column"),
+                )
+            })
+            .collect()
+    }
+
+    /// The one finding of the run, after checking it is the expected one.
+    fn only(&self, rule: &str, pointer: &str, line: u64, column: u64) -> &Value {
+        let seen = self.seen();
+        assert_eq!(
+            seen,
+            [(rule.to_string(), pointer.to_string(), line, column)],
+            "{:#}",
+            self.report
+        );
+        self.findings()[0]
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/schema")
+        .join(name)
+}
+
+/// Runs `pachhook check --format json` outside any repository, so no pachhook.toml
+/// changes the defaults.
+fn check(paths: &[PathBuf], extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_pachhook"))
+        .current_dir(dir.path())
+        .env_remove("PACHHOOK_SKIP")
+        .arg("check")
+        .args(paths)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .expect("run pachhook");
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not a JSON report ({e}): {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    Run {
+        code: output.status.code().expect("exit code"),
+        report,
+    }
+}
+
+fn check_fixture(name: &str, extra: &[&str]) -> Run {
+    check(&[fixture(name)], extra)
+}
+
+fn seen(rule: &str, pointer: &str, line: u64, column: u64) -> Seen {
+    (rule.to_string(), pointer.to_string(), line, column)
+}
+
+#[test]
+fn valid_specs_in_either_spelling_pass() {
+    for name in [
+        "snake.json",
+        "camel.json",
+        "string-integers.json",
+        "schema-keys.json",
+        "env-keys.json",
+    ] {
+        let run = check_fixture(name, &[]);
+        assert_eq!(run.seen(), [], "{name}: {:#}", run.report);
+        assert_eq!(run.code, 0, "{name}");
+        assert_eq!(run.report["summary"]["specs"], 1, "{name}");
+    }
+}
+
+#[test]
+fn values_of_map_fields_must_be_strings() {
+    let run = check_fixture("env-not-string.json", &[]);
+    assert_eq!(
+        run.seen(),
+        [
+            seen("invalid-value", "/transform/env/PORT", 6, 15),
+            seen("invalid-value", "/transform/env/DEBUG", 7, 16),
+        ]
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(run.findings()[0]["help"], "quote it: \"8080\"");
+}
+
+#[test]
+fn unknown_fields_suggest_the_snake_case_name() {
+    let run = check_fixture("did-you-mean-snake.json", &[]);
+    assert_eq!(
+        run.seen(),
+        [
+            seen("unknown-field", "/transform/imagee", 3, 44),
+            seen("unknown-field", "/paralelism_spec", 4, 3),
+            seen("unknown-field", "/input/pfs/gloob", 5, 47),
+        ]
+    );
+    let helps: Vec<&str> = run
+        .findings()
+        .iter()
+        .map(|f| f["help"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        helps,
+        [
+            "did you mean `image`?",
+            "did you mean `parallelism_spec`?",
+            "did you mean `glob`?"
+        ]
+    );
+    assert_eq!(
+        run.findings()[1]["message"],
+        "`paralelism_spec` is not a field of the spec"
+    );
+}
+
+#[test]
+fn unknown_fields_suggest_the_camel_case_name_in_a_camel_case_spec() {
+    let run = check_fixture("did-you-mean-camel.json", &[]);
+    assert_eq!(
+        run.seen(),
+        [
+            seen("unknown-field", "/transform/imagePullSecret", 3, 44),
+            seen("unknown-field", "/datumtries", 5, 3),
+            seen("unknown-field", "/input/pfs/emptyfiles", 6, 47),
+        ]
+    );
+    let helps: Vec<&str> = run
+        .findings()
+        .iter()
+        .map(|f| f["help"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        helps,
+        [
+            "did you mean `imagePullSecrets`?",
+            "did you mean `datumTries`?",
+            "did you mean `emptyFiles`?"
+        ]
+    );
+}
+
+#[test]
+fn unknown_fields_without_a_close_name_say_what_to_do() {
+    let run = check_fixture("unknown-no-suggestion.json", &[]);
+    assert_eq!(
+        run.seen(),
+        [
+            seen("unknown-field", "/image", 4, 3),
+            seen("unknown-field", "/owner", 5, 3),
+        ]
+    );
+    let findings = run.findings();
+    assert_eq!(
+        findings[0]["help"],
+        "`image` is a field of `transform`: move it there"
+    );
+    assert!(
+        findings[1]["help"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("remove it")),
+        "{:#}",
+        findings[1]
+    );
+}
+
+#[test]
+fn pachyderm_1_fields_are_removed_fields_with_their_replacement() {
+    let run = check_fixture("removed-snake.json", &[]);
+    assert_eq!(
+        run.seen(),
+        [
+            seen("removed-field", "/transform/build", 3, 44),
+            seen("removed-field", "/parallelism_spec/coefficient", 4, 24),
+            seen("removed-field", "/enable_stats", 5, 3),
+            seen("removed-field", "/standby", 6, 3),
+            seen("removed-field", "/cache_size", 7, 3),
+            seen("removed-field", "/max_queue_size", 8, 3),
+            seen("removed-field", "/chunk_spec", 9, 3),
+            seen("removed-field", "/hashtree_spec", 10, 3),
+            seen("removed-field", "/input/atom", 11, 13),
+        ]
+    );
+    let findings = run.findings();
+    let message = |i: usize| findings[i]["message"].as_str().unwrap_or_default();
+    assert!(
+        message(1).ends_with("2.x uses `constant`"),
+        "{}",
+        message(1)
+    );
+    assert!(
+        message(3).ends_with("2.x uses `autoscaling`"),
+        "{}",
+        message(3)
+    );
+    assert!(message(8).ends_with("2.x uses `pfs`"), "{}", message(8));
+    let build_help = findings[0]["help"].as_str().unwrap_or_default();
+    assert!(build_help.contains("pachhook deploy"), "{build_help}");
+    for f in &findings {
+        assert!(!f["help"].as_str().unwrap_or_default().is_empty(), "{f:#}");
+    }
+}
+
+#[test]
+fn pachyderm_1_fields_are_recognized_in_camel_case() {
+    let run = check_fixture("removed-camel.json", &[]);
+    assert_eq!(
+        run.seen(),
+        [
+            seen("removed-field", "/enableStats", 4, 3),
+            seen("removed-field", "/cacheSize", 5, 3),
+            seen("removed-field", "/maxQueueSize", 6, 3),
+            seen("removed-field", "/chunkSpec", 7, 3),
+            seen("removed-field", "/hashtreeSpec", 8, 3),
+            seen("removed-field", "/spout/overwrite", 9, 13),
+            seen("removed-field", "/spout/marker", 9, 32),
+            seen("removed-field", "/input/git", 10, 13),
+        ]
+    );
+}
+
+#[test]
+fn a_field_newer_than_the_target_release_is_unavailable() {
+    let run = check_fixture("too-new.json", &["--pachyderm", "2.5"]);
+    let f = run.only("unavailable-field", "/maximum_expected_uptime", 4, 3);
+    assert_eq!(
+        f["message"],
+        "`maximum_expected_uptime` needs Pachyderm 2.9; this check targets 2.5 ([pachyderm] version / --pachyderm)"
+    );
+    assert_eq!(run.code, 1);
+    for release in ["2.9", "2.12", "v2.12.0-rc.3"] {
+        let run = check_fixture("too-new.json", &["--pachyderm", release]);
+        assert_eq!(run.seen(), [], "{release}");
+    }
+    assert_eq!(check_fixture("too-new.json", &[]).seen(), []);
+}
+
+#[test]
+fn details_json_is_only_for_2_7() {
+    let run = check_fixture("details-json.json", &[]);
+    let f = run.only("unavailable-field", "/detailsJson", 4, 3);
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("only in Pachyderm 2.7")),
+        "{f:#}"
+    );
+    let run = check_fixture("details-json.json", &["--pachyderm", "2.7"]);
+    assert_eq!(run.seen(), []);
+}
+
+#[test]
+fn values_of_the_wrong_type_are_invalid_values() {
+    let run = check_fixture("invalid-values.json", &[]);
+    assert_eq!(
+        run.seen(),
+        [
+            seen("invalid-value", "/transform/cmd", 5, 12),
+            seen("invalid-value", "/transform/debug", 6, 14),
+            seen("invalid-value", "/transform/accept_return_code/1", 7, 31),
+            seen("invalid-value", "/parallelism_spec/constant", 9, 36),
+            seen("invalid-value", "/resource_limits/cpu", 10, 30),
+            seen("invalid-value", "/datum_timeout", 11, 20),
+            seen("invalid-value", "/job_timeout", 12, 18),
+            seen("invalid-value", "/tolerations/0/operator", 13, 32),
+            seen("invalid-value", "/tolerations/0/effect", 13, 52),
+            seen("invalid-value", "/input/cron/start", 14, 65),
+            seen("invalid-value", "/service/internal_port", 15, 32),
+            seen("invalid-value", "/metadata/labels", 16, 26),
+        ]
+    );
+    let findings = run.findings();
+    let text = |i: usize, key: &str| findings[i][key].as_str().unwrap_or_default().to_string();
+    assert_eq!(
+        text(3, "message"),
+        "`parallelism_spec.constant` must be an integer (uint64), found 1.5"
+    );
+    assert_eq!(
+        text(5, "help"),
+        "write \"60s\": durations are seconds with an `s` suffix"
+    );
+    assert_eq!(
+        text(7, "help"),
+        "write `EXISTS`: enum names are case-sensitive"
+    );
+    assert!(
+        text(8, "message").contains("ALL_EFFECTS, NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE")
+    );
+    assert!(text(10, "message").contains("out of range for int32"));
+}
+
+#[test]
+fn pipeline_and_its_name_are_required() {
+    let run = check_fixture("missing-pipeline.json", &[]);
+    run.only("missing-field", "", 1, 1);
+    let run = check_fixture("missing-name.json", &[]);
+    let f = run.only("missing-field", "/pipeline", 2, 3);
+    assert_eq!(f["message"], "`pipeline` has no `name`");
+}
+
+#[test]
+fn one_field_in_both_spellings_is_refused() {
+    let run = check_fixture("both-spellings.json", &[]);
+    run.only("parse-error", "/parallelismSpec", 5, 3);
+}
+
+// ---- The corpus of real specs ----
+
+/// The corpus folder, or `None` (with a note) outside CI when PACHHOOK_CORPUS is unset.
+fn corpus(folder: &str) -> Option<PathBuf> {
+    match std::env::var_os("PACHHOOK_CORPUS") {
+        Some(root) => {
+            let dir = PathBuf::from(root).join(folder);
+            assert!(dir.is_dir(), "{} is not a directory", dir.display());
+            Some(dir)
+        }
+        None if std::env::var_os("CI").is_some() => {
+            panic!("PACHHOOK_CORPUS must name the corpus of real specs in CI")
+        }
+        None => {
+            eprintln!("note: PACHHOOK_CORPUS is not set; corpus test not run");
+            None
+        }
+    }
+}
+
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read corpus")
+        .map(|e| e.expect("corpus entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+const SCHEMA_RULES: [&str; 5] = [
+    "unknown-field",
+    "invalid-value",
+    "removed-field",
+    "unavailable-field",
+    "missing-field",
+];
+
+#[test]
+fn pachyderm_2_examples_break_no_schema_rule() {
+    let Some(dir) = corpus("pachyderm-2.x-examples") else {
+        return;
+    };
+    let files = json_files(&dir);
+    assert!(files.len() > 40, "{} spec files", files.len());
+    let run = check(&files, &[]);
+    let mut schema_findings = Vec::new();
+    let mut unreadable = Vec::new();
+    for file in run.report["files"].as_array().expect("files") {
+        let path = file["path"].as_str().expect("path");
+        for f in file["findings"].as_array().expect("findings") {
+            let rule = f["rule"].as_str().expect("rule");
+            if SCHEMA_RULES.contains(&rule) {
+                schema_findings.push(format!("{path}: {f}"));
+            }
+            if rule == "parse-error" {
+                unreadable.push(file_name(path).to_string());
+            }
+        }
+    }
+    assert_eq!(schema_findings, Vec::<String>::new());
+    // These three hold two JSON objects one after the other (`{...}{...}`), which
+    // pachctl 2.x refuses: the parse error is right, and they are not schema findings.
+    assert_eq!(
+        unreadable,
+        [
+            "examples__ml__tensorflow__pre-processing_and_generation.pipeline.json",
+            "examples__ml__tensorflow__training_and_export.pipeline.json",
+            "examples__ml__tensorflow__training_and_export_gpu.pipeline.json",
+        ]
+    );
+    assert!(run.report["summary"]["specs"].as_u64() >= Some(50));
+}
+
+#[test]
+fn pachyderm_2_internal_specs_break_no_schema_rule() {
+    let Some(dir) = corpus("pachyderm-2.x-internal") else {
+        return;
+    };
+    // A directory is scanned: JSON files that hold no pipeline spec are left out.
+    let run = check(&[dir], &[]);
+    let schema_findings: Vec<String> = run.report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter(|f| f["path"].as_str().is_some_and(|p| p.ends_with(".json")))
+        .flat_map(|file| {
+            let path = file["path"].as_str().unwrap_or_default().to_string();
+            file["findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|f| SCHEMA_RULES.contains(&f["rule"].as_str().unwrap_or_default()))
+                .map(move |f| format!("{path}: {f}"))
+        })
+        .collect();
+    assert_eq!(schema_findings, Vec::<String>::new());
+}
+
+/// The 1.x-only keys of a spec, found independently of pachhook, with the pointer where
+/// each sits: top-level ones, and those of `transform`, `parallelism_spec`, `spout` and
+/// `input` (recursively through cross/union/join/group).
+fn pachyderm_1_keys(spec: &Value) -> Vec<String> {
+    const TOP: [&str; 6] = [
+        "enable_stats",
+        "standby",
+        "cache_size",
+        "max_queue_size",
+        "chunk_spec",
+        "hashtree_spec",
+    ];
+    let mut found = Vec::new();
+    let keys = |v: &Value| -> Vec<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    for key in keys(spec) {
+        if TOP.contains(&key.as_str()) {
+            found.push(format!("/{key}"));
+        }
+    }
+    let nested = [
+        ("transform", &["build"][..]),
+        ("parallelism_spec", &["coefficient", "strategy"][..]),
+        ("spout", &["overwrite", "marker"][..]),
+    ];
+    for (parent, old) in nested {
+        for key in keys(&spec[parent]) {
+            if old.contains(&key.as_str()) {
+                found.push(format!("/{parent}/{key}"));
+            }
+        }
+    }
+    fn input(v: &Value, at: String, found: &mut Vec<String>) {
+        for (key, child) in v.as_object().into_iter().flatten() {
+            match key.as_str() {
+                "atom" | "git" => found.push(format!("{at}/{key}")),
+                "cross" | "union" | "join" | "group" => {
+                    for (i, item) in child.as_array().into_iter().flatten().enumerate() {
+                        input(item, format!("{at}/{key}/{i}"), found);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    input(&spec["input"], "/input".to_string(), &mut found);
+    found
+}
+
+#[test]
+fn pachyderm_1_13_examples_report_their_1x_fields() {
+    let Some(dir) = corpus("pachyderm-1.13-examples") else {
+        return;
+    };
+    let files = json_files(&dir);
+    let run = check(&files, &[]);
+    let mut expected = Vec::new();
+    let mut unreadable = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("read corpus file");
+        // Files serde_json cannot read are parse errors for pachhook too (checked below).
+        let name = file_name(path.to_str().expect("utf-8 path")).to_string();
+        let Ok(spec) = serde_json::from_str::<Value>(&text) else {
+            unreadable.push(name);
+            continue;
+        };
+        for pointer in pachyderm_1_keys(&spec) {
+            expected.push(format!("{name}: {pointer}"));
+        }
+    }
+    let mut reported = Vec::new();
+    let mut parse_errors = Vec::new();
+    for file in run.report["files"].as_array().expect("files") {
+        let name = file_name(file["path"].as_str().expect("path"));
+        for f in file["findings"].as_array().expect("findings") {
+            match f["rule"].as_str().unwrap_or_default() {
+                "parse-error" => parse_errors.push(name.to_string()),
+                "removed-field" => {
+                    reported.push(format!(
+                        "{name}: {}",
+                        f["pointer"].as_str().unwrap_or_default()
+                    ));
+                    assert!(!f["help"].as_str().unwrap_or_default().is_empty(), "{f:#}");
+                    if f["pointer"] == "/standby" {
+                        let message = f["message"].as_str().unwrap_or_default();
+                        assert!(message.contains("`autoscaling`"), "{message}");
+                    }
+                }
+                // Nothing else in these specs is outside the 2.x field set.
+                "unknown-field" | "invalid-value" | "unavailable-field" => {
+                    panic!("{name}: unexpected {f:#}")
+                }
+                _ => {}
+            }
+        }
+    }
+    expected.sort();
+    reported.sort();
+    assert_eq!(reported, expected);
+    parse_errors.sort();
+    unreadable.sort();
+    assert_eq!(parse_errors, unreadable);
+    // The corpus holds these: standby twice, a spout with marker and overwrite, another
+    // with overwrite. A check that found nothing would not pass.
+    assert_eq!(reported.len(), 5, "{reported:#?}");
+}
