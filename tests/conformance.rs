@@ -156,7 +156,20 @@ fn pachyderm_2x_examples_conform() {
 #[test]
 fn pachyderm_2x_internal_specs_conform() {
     let Some(corpus) = corpus() else { return };
-    expect_2x(&corpus.join("pachyderm-2.x-internal"), &[]);
+    // This folder gathers fixtures of unrelated test suites (console fixtures, test DAGs,
+    // CI workloads) that reuse pipeline names: checked as one set, those really are
+    // duplicates, and pachhook must say so.
+    let duplicates: &[&str] = &[
+        "console__test-dags__multi-project__A2_edges.pipeline.json",
+        "console__test-dags__multi-project__C1_cron.pipeline.json",
+        "console__test-dags__multi-project__C2_edges.pipeline.json",
+        "console__test-dags__pipelines__simple-service.pipeline.json",
+        "console__test-dags__pipelines__spout-and-service.pipeline.json",
+        "etc__testing__circle__workloads__aws-krs__metrics.json",
+        "etc__testing__circle__workloads__aws-opencv__metrics.json",
+        "etc__testing__circle__workloads__aws-wp__metrics.json",
+    ];
+    expect_2x(&corpus.join("pachyderm-2.x-internal"), &[("duplicate-pipeline", duplicates)]);
 }
 
 /// The 1.x-only fields FACTS.md lists, by the key names they appear under.
