@@ -40,6 +40,14 @@ impl Repo {
         Ok(Repo { git })
     }
 
+    /// The repository at `path` (a work tree or one of its subdirectories), for callers
+    /// that know where it is; ignores `GIT_DIR`.
+    pub fn open(path: &Path) -> Result<Repo> {
+        let git = Repository::discover(path)
+            .with_context(|| format!("cannot open a git repository at {}", path.display()))?;
+        Ok(Repo { git })
+    }
+
     /// The top of the work tree; a bare repository has none and is a usage error.
     pub fn work_tree(&self) -> Result<&Path> {
         self.git.workdir().ok_or_else(|| {
