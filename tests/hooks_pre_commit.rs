@@ -237,3 +237,46 @@ fn check_staged_reads_the_index() {
     let out = repo.pachhook(&["check", "--all"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
 }
+
+/// The hook reads the index file itself: every version git writes, `git add -N`
+/// entries (not part of the commit), and a split index.
+#[test]
+fn index_versions_intent_to_add_and_split_index() {
+    for setup in [
+        &["config", "index.version", "2"][..],
+        &["config", "index.version", "3"],
+        &["config", "index.version", "4"],
+        &["config", "core.splitIndex", "true"],
+    ] {
+        let sandbox = Sandbox::new();
+        let repo = sandbox.repo("repo");
+        repo.git(setup);
+        for i in 0..30 {
+            repo.write(&format!("dir{}/long/path/name/file{i}.json", i % 3), GOOD);
+        }
+        repo.commit_all("start");
+        repo.install();
+        repo.write("dir1/long/path/name/new one.json", BAD);
+        repo.write("dir2/intent.json", BAD);
+        repo.git(&["add", "dir1"]);
+        repo.git(&["add", "-N", "dir2/intent.json"]);
+        repo.git(&[
+            "update-index",
+            "--index-version",
+            &setup[2].replace("true", "2"),
+        ]);
+        let out = repo.try_git(&["commit", "-m", "bad"]);
+        assert_eq!(code(&out), 1, "{setup:?}: {}", text(&out));
+        let shown = text(&out);
+        assert!(
+            shown.contains("dir1/long/path/name/new one.json:"),
+            "{setup:?}: {shown}"
+        );
+        assert!(!shown.contains("intent.json"), "{setup:?}: {shown}");
+        assert!(shown.contains("1 file"), "{setup:?}: {shown}");
+        repo.write("dir1/long/path/name/new one.json", GOOD);
+        repo.git(&["add", "dir1"]);
+        let out = repo.try_git(&["commit", "-m", "good"]);
+        assert_eq!(code(&out), 0, "{setup:?}: {}", text(&out));
+    }
+}

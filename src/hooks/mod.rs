@@ -42,6 +42,16 @@ impl Filter {
         }
     }
 
+    /// `matches` on a path as the index stores it: bytes, not yet checked for UTF-8.
+    /// The zero-config test looks at the extension only, without allocating: it runs on
+    /// every path of the index.
+    pub fn matches_bytes(&self, path: &[u8]) -> bool {
+        match self {
+            Filter::Globs(set) => set.is_match(String::from_utf8_lossy(path).as_ref()),
+            Filter::Extensions => has_spec_extension(path),
+        }
+    }
+
     pub fn source(&self, path: String, bytes: Vec<u8>) -> Source {
         match self {
             Filter::Globs(_) => Source::new(path, bytes),
@@ -69,4 +79,36 @@ pub fn check_and_print(sources: Vec<Source>, opts: &Options) -> Result<Report> {
 /// `PACHHOOK=0` turns pachhook off for one command.
 pub fn disabled() -> bool {
     std::env::var_os("PACHHOOK").is_some_and(|v| v == "0")
+}
+
+/// `*.json`, `*.yaml`, `*.yml` (any case), with a name before the extension; the same
+/// test as `discover::is_spec_path`, on bytes and without allocating.
+fn has_spec_extension(path: &[u8]) -> bool {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    [&b".json"[..], b".yaml", b".yml"].iter().any(|ext| {
+        name.len() > ext.len() && name[name.len() - ext.len()..].eq_ignore_ascii_case(ext)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn spec_extensions_on_bytes_agree_with_discover() {
+        for path in [
+            "a/b/edges.json",
+            "edges.YML",
+            "x.yaml",
+            "a.json/readme.md",
+            ".json",
+            "a/.yml",
+            "json",
+            "ü/é.json",
+        ] {
+            assert_eq!(
+                super::has_spec_extension(path.as_bytes()),
+                crate::discover::is_spec_path(path),
+                "{path}"
+            );
+        }
+    }
 }

@@ -11,7 +11,7 @@ use anyhow::Result;
 use super::Filter;
 use crate::config::Config;
 use crate::exit;
-use crate::repo::{Repo, is_regular_file};
+use crate::repo::{Repo, TreeFiles};
 use crate::source::Source;
 
 /// The hook: exit 1 on error findings, 0 otherwise.
@@ -37,23 +37,15 @@ pub fn run() -> Result<i32> {
 /// The spec files whose staged content differs from HEAD (added, copied, modified,
 /// renamed), with their staged bytes, paths as staged (relative to the repository root).
 pub fn staged_sources(repo: &Repo, filter: &Filter) -> Result<Vec<Source>> {
-    let index = repo.index()?;
-    let candidates: Vec<(String, git2::Oid)> = index
-        .iter()
-        .filter(|e| stage(e.flags) == 0 && is_regular_file(e.mode))
-        .filter_map(|e| {
-            let path = String::from_utf8_lossy(&e.path);
-            filter.matches(&path).then(|| (path.into_owned(), e.id))
-        })
-        .collect();
+    let candidates = repo.staged_files(|path| filter.matches_bytes(path))?;
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let head = repo.head_tree()?;
+    let mut head = repo.head_tree()?.map(|tree| TreeFiles::new(repo, tree));
     let mut sources = Vec::new();
     for (path, id) in candidates {
-        if let Some(tree) = &head
-            && repo.blob_at(tree, &path)? == Some(id)
+        if let Some(head) = &mut head
+            && head.blob(&path)? == Some(id)
         {
             continue; // unchanged since HEAD: not part of this commit's change
         }
@@ -61,9 +53,4 @@ pub fn staged_sources(repo: &Repo, filter: &Filter) -> Result<Vec<Source>> {
         sources.push(filter.source(path, bytes));
     }
     Ok(sources)
-}
-
-/// The merge stage of an index entry: 0 for a normal entry, 1-3 for a conflict.
-fn stage(flags: u16) -> u16 {
-    (flags >> 12) & 0x3
 }

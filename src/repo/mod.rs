@@ -14,10 +14,13 @@
 //! in-process; the price is that code parsing hex ids must use `Repo::parse_oid` (plain
 //! `Oid::from_str` assumes SHA-1). The integration tests cover a SHA-256 repository.
 
+mod index;
+
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
-use git2::{ErrorCode, Index, ObjectFormat, Oid, Repository, Tree};
+use git2::{ErrorCode, ObjectFormat, Oid, Repository, Tree};
 
 use crate::exit::UsageError;
 
@@ -85,23 +88,77 @@ impl Repo {
             .map_err(|e| anyhow!("`{hex}` is not an object id: {}", e.message()))
     }
 
-    /// The index a commit is being made from. git sets `GIT_INDEX_FILE` for the hooks
-    /// (a temporary index for `git commit -a` and `git commit <paths>`); git2's
-    /// `Repository::index` does not read it, so the file is opened here.
-    pub fn index(&self) -> Result<Index> {
-        match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
-            Some(file) => {
-                let path = PathBuf::from(&file);
-                let path = if path.is_absolute() {
-                    path
-                } else {
-                    std::env::current_dir()?.join(path)
-                };
-                Index::open_ext(&path, self.object_format())
-                    .with_context(|| format!("cannot read the index {}", path.display()))
-            }
-            None => self.git.index().context("cannot read the index"),
+    /// The index file a commit is being made from. git sets `GIT_INDEX_FILE` for the
+    /// hooks (a temporary index for `git commit -a` and `git commit <paths>`); git2's
+    /// `Repository::index` does not read it, hence this.
+    fn index_path(&self) -> Result<PathBuf> {
+        Ok(
+            match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+                Some(file) => std::env::current_dir()?.join(file),
+                None => self.git.path().join("index"),
+            },
+        )
+    }
+
+    /// The staged regular files (stage 0, not `git add -N`) whose repository-relative
+    /// path `keep` accepts, with their blob ids. `keep` sees every path of the index, so
+    /// it must be cheap; nothing is allocated for the paths it rejects.
+    pub fn staged_files(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(String, Oid)>> {
+        let path = self.index_path()?;
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let hash_len = match self.object_format() {
+            ObjectFormat::Sha1 => 20,
+            ObjectFormat::Sha256 => 32,
+        };
+        let read = index::read(&bytes, hash_len, |p| keep(p))
+            .with_context(|| format!("cannot read the index {}", path.display()))?;
+        if read.split {
+            return self.staged_files_cli(keep);
         }
+        read.entries
+            .into_iter()
+            .filter(|e| is_regular_file(e.mode))
+            .map(|e| Ok((e.path, Oid::from_bytes(&e.id)?)))
+            .collect()
+    }
+
+    /// The same through `git ls-files`, for a split index (`core.splitIndex`), which
+    /// neither our reader nor libgit2 reads. `git add -N` entries show there as the empty
+    /// blob, so empty files are left out: they hold no spec anyway.
+    fn staged_files_cli(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(String, Oid)>> {
+        let out = std::process::Command::new("git")
+            .args(["ls-files", "--stage", "--full-name", "-z"])
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .context("cannot run `git ls-files` to read a split index")?;
+        if !out.status.success() {
+            anyhow::bail!("`git ls-files --stage` failed reading a split index");
+        }
+        let empty = Oid::hash_object_ext(git2::ObjectType::Blob, b"", self.object_format())?;
+        let mut files = Vec::new();
+        for record in out.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+            // `<mode> <id> <stage>\t<path>`
+            let Some(tab) = record.iter().position(|&b| b == b'\t') else {
+                continue;
+            };
+            let (meta, path) = (&record[..tab], &record[tab + 1..]);
+            let meta = String::from_utf8_lossy(meta);
+            let mut fields = meta.split(' ');
+            let (Some(mode), Some(id), Some("0")) = (fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            let mode = u32::from_str_radix(mode, 8).unwrap_or(0);
+            let id = self.parse_oid(id)?;
+            if is_regular_file(mode) && id != empty && keep(path) {
+                files.push((String::from_utf8_lossy(path).into_owned(), id));
+            }
+        }
+        Ok(files)
     }
 
     /// HEAD's tree, or `None` before the first commit.
@@ -173,6 +230,46 @@ impl Repo {
             .filter_map(|d| d.new_file().path_bytes())
             .map(|p| String::from_utf8_lossy(p).into_owned())
             .collect())
+    }
+}
+
+/// Looks up many paths in one tree, reading each directory's tree object once (a
+/// lookup by full path would read every directory on the way for each path).
+pub struct TreeFiles<'r> {
+    repo: &'r Repository,
+    root: Tree<'r>,
+    dirs: HashMap<String, Option<Tree<'r>>>,
+}
+
+impl<'r> TreeFiles<'r> {
+    pub fn new(repo: &'r Repo, root: Tree<'r>) -> TreeFiles<'r> {
+        TreeFiles {
+            repo: &repo.git,
+            root,
+            dirs: HashMap::new(),
+        }
+    }
+
+    /// The blob at `path` (`/`-separated), if it is a regular file in the tree.
+    pub fn blob(&mut self, path: &str) -> Result<Option<Oid>> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let tree = if dir.is_empty() {
+            Some(&self.root)
+        } else {
+            if !self.dirs.contains_key(dir) {
+                let tree = match self.root.get_path(Path::new(dir)) {
+                    Ok(entry) => entry.to_object(self.repo)?.into_tree().ok(),
+                    Err(e) if e.code() == ErrorCode::NotFound => None,
+                    Err(e) => return Err(anyhow!(e).context(format!("cannot read `{dir}`"))),
+                };
+                self.dirs.insert(dir.to_string(), tree);
+            }
+            self.dirs.get(dir).and_then(Option::as_ref)
+        };
+        Ok(tree
+            .and_then(|t| t.get_name(name))
+            .filter(|e| is_regular_file(e.filemode() as u32))
+            .map(|e| e.id()))
     }
 }
 
