@@ -54,7 +54,7 @@ pub fn run(args: InitArgs) -> Result<i32> {
             .validate_with(|s: &String| s.parse::<Release>().map(|_| ()))
             .interact_text()?
             .parse::<Release>()
-            .map_err(|m| UsageError(m))?,
+            .map_err(UsageError)?,
         None => Release::NEWEST,
     };
 
