@@ -5,11 +5,14 @@
 //! tree, and nothing here writes to the repository: the hooks must leave the working tree
 //! and the index exactly as they found them.
 //!
+//! The staged index is read by `index.rs`, not libgit2, for speed (see there); a split
+//! index (`core.splitIndex`) falls back to `git ls-files`.
+//!
 //! SHA-256 repositories (`git init --object-format=sha256`): git2 is built with its
 //! `unstable-sha256` feature (libgit2's experimental SHA-256 support). One build opens
 //! both SHA-1 and SHA-256 repositories: the object format is read from the repository
-//! (`Repository::object_format`), and every place that turns text into an id, or opens an
-//! index file by hand, passes it (`Oid::from_str_ext`, `Index::open_ext`). We chose this
+//! (`Repository::object_format`), and every place that turns text into an id passes it
+//! (`Oid::from_str_ext`; the index reader takes the id's length). We chose this
 //! over a fallback to the `git` CLI because it keeps one code path and the hook's hot path
 //! in-process; the price is that code parsing hex ids must use `Repo::parse_oid` (plain
 //! `Oid::from_str` assumes SHA-1). The integration tests cover a SHA-256 repository.
