@@ -8,7 +8,8 @@ use crate::check::{self, Options};
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::exit::{self, UsageError};
-use crate::{discover, report};
+use crate::repo::Repo;
+use crate::{discover, hooks, report};
 
 pub fn run(args: CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir()?;
@@ -16,8 +17,11 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     let config = load_config(root.as_deref())?;
     let opts = options(&config, args.pachyderm.as_deref())?;
     let sources = if args.staged {
-        return Err(UsageError("--staged is not implemented yet".into()).into());
-    } else if args.paths.is_empty() {
+        // The pre-commit hook's selection: the staged content of the changed specs.
+        let repo = Repo::discover()?;
+        let filter = hooks::Filter::new(&config)?;
+        hooks::pre_commit::staged_sources(&repo, &filter)?
+    } else if args.paths.is_empty() || args.all {
         let root = root.ok_or_else(|| {
             UsageError(
                 "not in a git repository: name the spec files or directories to check".into(),

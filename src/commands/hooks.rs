@@ -1,21 +1,120 @@
-//! `install`, `uninstall`, `status`, `run`. (Placeholder.)
+//! `install`, `uninstall`, `status`, `run`: the hooks' command-line side.
 
-use anyhow::{Result, bail};
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
 
-use crate::cli::{HookArgs, RunArgs};
+use anyhow::{Context, Result};
 
-pub fn install(_args: HookArgs) -> Result<i32> {
-    bail!("install is not implemented yet")
+use crate::cli::{HookArgs, HookName, RunArgs};
+use crate::exit::{self, UsageError};
+use crate::hooks::install::{self, Installed, State, Uninstalled};
+use crate::hooks::{self, pre_commit, pre_push};
+use crate::repo::Repo;
+
+fn chosen(hook: Option<HookName>) -> Vec<HookName> {
+    hook.map_or_else(|| install::ALL.to_vec(), |h| vec![h])
 }
 
-pub fn uninstall(_args: HookArgs) -> Result<i32> {
-    bail!("uninstall is not implemented yet")
+/// The binary the hooks will call: this one, by absolute path.
+fn this_exe() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("cannot find the path of pachhook")?;
+    Ok(exe.canonicalize().unwrap_or(exe))
+}
+
+pub fn install(args: HookArgs) -> Result<i32> {
+    let repo = Repo::discover()?;
+    let dir = repo.hooks_dir()?;
+    let exe = this_exe()?;
+    for hook in chosen(args.hook) {
+        let name = install::file_name(hook);
+        let path = dir.join(name);
+        match install::install(&dir, hook, &exe)? {
+            Installed::Written => println!("installed {name}: {}", path.display()),
+            Installed::Updated => println!("updated {name}: {}", path.display()),
+            Installed::Unchanged => println!("{name} is installed and current: {}", path.display()),
+            Installed::Chained(previous) => println!(
+                "installed {name}: {}\n  the hook that was there runs first, kept as {}",
+                path.display(),
+                previous.display()
+            ),
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn uninstall(args: HookArgs) -> Result<i32> {
+    let repo = Repo::discover()?;
+    let dir = repo.hooks_dir()?;
+    for hook in chosen(args.hook) {
+        let name = install::file_name(hook);
+        let path = dir.join(name);
+        match install::uninstall(&dir, hook)? {
+            Uninstalled::Removed => println!("removed {name}: {}", path.display()),
+            Uninstalled::Restored => println!(
+                "removed {name}, and restored the hook it had replaced: {}",
+                path.display()
+            ),
+            Uninstalled::NotInstalled => println!("{name} was not installed"),
+            Uninstalled::NotOurs => {
+                println!("{name} is not pachhook's, left alone: {}", path.display())
+            }
+        }
+    }
+    Ok(exit::OK)
 }
 
 pub fn status() -> Result<i32> {
-    bail!("status is not implemented yet")
+    let repo = Repo::discover()?;
+    let dir = repo.hooks_dir()?;
+    let exe = this_exe()?;
+    println!("hooks directory: {}", dir.display());
+    for hook in install::ALL {
+        let name = install::file_name(hook);
+        let status = install::status(&dir, hook, &exe)?;
+        let state = match status.state {
+            State::Missing => "not installed (run `pachhook install`)",
+            State::Current => "installed, current",
+            State::Outdated => {
+                "installed, outdated: written by another pachhook (run `pachhook install`)"
+            }
+            State::Foreign => "another hook, not pachhook's (`pachhook install` keeps it)",
+        };
+        println!("{name}: {state}");
+        if let Some(previous) = status.previous {
+            println!("  runs first: {}", previous.display());
+        }
+    }
+    Ok(exit::OK)
 }
 
-pub fn run(_args: RunArgs) -> Result<i32> {
-    bail!("run is not implemented yet")
+pub fn run(args: RunArgs) -> Result<i32> {
+    if hooks::disabled() {
+        return Ok(exit::OK);
+    }
+    match args.hook {
+        HookName::PreCommit => pre_commit::run(),
+        HookName::PrePush => {
+            let remote = args.args.first().ok_or_else(|| {
+                UsageError(
+                    "pre-push needs the remote's name: `pachhook run pre-push <remote> [<url>]`, \
+                     with git's ref lines on standard input"
+                        .into(),
+                )
+            })?;
+            let mut stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                return Err(UsageError(
+                    "pre-push reads the refs being pushed from standard input \
+                     (`<local ref> <local sha> <remote ref> <remote sha>` lines), as git gives them"
+                        .into(),
+                )
+                .into());
+            }
+            let mut lines = String::new();
+            stdin
+                .read_to_string(&mut lines)
+                .context("cannot read the refs being pushed from standard input")?;
+            pre_push::run(remote, &lines)
+        }
+    }
 }

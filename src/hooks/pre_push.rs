@@ -1,0 +1,132 @@
+//! `pre-push`: checks the spec files a push changes, as they are at each pushed tip.
+//!
+//! git gives the hook one line per ref it is about to update, on standard input:
+//! `<local ref> <local sha> <remote ref> <remote sha>`. Every line is handled: a deletion
+//! (all-zero local sha) sends nothing and is skipped; a new branch (all-zero remote sha)
+//! sends the commits that no remote-tracking ref of that remote has; otherwise the push
+//! sends `remote..local`.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result, anyhow};
+use git2::Oid;
+
+use super::Filter;
+use crate::config::Config;
+use crate::exit::{self, UsageError};
+use crate::repo::{Repo, is_zero};
+use crate::source::Source;
+
+/// One ref a push updates, and the commits it sends.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PushUpdate {
+    pub local_ref: String,
+    pub local_oid: Oid,
+    pub remote_ref: String,
+    /// The remote's current tip; `None` when the push creates the ref.
+    pub remote_oid: Option<Oid>,
+    /// The commits the remote does not have yet, newest first.
+    pub commits: Vec<Oid>,
+}
+
+/// The hook: exit 1 on error findings at any pushed tip, 0 otherwise.
+pub fn run(remote: &str, stdin: &str) -> Result<i32> {
+    let repo = Repo::discover()?;
+    let config = Config::load(repo.work_tree()?)?;
+    let filter = Filter::new(&config)?;
+    let pushed = updates(&repo, remote, stdin)?;
+    let mut opts = None;
+    let mut refused = false;
+    for update in &pushed {
+        let sources = tip_sources(&repo, update, &filter)?;
+        if sources.is_empty() {
+            continue;
+        }
+        let opts = match &opts {
+            Some(opts) => opts,
+            None => opts.insert(super::options(&config)?),
+        };
+        println!(
+            "pachhook: {} at {}",
+            update.local_ref,
+            short(&update.local_oid)
+        );
+        refused |= super::check_and_print(sources, opts)?.has_errors();
+    }
+    if refused {
+        eprintln!("pachhook: push refused: fix the errors above in a new commit");
+        return Ok(exit::FINDINGS);
+    }
+    // deploy plugs in here: the checks passed; `pushed` holds every ref this push
+    // updates with its commits, and `config.deploy` says whether and where to deploy.
+    // TODO(lead): call the deploy entry point with (&repo, &config, remote, &pushed).
+    Ok(exit::OK)
+}
+
+/// Parses git's pre-push lines and finds the commits each update sends. Deletions are
+/// left out: they send no commit.
+pub fn updates(repo: &Repo, remote: &str, stdin: &str) -> Result<Vec<PushUpdate>> {
+    let mut out = Vec::new();
+    for line in stdin.lines().filter(|l| !l.trim().is_empty()) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [local_ref, local_sha, remote_ref, remote_sha] = fields[..] else {
+            return Err(UsageError(format!(
+                "pre-push: cannot read `{line}`: git sends \
+                 `<local ref> <local sha> <remote ref> <remote sha>` lines on standard input"
+            ))
+            .into());
+        };
+        if is_zero(local_sha) {
+            continue;
+        }
+        let local_oid = repo.parse_oid(local_sha)?;
+        let remote_oid = if is_zero(remote_sha) {
+            None
+        } else {
+            Some(repo.parse_oid(remote_sha)?)
+        };
+        let commits = repo
+            .pushed_commits(local_oid, remote_oid, remote)
+            .with_context(|| format!("cannot find the commits {local_ref} pushes"))?;
+        out.push(PushUpdate {
+            local_ref: local_ref.to_string(),
+            local_oid,
+            remote_ref: remote_ref.to_string(),
+            remote_oid,
+            commits,
+        });
+    }
+    Ok(out)
+}
+
+/// The spec files the pushed commits add or change, as they are at the pushed tip.
+pub fn tip_sources(repo: &Repo, update: &PushUpdate, filter: &Filter) -> Result<Vec<Source>> {
+    let mut paths = BTreeSet::new();
+    for &commit in &update.commits {
+        paths.extend(
+            repo.changed_paths(commit)?
+                .into_iter()
+                .filter(|p| filter.matches(p)),
+        );
+    }
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tree = repo
+        .git
+        .find_commit(update.local_oid)
+        .and_then(|c| c.tree())
+        .map_err(|e| anyhow!(e).context(format!("cannot read {}", update.local_ref)))?;
+    let mut sources = Vec::new();
+    for path in paths {
+        // A file changed in the range may be gone at the tip: nothing to check then.
+        if let Some(id) = repo.blob_at(&tree, &path)? {
+            sources.push(filter.source(path, repo.blob(id)?));
+        }
+    }
+    Ok(sources)
+}
+
+fn short(id: &Oid) -> String {
+    id.to_string().chars().take(12).collect()
+}

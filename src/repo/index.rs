@@ -1,0 +1,149 @@
+//! A reader of git's index file (`DIRC`, versions 2 to 4) for the pre-commit hot path.
+//!
+//! libgit2 verifies the index's checksum (SHA-1 with collision detection over the whole
+//! file) and builds a path map on every read: about 5 ms for 10,000 files, the hook's
+//! whole budget. The hook only needs each entry's path, mode, stage and object id, and
+//! a path test rejects nearly all of them, so this reader walks the entries in place and
+//! allocates only for the candidates. It trusts git's checksum instead of recomputing it
+//! (git wrote the file and holds its lock while the hook runs).
+//!
+//! Format: git's Documentation/gitformat-index.txt.
+
+use anyhow::{Result, bail};
+
+/// One index entry the caller kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub path: String,
+    pub mode: u32,
+    /// The raw object id (20 bytes for SHA-1, 32 for SHA-256).
+    pub id: Vec<u8>,
+}
+
+/// What a walk of the index found.
+pub struct Read {
+    pub entries: Vec<Entry>,
+    /// The index is split (`core.splitIndex`): the entries here are only part of it.
+    pub split: bool,
+}
+
+const HEADER: usize = 12;
+/// ctime, mtime (8 bytes each), dev, ino, mode, uid, gid, size (4 bytes each).
+const STAT: usize = 40;
+const EXTENDED: u16 = 0x4000;
+const STAGE_MASK: u16 = 0x3000;
+const NAME_MASK: u16 = 0x0fff;
+/// In the extended flags: `git add -N`, an entry the commit does not include.
+const INTENT_TO_ADD: u16 = 0x2000;
+
+/// Walks the entries of `bytes` (a whole index file), keeping those at stage 0 that are
+/// not intent-to-add and whose path `keep` accepts. `hash_len` is the object id size.
+pub fn read(bytes: &[u8], hash_len: usize, mut keep: impl FnMut(&[u8]) -> bool) -> Result<Read> {
+    if bytes.len() < HEADER + hash_len || &bytes[..4] != b"DIRC" {
+        bail!("not a git index file");
+    }
+    let version = u32_at(bytes, 4);
+    if !(2..=4).contains(&version) {
+        bail!("index version {version} is not supported");
+    }
+    let count = u32_at(bytes, 8) as usize;
+    let end = bytes.len() - hash_len;
+    let mut at = HEADER;
+    let mut entries = Vec::new();
+    let mut previous: Vec<u8> = Vec::new();
+    for _ in 0..count {
+        let fixed = STAT + hash_len + 2;
+        if at + fixed > end {
+            bail!("the index is truncated");
+        }
+        let mode = u32_at(bytes, at + 24);
+        let id = &bytes[at + STAT..at + STAT + hash_len];
+        let flags = u16_at(bytes, at + STAT + hash_len);
+        let mut path_at = at + fixed;
+        let mut intent_to_add = false;
+        if flags & EXTENDED != 0 {
+            if version < 3 || path_at + 2 > end {
+                bail!("the index has a malformed entry");
+            }
+            intent_to_add = u16_at(bytes, path_at) & INTENT_TO_ADD != 0;
+            path_at += 2;
+        }
+        let (path, next) = if version == 4 {
+            // The path is the previous one minus N trailing bytes, plus a suffix.
+            let (strip, suffix_at) = varint(bytes, path_at, end)?;
+            let nul = find_nul(bytes, suffix_at, end)?;
+            if strip > previous.len() {
+                bail!("the index has a malformed path");
+            }
+            previous.truncate(previous.len() - strip);
+            previous.extend_from_slice(&bytes[suffix_at..nul]);
+            (&previous[..], nul + 1)
+        } else {
+            let len = usize::from(flags & NAME_MASK);
+            let nul = if len < usize::from(NAME_MASK) {
+                path_at + len
+            } else {
+                find_nul(bytes, path_at, end)?
+            };
+            if nul >= end {
+                bail!("the index is truncated");
+            }
+            // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
+            let size = (nul - at + 8) & !7;
+            (&bytes[path_at..nul], at + size)
+        };
+        if flags & STAGE_MASK == 0 && !intent_to_add && keep(path) {
+            entries.push(Entry {
+                path: String::from_utf8_lossy(path).into_owned(),
+                mode,
+                id: id.to_vec(),
+            });
+        }
+        at = next;
+    }
+    // Extensions: a 4-byte signature and a 4-byte size each.
+    let mut split = false;
+    while at + 8 <= end {
+        split |= &bytes[at..at + 4] == b"link";
+        at += 8 + u32_at(bytes, at + 4) as usize;
+    }
+    Ok(Read { entries, split })
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([bytes[at], bytes[at + 1]])
+}
+
+fn find_nul(bytes: &[u8], from: usize, end: usize) -> Result<usize> {
+    match bytes[from.min(end)..end].iter().position(|&b| b == 0) {
+        Some(i) => Ok(from + i),
+        None => bail!("the index has an unterminated path"),
+    }
+}
+
+/// git's offset varint (index v4): big-endian 7-bit groups, each continuation adding one.
+fn varint(bytes: &[u8], mut at: usize, end: usize) -> Result<(usize, usize)> {
+    let mut value: usize = 0;
+    let mut first = true;
+    loop {
+        let Some(&byte) = bytes[..end].get(at) else {
+            bail!("the index is truncated");
+        };
+        at += 1;
+        if !first {
+            value = value
+                .checked_add(1)
+                .and_then(|v| v.checked_mul(128))
+                .ok_or_else(|| anyhow::anyhow!("the index has a malformed path"))?;
+        }
+        first = false;
+        value |= usize::from(byte & 0x7f);
+        if byte & 0x80 == 0 {
+            return Ok((value, at));
+        }
+    }
+}

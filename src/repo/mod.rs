@@ -1,0 +1,287 @@
+//! The git repository, through git2: discovery, the hooks directory, the staged index,
+//! HEAD's tree, blobs, and the commits a push sends.
+//!
+//! Every read is of git's objects (the index, commits, trees, blobs), never of the working
+//! tree, and nothing here writes to the repository: the hooks must leave the working tree
+//! and the index exactly as they found them.
+//!
+//! The staged index is read by `index.rs`, not libgit2, for speed (see there); a split
+//! index (`core.splitIndex`) falls back to `git ls-files`.
+//!
+//! SHA-256 repositories (`git init --object-format=sha256`): git2 is built with its
+//! `unstable-sha256` feature (libgit2's experimental SHA-256 support). One build opens
+//! both SHA-1 and SHA-256 repositories: the object format is read from the repository
+//! (`Repository::object_format`), and every place that turns text into an id passes it
+//! (`Oid::from_str_ext`; the index reader takes the id's length). We chose this
+//! over a fallback to the `git` CLI because it keeps one code path and the hook's hot path
+//! in-process; the price is that code parsing hex ids must use `Repo::parse_oid` (plain
+//! `Oid::from_str` assumes SHA-1). The integration tests cover a SHA-256 repository.
+
+mod index;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use git2::{ErrorCode, ObjectFormat, Oid, Repository, Tree};
+
+use crate::exit::UsageError;
+
+/// An opened repository with a work tree.
+pub struct Repo {
+    pub git: Repository,
+}
+
+impl Repo {
+    /// The repository git would use here: `GIT_DIR` and friends when set (git sets them
+    /// for hooks), else the nearest repository above the current directory. Works from
+    /// any subdirectory and from a linked worktree.
+    pub fn discover() -> Result<Repo> {
+        let git = Repository::open_from_env().map_err(|e| match e.code() {
+            ErrorCode::NotFound => anyhow!(UsageError(
+                "not in a git repository: run pachhook inside the repository's work tree".into()
+            )),
+            _ => anyhow!(e).context("cannot open the git repository"),
+        })?;
+        Ok(Repo { git })
+    }
+
+    /// The repository at `path` (a work tree or one of its subdirectories), for callers
+    /// that know where it is; ignores `GIT_DIR`.
+    pub fn open(path: &Path) -> Result<Repo> {
+        let git = Repository::discover(path)
+            .with_context(|| format!("cannot open a git repository at {}", path.display()))?;
+        Ok(Repo { git })
+    }
+
+    /// The top of the work tree; a bare repository has none and is a usage error.
+    pub fn work_tree(&self) -> Result<&Path> {
+        self.git.workdir().ok_or_else(|| {
+            anyhow!(UsageError(format!(
+                "{} is a bare repository: pachhook works in a repository with a work tree",
+                self.git.path().display()
+            )))
+        })
+    }
+
+    /// Where git looks for hooks: `core.hooksPath` when set (a relative path is relative
+    /// to the top of the work tree, where git runs hooks), else `hooks/` in the common git
+    /// directory, which every linked worktree shares.
+    pub fn hooks_dir(&self) -> Result<PathBuf> {
+        let top = self.work_tree()?;
+        let config = self
+            .git
+            .config()
+            .context("cannot read the git configuration")?;
+        match config.get_path("core.hooksPath") {
+            Ok(path) if !path.as_os_str().is_empty() => Ok(top.join(path)),
+            Ok(_) => Ok(self.git.commondir().join("hooks")),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(self.git.commondir().join("hooks")),
+            Err(e) => Err(anyhow!(e).context("cannot read core.hooksPath")),
+        }
+    }
+
+    pub fn object_format(&self) -> ObjectFormat {
+        self.git.object_format()
+    }
+
+    /// Parses a hex object id in this repository's object format.
+    pub fn parse_oid(&self, hex: &str) -> Result<Oid> {
+        Oid::from_str_ext(hex, self.object_format())
+            .map_err(|e| anyhow!("`{hex}` is not an object id: {}", e.message()))
+    }
+
+    /// The index file a commit is being made from. git sets `GIT_INDEX_FILE` for the
+    /// hooks (a temporary index for `git commit -a` and `git commit <paths>`); git2's
+    /// `Repository::index` does not read it, hence this.
+    fn index_path(&self) -> Result<PathBuf> {
+        Ok(
+            match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+                Some(file) => std::env::current_dir()?.join(file),
+                None => self.git.path().join("index"),
+            },
+        )
+    }
+
+    /// The staged regular files (stage 0, not `git add -N`) whose repository-relative
+    /// path `keep` accepts, with their blob ids. `keep` sees every path of the index, so
+    /// it must be cheap; nothing is allocated for the paths it rejects.
+    pub fn staged_files(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(String, Oid)>> {
+        let path = self.index_path()?;
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let hash_len = match self.object_format() {
+            ObjectFormat::Sha1 => 20,
+            ObjectFormat::Sha256 => 32,
+        };
+        let read = index::read(&bytes, hash_len, |p| keep(p))
+            .with_context(|| format!("cannot read the index {}", path.display()))?;
+        if read.split {
+            return self.staged_files_cli(keep);
+        }
+        read.entries
+            .into_iter()
+            .filter(|e| is_regular_file(e.mode))
+            .map(|e| Ok((e.path, Oid::from_bytes(&e.id)?)))
+            .collect()
+    }
+
+    /// The same through `git ls-files`, for a split index (`core.splitIndex`), which
+    /// neither our reader nor libgit2 reads. `git add -N` entries show there as the empty
+    /// blob, so empty files are left out: they hold no spec anyway.
+    fn staged_files_cli(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(String, Oid)>> {
+        let out = std::process::Command::new("git")
+            .args(["ls-files", "--stage", "--full-name", "-z"])
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .context("cannot run `git ls-files` to read a split index")?;
+        if !out.status.success() {
+            anyhow::bail!("`git ls-files --stage` failed reading a split index");
+        }
+        let empty = Oid::hash_object_ext(git2::ObjectType::Blob, b"", self.object_format())?;
+        let mut files = Vec::new();
+        for record in out.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+            // `<mode> <id> <stage>\t<path>`
+            let Some(tab) = record.iter().position(|&b| b == b'\t') else {
+                continue;
+            };
+            let (meta, path) = (&record[..tab], &record[tab + 1..]);
+            let meta = String::from_utf8_lossy(meta);
+            let mut fields = meta.split(' ');
+            let (Some(mode), Some(id), Some("0")) = (fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            let mode = u32::from_str_radix(mode, 8).unwrap_or(0);
+            let id = self.parse_oid(id)?;
+            if is_regular_file(mode) && id != empty && keep(path) {
+                files.push((String::from_utf8_lossy(path).into_owned(), id));
+            }
+        }
+        Ok(files)
+    }
+
+    /// HEAD's tree, or `None` before the first commit.
+    pub fn head_tree(&self) -> Result<Option<Tree<'_>>> {
+        match self.git.head() {
+            Ok(head) => Ok(Some(
+                head.peel_to_tree().context("cannot read HEAD's tree")?,
+            )),
+            Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => Ok(None),
+            Err(e) => Err(anyhow!(e).context("cannot read HEAD")),
+        }
+    }
+
+    /// A blob's bytes.
+    pub fn blob(&self, id: Oid) -> Result<Vec<u8>> {
+        let blob = self
+            .git
+            .find_blob(id)
+            .with_context(|| format!("cannot read blob {id}"))?;
+        Ok(blob.content().to_vec())
+    }
+
+    /// The blob at `path` in `tree`, if it is a regular file there.
+    pub fn blob_at(&self, tree: &Tree<'_>, path: &str) -> Result<Option<Oid>> {
+        match tree.get_path(Path::new(path)) {
+            Ok(entry) if is_regular_file(entry.filemode() as u32) => Ok(Some(entry.id())),
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(anyhow!(e).context(format!("cannot read `{path}` from a tree"))),
+        }
+    }
+
+    /// The commits reachable from `tip` that are not reachable from `hide` (the remote's
+    /// old tip) or, when that is unknown here, from any of the remote's tracking refs
+    /// (`refs/remotes/<remote>/*`): what a push sends. Newest first.
+    pub fn pushed_commits(&self, tip: Oid, hide: Option<Oid>, remote: &str) -> Result<Vec<Oid>> {
+        let mut walk = self.git.revwalk()?;
+        walk.push(tip)
+            .with_context(|| format!("cannot walk the history of {tip}"))?;
+        match hide.filter(|id| self.git.find_commit(*id).is_ok()) {
+            Some(id) => walk.hide(id)?,
+            None => {
+                // A remote name with glob characters, or a URL, has no tracking refs.
+                if !remote.contains(['*', '?', '[']) {
+                    walk.hide_glob(&format!("refs/remotes/{remote}/*"))?;
+                }
+            }
+        }
+        walk.map(|id| id.context("cannot walk the pushed commits"))
+            .collect()
+    }
+
+    /// The paths a commit adds or modifies compared with its first parent (all of them
+    /// for a root commit). Deleted paths are left out: there is nothing to check.
+    pub fn changed_paths(&self, commit: Oid) -> Result<Vec<String>> {
+        let commit = self.git.find_commit(commit)?;
+        let tree = commit.tree()?;
+        let parent = match commit.parents().next() {
+            Some(parent) => Some(parent.tree()?),
+            None => None,
+        };
+        let diff = self
+            .git
+            .diff_tree_to_tree(parent.as_ref(), Some(&tree), None)
+            .with_context(|| format!("cannot diff commit {}", commit.id()))?;
+        Ok(diff
+            .deltas()
+            .filter(|d| d.status() != git2::Delta::Deleted)
+            .filter_map(|d| d.new_file().path_bytes())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect())
+    }
+}
+
+/// Looks up many paths in one tree, reading each directory's tree object once (a
+/// lookup by full path would read every directory on the way for each path).
+pub struct TreeFiles<'r> {
+    repo: &'r Repository,
+    root: Tree<'r>,
+    dirs: HashMap<String, Option<Tree<'r>>>,
+}
+
+impl<'r> TreeFiles<'r> {
+    pub fn new(repo: &'r Repo, root: Tree<'r>) -> TreeFiles<'r> {
+        TreeFiles {
+            repo: &repo.git,
+            root,
+            dirs: HashMap::new(),
+        }
+    }
+
+    /// The blob at `path` (`/`-separated), if it is a regular file in the tree.
+    pub fn blob(&mut self, path: &str) -> Result<Option<Oid>> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let tree = if dir.is_empty() {
+            Some(&self.root)
+        } else {
+            if !self.dirs.contains_key(dir) {
+                let tree = match self.root.get_path(Path::new(dir)) {
+                    Ok(entry) => entry.to_object(self.repo)?.into_tree().ok(),
+                    Err(e) if e.code() == ErrorCode::NotFound => None,
+                    Err(e) => return Err(anyhow!(e).context(format!("cannot read `{dir}`"))),
+                };
+                self.dirs.insert(dir.to_string(), tree);
+            }
+            self.dirs.get(dir).and_then(Option::as_ref)
+        };
+        Ok(tree
+            .and_then(|t| t.get_name(name))
+            .filter(|e| is_regular_file(e.filemode() as u32))
+            .map(|e| e.id()))
+    }
+}
+
+/// Regular files (`100644`, `100755`): not symbolic links, submodules or trees.
+pub fn is_regular_file(mode: u32) -> bool {
+    mode & 0o170000 == 0o100000
+}
+
+/// Whether a hex id is git's "no object" (all zeros, 40 for SHA-1 or 64 for SHA-256).
+pub fn is_zero(hex: &str) -> bool {
+    !hex.is_empty() && hex.bytes().all(|b| b == b'0')
+}

@@ -1,0 +1,213 @@
+//! The pre-push hook against a local bare remote: new branches, several branches at
+//! once, deletions, and the ranges `hooks::pre_push::updates` finds.
+
+mod support;
+
+use support::{BAD, GOOD, Repo, Sandbox, code, text};
+
+/// A repository with hooks installed, a bare `origin`, and `main` pushed with a good spec.
+fn pushed_repo(sandbox: &Sandbox, init_args: &[&str]) -> (Repo, Repo) {
+    let remote = sandbox.repo_with("remote.git", &[&["--bare"], init_args].concat());
+    let repo = sandbox.repo_with("repo", init_args);
+    repo.git(&["remote", "add", "origin", remote.dir.to_str().unwrap()]);
+    repo.install();
+    repo.write("pipelines/edges.json", GOOD);
+    repo.commit_all("good");
+    let out = repo.try_git(&["push", "-q", "-u", "origin", "main"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    (repo, remote)
+}
+
+#[test]
+fn a_new_branch_with_a_bad_spec_is_refused() {
+    let sandbox = Sandbox::new();
+    let (repo, remote) = pushed_repo(&sandbox, &[]);
+    repo.git(&["switch", "-q", "-c", "feature"]);
+    repo.write("pipelines/montage.json", BAD);
+    repo.commit_all("bad");
+    repo.write("README.md", "later commit, no spec\n");
+    repo.commit_all("docs");
+    let out = repo.try_git(&["push", "-q", "origin", "feature"]);
+    assert_ne!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("pipelines/montage.json:"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        remote
+            .try_git(&["rev-parse", "--verify", "-q", "refs/heads/feature"])
+            .status
+            .code()
+            != Some(0)
+    );
+
+    // Fixed in a new commit: the tip is what is checked.
+    repo.write("pipelines/montage.json", &GOOD.replace("edges", "montage"));
+    repo.commit_all("fix");
+    let out = repo.try_git(&["push", "-q", "origin", "feature"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+}
+
+#[test]
+fn two_branches_at_once_and_a_deletion() {
+    let sandbox = Sandbox::new();
+    let (repo, remote) = pushed_repo(&sandbox, &[]);
+    repo.git(&["branch", "old"]);
+    let out = repo.try_git(&["push", "-q", "origin", "old"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+
+    repo.git(&["switch", "-q", "-c", "a"]);
+    repo.write("pipelines/a.json", &GOOD.replace("edges", "aaa"));
+    repo.commit_all("a");
+    repo.git(&["switch", "-q", "-c", "b", "main"]);
+    repo.write("pipelines/b.json", BAD);
+    repo.commit_all("b");
+    let out = repo.try_git(&["push", "-q", "origin", "a", "b", ":old"]);
+    assert_ne!(code(&out), 0, "{}", text(&out));
+    let shown = text(&out);
+    assert!(shown.contains("refs/heads/b at"), "{shown}");
+    assert!(shown.contains("pipelines/b.json:"), "{shown}");
+    assert!(!shown.contains("pipelines/a.json:"), "{shown}");
+    // Nothing was pushed: not a, not b, and old is still there.
+    assert!(
+        remote
+            .try_git(&["rev-parse", "--verify", "-q", "refs/heads/a"])
+            .status
+            .code()
+            != Some(0)
+    );
+    assert!(
+        remote
+            .try_git(&["rev-parse", "--verify", "-q", "refs/heads/old"])
+            .status
+            .success()
+    );
+
+    let out = repo.try_git(&["push", "-q", "origin", "a", ":old"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(
+        remote
+            .try_git(&["rev-parse", "--verify", "-q", "refs/heads/a"])
+            .status
+            .success()
+    );
+    assert!(
+        remote
+            .try_git(&["rev-parse", "--verify", "-q", "refs/heads/old"])
+            .status
+            .code()
+            != Some(0)
+    );
+}
+
+#[test]
+fn an_update_checks_only_the_range() {
+    let sandbox = Sandbox::new();
+    let (repo, _remote) = pushed_repo(&sandbox, &[]);
+    // A bad spec already on the remote (pushed without checks) is not this push's fault.
+    repo.write("pipelines/old.json", BAD);
+    repo.commit_all("bad, bypassed");
+    let out = repo.git_env(
+        &["push", "-q", "origin", "main"],
+        &[("PACHHOOK", "0")],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    repo.write("README.md", "docs\n");
+    repo.commit_all("docs");
+    let out = repo.try_git(&["push", "-q", "origin", "main"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    // A change to a spec in the range is checked as it is at the tip.
+    repo.write("pipelines/edges.json", BAD);
+    repo.commit_all("break edges");
+    let out = repo.try_git(&["push", "-q", "origin", "main"]);
+    assert_ne!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("pipelines/edges.json:"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !text(&out).contains("pipelines/old.json:"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn run_pre_push_by_hand_reads_git_lines() {
+    let sandbox = Sandbox::new();
+    let (repo, _remote) = pushed_repo(&sandbox, &[]);
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.write("pipelines/edges.json", BAD);
+    repo.commit_all("bad");
+    let tip = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let zeros = "0".repeat(40);
+    let lines = format!(
+        "refs/heads/main {tip} refs/heads/main {base}\n(delete) {zeros} refs/heads/gone {base}\n"
+    );
+    let out = repo.pachhook_env(&["run", "pre-push", "origin", "url"], &[], Some(&lines));
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let out = repo.pachhook_env(
+        &["run", "pre-push", "origin", "url"],
+        &[],
+        Some(&format!("(delete) {zeros} refs/heads/gone {base}\n")),
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = repo.pachhook_env(&["run", "pre-push", "origin"], &[], Some("garbage\n"));
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let out = repo.pachhook_env(
+        &["run", "pre-push", "origin"],
+        &[("PACHHOOK", "0")],
+        Some(&lines),
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+}
+
+#[test]
+fn a_sha256_repository_works() {
+    let sandbox = Sandbox::new();
+    let (repo, remote) = pushed_repo(&sandbox, &["--object-format=sha256"]);
+    repo.git(&["push", "-q", "--no-verify", "origin", "main:old"]);
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]).trim().len(), 64);
+    // pre-commit: the index and HEAD's tree of a SHA-256 repository.
+    repo.write("pipelines/edges.json", BAD);
+    repo.git(&["add", "."]);
+    let out = repo.try_git(&["commit", "-m", "bad"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(
+        text(&out).contains("pipelines/edges.json:"),
+        "{}",
+        text(&out)
+    );
+    let out = repo.try_git(&["commit", "-a", "-m", "bad"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    // pre-push: 64-hex ids and 64 zeros for a new branch.
+    repo.git(&["commit", "-q", "--no-verify", "-m", "bad"]);
+    repo.git(&["switch", "-q", "-c", "feature"]);
+    let out = repo.try_git(&["push", "-q", "origin", "feature"]);
+    assert_ne!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("pipelines/edges.json:"),
+        "{}",
+        text(&out)
+    );
+    repo.write("pipelines/edges.json", GOOD);
+    repo.commit_all("fix");
+    let out = repo.try_git(&["push", "-q", "origin", "feature", ":old"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(
+        remote
+            .try_git(&["rev-parse", "--verify", "-q", "refs/heads/feature"])
+            .status
+            .success()
+    );
+    assert!(
+        remote
+            .try_git(&["rev-parse", "--verify", "-q", "refs/heads/old"])
+            .status
+            .code()
+            != Some(0)
+    );
+}
