@@ -255,13 +255,25 @@ fn a_missing_binary_fails_in_one_line_unless_allowed() {
     let exe = sandbox.path().join("moved-away/pachhook");
     std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
     std::fs::copy(PACHHOOK, &exe).unwrap();
-    let out = std::process::Command::new(&exe)
-        .arg("install")
-        .current_dir(&repo.dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
+    // A copied executable can be briefly "busy" (ETXTBSY) while another test thread's
+    // fork still holds the copy's write descriptor: retry that error only.
+    let out = (0..100)
+        .find_map(|_| {
+            let run = std::process::Command::new(&exe)
+                .arg("install")
+                .current_dir(&repo.dir)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .output();
+            match run {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    None
+                }
+                other => Some(other.expect("run the copied pachhook")),
+            }
+        })
+        .expect("the copied pachhook stayed busy");
     assert!(out.status.success(), "{}", text(&out));
     std::fs::remove_file(&exe).unwrap();
     repo.write("edges.json", GOOD);

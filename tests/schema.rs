@@ -252,6 +252,8 @@ fn pachyderm_1_fields_are_recognized_in_camel_case() {
             seen("removed-field", "/hashtreeSpec", 8, 3),
             seen("removed-field", "/spout/overwrite", 9, 13),
             seen("removed-field", "/spout/marker", 9, 32),
+            // A separate mistake, found by the server rules: a spout takes no input.
+            seen("invalid-input", "/input", 10, 3),
             seen("removed-field", "/input/git", 10, 13),
         ]
     );

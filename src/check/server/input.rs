@@ -49,7 +49,16 @@ fn walk(node: &Node, ptr: &Pointer, combiner: Option<&str>, out: &mut Findings) 
         return;
     }
     let (set, empty) = kinds(node);
+    // An input whose only content is a key the spec does not have (`atom`, `git`, a typo)
+    // was reported by normalization, which names the replacement: saying "no input set"
+    // as well would report one mistake twice.
+    let foreign = node
+        .as_map()
+        .unwrap_or_default()
+        .iter()
+        .any(|e| !KINDS.contains(&e.name.as_str()));
     match set.as_slice() {
+        [] if foreign => {}
         [] => {
             let why = match empty.first() {
                 Some(e) => format!("`{}` is an empty list, so this input sets nothing", e.written),
