@@ -166,9 +166,10 @@ pub fn run(
             )))
         })?;
     let images = runtime.block_on(async {
+        let interrupt = interrupt();
         tokio::select! {
             result = publish(repo, &tree, commit_time, &plan, &ui) => result,
-            _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
+            _ = interrupt => Err(Failure::Interrupted),
         }
     });
     drop(runtime);
@@ -299,6 +300,30 @@ async fn publish(
         });
     }
     Ok(results)
+}
+
+/// Resolves on Ctrl-C. The handler is installed when this is called (not when first
+/// polled), so a signal that comes at any point of the builds and pushes is caught.
+fn interrupt() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let stream = signal(SignalKind::interrupt()).ok();
+        async move {
+            match stream {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 fn print_dry_run(
