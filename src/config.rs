@@ -307,7 +307,7 @@ impl Config {
 fn parse_layer(path: &Path, text: &str) -> Result<Layer> {
     toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        error_at(path, text, span, e.message().to_string()).into()
+        error_at(path, text, span, e.message().to_string())
     })
 }
 

@@ -82,10 +82,10 @@ pub fn for_registry(registry: &str) -> Result<Option<Credentials>> {
         })
         .or_else(|| config.get("credsStore").and_then(|s| s.as_str()))
         .filter(|s| !s.is_empty());
-    if let Some(helper) = helper {
-        if let Some(found) = from_helper(helper, key, registry)? {
-            return Ok(Some(found));
-        }
+    if let Some(helper) = helper
+        && let Some(found) = from_helper(helper, key, registry)?
+    {
+        return Ok(Some(found));
     }
 
     let auths = config.get("auths").and_then(|a| a.as_object());

@@ -174,16 +174,15 @@ pub fn decide(
         .map(|(i, _)| i)
         .collect();
     for build in &config.builds {
-        if let Some(names) = &build.pipelines {
-            if let Some(missing) = names
+        if let Some(names) = &build.pipelines
+            && let Some(missing) = names
                 .iter()
                 .find(|n| !specs.iter().any(|(s, _, _)| s == *n))
-            {
-                return Err(Failure::Config(format!(
-                    "[[build]] {} serves pipeline {missing}, which no spec at this commit defines",
-                    build.image
-                )));
-            }
+        {
+            return Err(Failure::Config(format!(
+                "[[build]] {} serves pipeline {missing}, which no spec at this commit defines",
+                build.image
+            )));
         }
     }
 

@@ -134,14 +134,14 @@ pub async fn push(
                 step.line(&format!("layer {done}/{layers}: {status}"));
             }
             "Pushing" => {
-                if let Some(p) = &info.progress_detail {
-                    if let (Some(cur), Some(total)) = (p.current, p.total) {
-                        step.bytes(
-                            cur.max(0) as u64,
-                            total.max(0) as u64,
-                            &format!("layer {}/{layers}", done + 1),
-                        );
-                    }
+                if let Some(p) = &info.progress_detail
+                    && let (Some(cur), Some(total)) = (p.current, p.total)
+                {
+                    step.bytes(
+                        cur.max(0) as u64,
+                        total.max(0) as u64,
+                        &format!("layer {}/{layers}", done + 1),
+                    );
                 }
             }
             s if s.contains("digest: sha256:") => {
