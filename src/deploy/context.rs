@@ -77,6 +77,9 @@ pub fn collect(
     } else {
         joined.strip_prefix(&format!("{dir}/")).map(str::to_string)
     };
+    // Sizes come from object headers: a plan (or a re-deploy that builds nothing) must
+    // not inflate every blob of a large context.
+    let odb = repo.odb()?;
     let mut entries = Vec::new();
     let mut total_bytes = 0;
     let dockerfile_in_tar = match inside {
@@ -91,8 +94,7 @@ pub fn collect(
             let entry = tree
                 .get_path(std::path::Path::new(&joined))
                 .map_err(|_| anyhow!("the Dockerfile `{joined}` does not exist in the commit"))?;
-            let size = repo.find_blob(entry.id())?.size() as u64;
-            total_bytes += size;
+            total_bytes += odb.read_header(entry.id())?.0 as u64;
             entries.push(Item {
                 path: OUTSIDE_DOCKERFILE.to_string(),
                 kind: Kind::File {
@@ -130,17 +132,24 @@ pub fn collect(
                     return git2::TreeWalkResult::Ok;
                 }
                 add_parents(&path, &mut dirs_sent, &mut entries);
-                let blob = match repo.find_blob(entry.id()) {
-                    Ok(blob) => blob,
-                    Err(e) => {
-                        failure = Some(anyhow!("cannot read `{path}` from the commit: {e}"));
-                        return git2::TreeWalkResult::Abort;
-                    }
-                };
                 let kind = if mode == 0o120000 {
-                    Kind::Symlink(String::from_utf8_lossy(blob.content()).into_owned())
+                    match repo.find_blob(entry.id()) {
+                        Ok(blob) => {
+                            Kind::Symlink(String::from_utf8_lossy(blob.content()).into_owned())
+                        }
+                        Err(e) => {
+                            failure = Some(anyhow!("cannot read `{path}` from the commit: {e}"));
+                            return git2::TreeWalkResult::Abort;
+                        }
+                    }
                 } else {
-                    total_bytes += blob.size() as u64;
+                    match odb.read_header(entry.id()) {
+                        Ok((size, _)) => total_bytes += size as u64,
+                        Err(e) => {
+                            failure = Some(anyhow!("cannot read `{path}` from the commit: {e}"));
+                            return git2::TreeWalkResult::Abort;
+                        }
+                    }
                     Kind::File {
                         oid: entry.id(),
                         executable: mode == 0o100755,

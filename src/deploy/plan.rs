@@ -29,12 +29,17 @@ pub enum Changes {
 
 impl Changes {
     /// The paths that differ between two commits; `All` without an old commit (a new
-    /// branch).
+    /// branch, or a remote commit this repository does not have).
     pub fn between(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Changes> {
         let Some(old) = old.filter(|o| !o.is_zero()) else {
             return Ok(Changes::All);
         };
-        let old_tree = repo.find_commit(old)?.tree()?;
+        // The remote's commit may be unknown here (someone else pushed it): then the
+        // range is unknown too, and everything is deployed.
+        let Ok(old_commit) = repo.find_commit(old) else {
+            return Ok(Changes::All);
+        };
+        let old_tree = old_commit.tree()?;
         let new_tree = repo.find_commit(new)?.tree()?;
         let diff = repo.diff_tree_to_tree(Some(&old_tree), Some(&new_tree), None)?;
         let mut paths = BTreeSet::new();
