@@ -27,10 +27,7 @@ impl Ui {
     pub fn step(&self, title: &str) -> Step {
         if !self.tty {
             eprintln!("{title}");
-            return Step {
-                bar: None,
-                title: title.to_string(),
-            };
+            return Step { bar: None };
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         bar.set_style(
@@ -39,10 +36,7 @@ impl Ui {
         );
         bar.set_prefix(title.to_string());
         bar.enable_steady_tick(Duration::from_millis(120));
-        Step {
-            bar: Some(bar),
-            title: title.to_string(),
-        }
+        Step { bar: Some(bar) }
     }
 }
 
@@ -54,7 +48,6 @@ impl Default for Ui {
 
 pub struct Step {
     bar: Option<ProgressBar>,
-    title: String,
 }
 
 impl Step {
@@ -95,7 +88,7 @@ impl Step {
         match self.bar {
             Some(bar) => {
                 bar.finish_and_clear();
-                eprintln!("{} {text}", self.title);
+                eprintln!("{text}");
             }
             None => eprintln!("  {text}"),
         }
