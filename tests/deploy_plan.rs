@@ -346,3 +346,48 @@ fn changes_between_lists_both_sides_of_a_rename() {
     let expected: BTreeSet<String> = ["a/one.txt".to_string(), "b/one.txt".to_string()].into();
     assert_eq!(changes, Changes::Paths(expected));
 }
+
+/// The entry point the pre-push hook calls: branch globs, and `on_failure`.
+#[test]
+fn on_push_follows_branches_and_on_failure() {
+    let repo = Repo::new();
+    two_pipelines(&repo, "127.0.0.1:5000/pachhook-test/onpush", "");
+    let toml = std::fs::read_to_string(repo.path().join("pachhook.toml")).unwrap();
+    repo.write(
+        "pachhook.toml",
+        &format!("[specs]\npaths = [\"pipelines/*.json\"]\n\n{toml}\nbranches = [\"main\", \"release/*\"]\n"),
+    );
+    repo.write("pipelines/broken.json", "{\"pipeline\": \"broken\",,}\n");
+    let sha = repo.commit_all("broken spec");
+    let git = git2::Repository::open(repo.path()).unwrap();
+    let new = git2::Oid::from_str(&sha).unwrap();
+
+    let config = Config::load(repo.path()).unwrap();
+    assert_eq!(
+        pachhook::deploy::on_push(&git, &config, "feature/x", None, new, false),
+        0,
+        "not a deploy branch"
+    );
+    assert_eq!(
+        pachhook::deploy::on_push(&git, &config, "release/2.1", None, new, false),
+        1,
+        "findings refuse the push"
+    );
+
+    repo.write("pachhook.local.toml", "[deploy]\non_failure = \"warn\"\n");
+    let config = Config::load(repo.path()).unwrap();
+    assert_eq!(
+        pachhook::deploy::on_push(&git, &config, "main", None, new, false),
+        0,
+        "warn lets the push go on"
+    );
+
+    repo.write("pachhook.local.toml", "[deploy]\nenabled = false\n");
+    let config = Config::load(repo.path()).unwrap();
+    assert_eq!(
+        pachhook::deploy::on_push(&git, &config, "main", None, new, false),
+        0,
+        "disabled"
+    );
+    assert!(repo.calls().is_empty());
+}

@@ -104,7 +104,7 @@ pub fn for_registry(registry: &str) -> Result<Option<Credentials>> {
             .filter(|s| !s.is_empty())
     };
     let mut inner = DockerCredentials {
-        serveraddress: Some(registry.to_string()),
+        serveraddress: Some(key.to_string()),
         ..Default::default()
     };
     if let Some(auth) = field("auth") {
@@ -177,7 +177,7 @@ fn from_helper(helper: &str, key: &str, registry: &str) -> Result<Option<Credent
         return Ok(None);
     }
     let mut inner = DockerCredentials {
-        serveraddress: Some(registry.to_string()),
+        serveraddress: Some(key.to_string()),
         ..Default::default()
     };
     if user == "<token>" {

@@ -219,6 +219,49 @@ pub fn run(
     Ok(summary)
 }
 
+/// What the pre-push hook calls for one pushed ref (`refs/heads/<branch>`, from `old`
+/// to `new`; `old` is `None` for a new branch). Deploys when `[deploy]` is enabled for
+/// the branch, and returns the hook's exit code: 0 lets the push go on. A failed deploy
+/// refuses the push, unless `on_failure = "warn"`.
+pub fn on_push(
+    repo: &Repository,
+    config: &Config,
+    branch: &str,
+    old: Option<Oid>,
+    new: Oid,
+    interactive: bool,
+) -> i32 {
+    if !config.deploy.deploys_branch(branch) {
+        return crate::exit::OK;
+    }
+    let result = Changes::between(repo, old, new).and_then(|changes| {
+        run(
+            repo,
+            config,
+            new,
+            changes,
+            RunOpts {
+                dry_run: false,
+                interactive,
+            },
+        )
+    });
+    match result {
+        Ok(_) => crate::exit::OK,
+        Err(error) => {
+            eprintln!("pachhook: {error:#}");
+            if config.deploy.on_failure == crate::config::OnFailure::Warn {
+                eprintln!(
+                    "pachhook: warning: [deploy] on_failure = \"warn\": the push goes on without the deploy"
+                );
+                crate::exit::OK
+            } else {
+                exit_code(&error)
+            }
+        }
+    }
+}
+
 /// Asks the registry about every image first (so a registry that is down or refuses
 /// the credentials stops the deploy before any build), then builds and pushes the
 /// images it does not have.

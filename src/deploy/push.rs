@@ -129,7 +129,7 @@ pub async fn push(
         // are counted by their first and last messages.
         match status.as_str() {
             "Preparing" => layers += 1,
-            "Pushed" | "Layer already exists" | "Mounted from" => {
+            s if s == "Pushed" || s == "Layer already exists" || s.starts_with("Mounted from") => {
                 done += 1;
                 step.line(&format!("layer {done}/{layers}: {status}"));
             }
