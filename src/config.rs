@@ -120,7 +120,23 @@ struct Layer {
     #[serde(default)]
     build: Option<Vec<Build>>,
     #[serde(default)]
-    deploy: Option<toml::Table>,
+    deploy: Option<DeployLayer>,
+}
+
+/// `[deploy]` of one file: every key optional so the local file overrides key by key,
+/// and typed so that a wrong key or value is reported at its line by the TOML reader.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeployLayer {
+    enabled: Option<bool>,
+    branches: Option<Vec<toml::Spanned<String>>>,
+    pachctl: Option<toml::Spanned<String>>,
+    pin: Option<Pin>,
+    reprocess: Option<bool>,
+    project: Option<String>,
+    context: Option<String>,
+    on_failure: Option<OnFailure>,
+    confirm: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -171,7 +187,6 @@ impl Config {
     /// which may be absent.
     pub fn load(root: &Path) -> Result<Config> {
         let mut config = Config::default();
-        let mut deploy = toml::Table::new();
         for name in [TEAM_FILE, LOCAL_FILE] {
             let path = root.join(name);
             let text = match std::fs::read_to_string(&path) {
@@ -180,30 +195,21 @@ impl Config {
                 Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
             };
             let layer = parse_layer(&path, &text)?;
-            config.apply(layer, &path, &text, &mut deploy)?;
+            config.apply(layer, &path, &text)?;
             config.files.push(path);
         }
-        config.deploy = deploy_from(&deploy, &config.files)?;
         Ok(config)
     }
 
     /// Parses one configuration text as the only layer; for tests and `init`.
     pub fn from_str(path: &Path, text: &str) -> Result<Config> {
         let mut config = Config::default();
-        let mut deploy = toml::Table::new();
-        config.apply(parse_layer(path, text)?, path, text, &mut deploy)?;
+        config.apply(parse_layer(path, text)?, path, text)?;
         config.files.push(path.to_path_buf());
-        config.deploy = deploy_from(&deploy, &config.files)?;
         Ok(config)
     }
 
-    fn apply(
-        &mut self,
-        layer: Layer,
-        path: &Path,
-        text: &str,
-        deploy: &mut toml::Table,
-    ) -> Result<()> {
+    fn apply(&mut self, layer: Layer, path: &Path, text: &str) -> Result<()> {
         if let Some(version) = layer.pachyderm.version {
             let release = version.get_ref().parse::<Release>().map_err(|m| {
                 error_at(
@@ -259,10 +265,14 @@ impl Config {
             self.rules.insert(rule, parsed);
         }
         if let Some(builds) = layer.build {
+            for build in &builds {
+                check_build(build)
+                    .map_err(|m| error_at(path, text, find_span(text, &build.image), m))?;
+            }
             self.builds = builds;
         }
-        if let Some(table) = layer.deploy {
-            deploy.extend(table);
+        if let Some(deploy) = layer.deploy {
+            self.deploy.apply(deploy, path, text)?;
         }
         Ok(())
     }
@@ -301,21 +311,96 @@ fn parse_layer(path: &Path, text: &str) -> Result<Layer> {
     })
 }
 
-/// `[deploy]` after merging the layers' tables key by key.
-fn deploy_from(table: &toml::Table, files: &[PathBuf]) -> Result<Deploy> {
-    let file = files
-        .last()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from(TEAM_FILE));
-    Deploy::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
-        ConfigError {
-            file,
-            line: 0,
-            column: 0,
-            message: format!("[deploy]: {}", e.message()),
+impl Deploy {
+    fn apply(&mut self, layer: DeployLayer, path: &Path, text: &str) -> Result<()> {
+        if let Some(branches) = layer.branches {
+            for glob in &branches {
+                globset::Glob::new(glob.get_ref()).map_err(|e| {
+                    error_at(
+                        path,
+                        text,
+                        glob.span(),
+                        format!(
+                            "[deploy] branches: `{}` is not a valid glob: {}",
+                            glob.get_ref(),
+                            e.kind()
+                        ),
+                    )
+                })?;
+            }
+            self.branches = branches
+                .into_iter()
+                .map(toml::Spanned::into_inner)
+                .collect();
         }
-        .into()
-    })
+        if let Some(pachctl) = layer.pachctl {
+            if pachctl.get_ref().trim().is_empty() {
+                return Err(error_at(
+                    path,
+                    text,
+                    pachctl.span(),
+                    "[deploy] pachctl: empty; name the pachctl command or its path".into(),
+                ));
+            }
+            self.pachctl = pachctl.into_inner();
+        }
+        let DeployLayer {
+            enabled,
+            pin,
+            reprocess,
+            project,
+            context,
+            on_failure,
+            confirm,
+            ..
+        } = layer;
+        self.enabled = enabled.unwrap_or(self.enabled);
+        self.pin = pin.unwrap_or(self.pin);
+        self.reprocess = reprocess.unwrap_or(self.reprocess);
+        self.project = project.or(self.project.take());
+        self.context = context.or(self.context.take());
+        self.on_failure = on_failure.unwrap_or(self.on_failure);
+        self.confirm = confirm.unwrap_or(self.confirm);
+        Ok(())
+    }
+
+    /// Whether a push of this branch (short name, `main`) deploys.
+    pub fn deploys_branch(&self, branch: &str) -> bool {
+        self.enabled
+            && self
+                .branches
+                .iter()
+                .filter_map(|g| globset::Glob::new(g).ok())
+                .any(|g| g.compile_matcher().is_match(branch))
+    }
+}
+
+/// What a `[[build]]` must be for deploy to tag it: a repository without tag or digest,
+/// and a context inside the repository.
+fn check_build(build: &Build) -> Result<(), String> {
+    let image = build.image.as_str();
+    let last = image.rsplit('/').next().unwrap_or(image);
+    if image.is_empty() {
+        return Err("[[build]] image: empty; name the image repository".into());
+    }
+    if image.contains('@') || last.contains(':') {
+        return Err(format!(
+            "[[build]] image `{image}`: name the repository without a tag or digest; deploy tags it with the commit SHA"
+        ));
+    }
+    if build.context.starts_with('/') || build.context.split('/').any(|c| c == "..") {
+        return Err(format!(
+            "[[build]] context `{}` (image `{image}`): name a directory inside the repository, relative to its root",
+            build.context
+        ));
+    }
+    if build.dockerfile.starts_with('/') || build.dockerfile.is_empty() {
+        return Err(format!(
+            "[[build]] dockerfile `{}` (image `{image}`): name a file relative to the context",
+            build.dockerfile
+        ));
+    }
+    Ok(())
 }
 
 fn find_span(text: &str, needle: &str) -> std::ops::Range<usize> {

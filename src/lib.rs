@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod deploy;
 pub mod discover;
 pub mod exit;
 pub mod hooks;

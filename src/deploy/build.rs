@@ -1,0 +1,172 @@
+//! Building an image with the Docker Engine API (bollard): the context streams from the
+//! commit's tree, the build output is shown as it comes, and a failed build reports the
+//! engine's own message (the Dockerfile's error), not a generic one.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::query_parameters::BuildImageOptionsBuilder;
+use futures_util::StreamExt;
+
+use super::context::Context;
+use super::error::Failure;
+use super::ui::Step;
+use crate::config::Build;
+
+/// Long builds and pushes are normal; only a silent engine is an error, and that shows at
+/// connect time.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Archive chunks (one per file) read ahead of the upload.
+const READ_AHEAD: usize = 8;
+
+/// Connects to the engine named by `DOCKER_HOST` (or the local socket) and agrees on an
+/// API version it speaks, so an older engine still answers.
+pub async fn connect() -> Result<Docker, Failure> {
+    let host = std::env::var("DOCKER_HOST")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string());
+    let docker = Docker::connect_with_defaults()
+        .map_err(|e| Failure::Docker(format!("{host}: {e}")))?
+        .with_timeout(REQUEST_TIMEOUT);
+    match tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version()).await {
+        Ok(Ok(docker)) => Ok(docker),
+        Ok(Err(e)) => Err(Failure::Docker(format!("{host}: {}", engine_message(&e)))),
+        Err(_) => Err(Failure::Docker(format!(
+            "{host}: no answer within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+/// Builds `reference` (`image:sha`) from `context`.
+pub async fn build(
+    docker: &Docker,
+    context: Context,
+    build: &Build,
+    reference: &str,
+    step: &Step,
+) -> Result<(), Failure> {
+    let args: HashMap<String, String> = build
+        .build_args
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut options = BuildImageOptionsBuilder::default()
+        .dockerfile(&context.dockerfile)
+        .t(reference)
+        .rm(true)
+        .forcerm(true)
+        .buildargs(&args);
+    if let Some(target) = &build.target {
+        options = options.target(target);
+    }
+    let total = context.total_bytes;
+    let read_error = Arc::new(Mutex::new(None));
+    let sent = Arc::new(AtomicU64::new(0));
+    let chunks = read_ahead(context.into_chunks(read_error.clone(), sent.clone()));
+    let body = bollard::body_stream(futures_util::stream::iter(chunks.map(Into::into)));
+    let mut stream = docker.build_image(options.build(), None, Some(body));
+
+    let mut last_step = String::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let mut answered = false;
+    loop {
+        let item = tokio::select! {
+            item = stream.next() => item,
+            _ = tick.tick() => {
+                // The engine answers only once it has the whole context: until then,
+                // show the upload.
+                if !answered {
+                    step.bytes(sent.load(Ordering::Relaxed).min(total), total, "sending context");
+                }
+                continue;
+            }
+        };
+        let Some(item) = item else { break };
+        answered = true;
+        let info = match item {
+            Ok(info) => info,
+            Err(e) => {
+                if let Some(message) = read_error.lock().ok().and_then(|mut s| s.take()) {
+                    return Err(Failure::Git(message));
+                }
+                return Err(classify(e, &build.image));
+            }
+        };
+        if let Some(text) = info.stream {
+            for line in text.lines().map(str::trim_end).filter(|l| !l.is_empty()) {
+                if line.starts_with("Step ") {
+                    last_step = line.to_string();
+                }
+                step.line(line);
+            }
+            step.status(&last_step);
+        } else if let Some(status) = info.status {
+            step.status(&status);
+        }
+    }
+    if let Some(message) = read_error.lock().ok().and_then(|mut s| s.take()) {
+        return Err(Failure::Git(message));
+    }
+    Ok(())
+}
+
+/// Produces the archive on a thread of its own, a few chunks ahead, so that inflating
+/// blobs overlaps with sending them to the engine.
+fn read_ahead(
+    chunks: impl Iterator<Item = Vec<u8>> + Send + 'static,
+) -> impl Iterator<Item = Vec<u8>> + Send + 'static {
+    let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
+    std::thread::spawn(move || {
+        for chunk in chunks {
+            if tx.send(chunk).is_err() {
+                // The request was dropped (a failed build, Ctrl-C): stop reading.
+                break;
+            }
+        }
+    });
+    rx.into_iter()
+}
+
+/// An engine error during a build: the build's own message, or an engine that went away.
+fn classify(e: bollard::errors::Error, image: &str) -> Failure {
+    use bollard::errors::Error as E;
+    match e {
+        E::DockerStreamError { error } => Failure::Build {
+            image: image.to_string(),
+            message: one_line(&error),
+        },
+        E::DockerResponseServerError { message, .. } => Failure::Build {
+            image: image.to_string(),
+            message: one_line(&message),
+        },
+        other => Failure::Docker(engine_message(&other)),
+    }
+}
+
+/// The part of an engine error a user can act on.
+pub fn engine_message(e: &bollard::errors::Error) -> String {
+    use bollard::errors::Error as E;
+    match e {
+        E::DockerResponseServerError { message, .. } => one_line(message),
+        E::DockerStreamError { error } => one_line(error),
+        other => {
+            let mut text = other.to_string();
+            let mut source = std::error::Error::source(other);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            one_line(&text)
+        }
+    }
+}
+
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

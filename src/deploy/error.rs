@@ -1,0 +1,133 @@
+//! Why a deploy stopped. Each failure reads as one line: what failed, whether anything
+//! was changed, and how to retry. Deploy updates pipelines only after every image is in
+//! the registry, so every failure before that point leaves the cluster as it was.
+
+use crate::exit;
+
+#[derive(Debug)]
+pub enum Failure {
+    /// The specs at the commit have error findings (already printed).
+    Findings {
+        errors: usize,
+    },
+    /// `[[build]]` or `[deploy]` names something the commit does not have.
+    Config(String),
+    /// Reading the commit failed.
+    Git(String),
+    /// The Docker engine does not answer.
+    Docker(String),
+    Build {
+        image: String,
+        message: String,
+    },
+    RegistryDown {
+        registry: String,
+        message: String,
+    },
+    Refused {
+        registry: String,
+        message: String,
+    },
+    Push {
+        image: String,
+        message: String,
+    },
+    /// Ctrl-C during builds or pushes.
+    Interrupted,
+    /// The user answered no to `confirm`.
+    Declined,
+    /// pachctl is missing or failed on `pipeline`; `updated` were updated before it.
+    Pachctl {
+        pipeline: String,
+        message: String,
+        updated: Vec<String>,
+    },
+}
+
+/// A failure with the commit it was deploying, for the retry hint.
+#[derive(Debug)]
+pub struct DeployError {
+    pub failure: Failure,
+    pub commit: String,
+}
+
+impl DeployError {
+    /// The exit code of the command (and of the hook that refuses the push).
+    pub fn exit_code(&self) -> i32 {
+        match self.failure {
+            Failure::Findings { .. } => exit::FINDINGS,
+            Failure::Config(_) => exit::USAGE,
+            _ => exit::FAILED,
+        }
+    }
+}
+
+impl std::fmt::Display for DeployError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let short = &self.commit[..self.commit.len().min(12)];
+        let retry = format!("retry: pachhook deploy {}", self.commit);
+        let nothing = "no pipeline was updated";
+        match &self.failure {
+            Failure::Findings { errors } => write!(
+                f,
+                "deploy of {short} stopped: the specs at this commit have {errors} error finding(s); fix them, commit, and push again"
+            ),
+            Failure::Config(m) => write!(
+                f,
+                "deploy of {short} stopped: {m}; fix pachhook.toml or the commit, then {retry}"
+            ),
+            Failure::Git(m) => write!(f, "deploy of {short} stopped: {m}; {nothing}; {retry}"),
+            Failure::Docker(m) => write!(
+                f,
+                "deploy of {short} stopped: the Docker engine is not answering ({m}); {nothing}; start Docker or set DOCKER_HOST, then {retry}"
+            ),
+            Failure::Build { image, message } => write!(
+                f,
+                "deploy of {short} stopped: building {image} failed: {message}; {nothing}; fix the Dockerfile or context, commit, and push again"
+            ),
+            Failure::RegistryDown { registry, message } => write!(
+                f,
+                "deploy of {short} stopped: the registry {registry} is not answering ({message}); {nothing}; when it is up, {retry}"
+            ),
+            Failure::Refused { registry, message } => write!(
+                f,
+                "deploy of {short} stopped: the registry {registry} refused the credentials ({message}); {nothing}; run `docker login {registry}`, then {retry}"
+            ),
+            Failure::Push { image, message } => write!(
+                f,
+                "deploy of {short} stopped: pushing {image} failed: {message}; {nothing}; {retry}"
+            ),
+            Failure::Interrupted => write!(
+                f,
+                "deploy of {short} stopped: interrupted (Ctrl-C) while building or pushing; {nothing}; {retry}"
+            ),
+            Failure::Declined => write!(f, "deploy of {short} not confirmed; {nothing}; {retry}"),
+            Failure::Pachctl {
+                pipeline,
+                message,
+                updated,
+            } => {
+                let done = if updated.is_empty() {
+                    "no pipeline was updated".to_string()
+                } else {
+                    format!("already updated: {}", updated.join(", "))
+                };
+                write!(
+                    f,
+                    "deploy of {short} stopped: pachctl failed on pipeline {pipeline}: {message}; {done}; the images are in the registry; {retry}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for DeployError {}
+
+/// The exit code for an error of a deploy: its own when it is a `DeployError`, else the
+/// usual mapping.
+pub fn exit_code(error: &anyhow::Error) -> i32 {
+    match error.downcast_ref::<DeployError>() {
+        Some(e) => e.exit_code(),
+        None => exit::code_for(error),
+    }
+}

@@ -1,0 +1,78 @@
+//! What was deployed, kept as a git note on the commit under `refs/notes/pachhook`:
+//! `git notes --ref pachhook show <commit>` answers "what did this commit deploy, when,
+//! with which digests". Notes live in the object database and a ref of their own, so
+//! writing one never touches the working tree or the index.
+
+use anyhow::{Context, Result};
+use git2::{Oid, Repository, Signature};
+use serde_json::json;
+
+use super::Summary;
+
+pub const NOTES_REF: &str = "refs/notes/pachhook";
+
+/// Writes (or replaces) the note of `commit`.
+pub fn record(repo: &Repository, commit: Oid, summary: &Summary) -> Result<()> {
+    let note = json!({
+        "commit": commit.to_string(),
+        "time": rfc3339(summary.time),
+        "pachctl_context": summary.pach_context,
+        "project": summary.project,
+        "images": summary.images.iter().map(|i| json!({
+            "image": i.image,
+            "reference": i.reference,
+            "digest": i.digest,
+            "built": i.built,
+        })).collect::<Vec<_>>(),
+        "pipelines": summary.pipelines.iter().map(|p| json!({
+            "name": p.name,
+            "file": p.file,
+            "image": p.image,
+        })).collect::<Vec<_>>(),
+    });
+    let text = serde_json::to_string_pretty(&note)?;
+    let signature = repo
+        .signature()
+        .or_else(|_| Signature::now("pachhook", "pachhook@localhost"))?;
+    repo.note(&signature, &signature, Some(NOTES_REF), commit, &text, true)
+        .with_context(|| format!("cannot write the deploy note of {commit} under {NOTES_REF}"))?;
+    Ok(())
+}
+
+/// The note of `commit`, when it has one.
+pub fn read(repo: &Repository, commit: Oid) -> Option<serde_json::Value> {
+    let note = repo.find_note(Some(NOTES_REF), commit).ok()?;
+    serde_json::from_str(note.message().ok()?).ok()
+}
+
+/// Seconds since the epoch as an RFC 3339 UTC time.
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_times() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+}

@@ -1,0 +1,316 @@
+//! The faults of a deploy. The rule they all check: no pipeline is ever updated to an
+//! image the registry does not have, so every fault before the updates leaves pachctl
+//! uncalled; each says in one line what failed and how to retry, and exits 3.
+
+mod deploy_util;
+
+use std::os::unix::fs::PermissionsExt;
+
+use deploy_util::*;
+
+const FAILED: Option<i32> = Some(3);
+
+fn docker_config_with_auths(repo: &Repo, registry: &str, user: &str, password: &str) {
+    let auth = base64(format!("{user}:{password}").as_bytes());
+    std::fs::write(
+        repo.docker_config().join("config.json"),
+        format!(r#"{{"auths": {{"{registry}": {{"auth": "{auth}"}}}}}}"#),
+    )
+    .expect("docker config");
+}
+
+#[test]
+fn auth_registry_with_a_credential_helper() {
+    let Some(svc) = services() else { return };
+    let name = unique("auth");
+    let image = format!("{}/{name}", svc.auth_registry);
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    let sha = repo.commit_all("auth");
+
+    // A credential helper answers from its standard input, as docker-credential-* do,
+    // and logs its arguments so the test can see no secret was passed there.
+    let bin = repo.aux.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let helper = bin.join("docker-credential-pachhooktest");
+    let argv_log = repo.aux.path().join("helper-argv.log");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nread server\n[ \"$server\" = '{}' ] || exit 1\nprintf '{{\"ServerURL\":\"%s\",\"Username\":\"{}\",\"Secret\":\"{}\"}}' \"$server\"\n",
+            argv_log.display(),
+            svc.auth_registry,
+            svc.user,
+            svc.password
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        repo.docker_config().join("config.json"),
+        format!(
+            r#"{{"credHelpers": {{"{}": "pachhooktest"}}}}"#,
+            svc.auth_registry
+        ),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+
+    let run = repo.pachhook(&["deploy"], &[("PATH", &path)]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(
+        manifest_digest(
+            &svc.auth_registry,
+            &name,
+            &sha,
+            Some((&svc.user, &svc.password))
+        )
+        .is_some(),
+        "pushed to the authenticated registry"
+    );
+    assert_eq!(repo.calls().len(), 2);
+    let argv = std::fs::read_to_string(&argv_log).unwrap();
+    assert!(argv.lines().all(|l| l == "get"), "helper argv: {argv}");
+    assert!(
+        !run.all().contains(&svc.password),
+        "the secret never shows: {run}"
+    );
+}
+
+#[test]
+fn auth_registry_with_auths_in_docker_config() {
+    let Some(svc) = services() else { return };
+    let name = unique("auths");
+    let image = format!("{}/{name}", svc.auth_registry);
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    let sha = repo.commit_all("auths");
+    docker_config_with_auths(
+        &repo,
+        &format!("http://{}", svc.auth_registry),
+        &svc.user,
+        &svc.password,
+    );
+
+    let run = repo.pachhook(&["deploy"], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(
+        manifest_digest(
+            &svc.auth_registry,
+            &name,
+            &sha,
+            Some((&svc.user, &svc.password))
+        )
+        .is_some()
+    );
+    assert!(!run.all().contains(&svc.password), "{run}");
+}
+
+#[test]
+fn wrong_password_is_refused_before_anything_is_updated() {
+    let Some(svc) = services() else { return };
+    let image = format!("{}/{}", svc.auth_registry, unique("refused"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    repo.commit_all("refused");
+    let wrong = "not-the-password-4711";
+    docker_config_with_auths(&repo, &svc.auth_registry, &svc.user, wrong);
+
+    let run = repo.pachhook(&["deploy"], &[]);
+    assert_eq!(run.code, FAILED, "{run}");
+    assert!(run.stderr.contains("refused the credentials"), "{run}");
+    assert!(
+        run.stderr.contains("docker login"),
+        "says how to fix it: {run}"
+    );
+    assert!(!run.all().contains(wrong), "credentials never shown: {run}");
+    assert!(
+        !run.all()
+            .contains(&base64(format!("{}:{wrong}", svc.user).as_bytes()))
+    );
+    assert!(repo.calls().is_empty(), "pachctl not called");
+    assert_eq!(repo.note("HEAD"), None);
+
+    // Without any credentials the registry refuses too, and says where they are looked up.
+    std::fs::remove_file(repo.docker_config().join("config.json")).unwrap();
+    let run = repo.pachhook(&["deploy"], &[]);
+    assert_eq!(run.code, FAILED, "{run}");
+    assert!(run.stderr.contains("no credentials for"), "{run}");
+}
+
+#[test]
+fn a_build_failure_shows_the_dockerfile_error_and_updates_nothing() {
+    let Some(svc) = services() else { return };
+    let image = format!("{}/{}", svc.registry, unique("broken"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    repo.write(
+        "images/edges/Dockerfile",
+        "FROM scratch\nCOPY does-not-exist.txt /x\n",
+    );
+    repo.commit_all("broken");
+
+    let run = repo.pachhook(&["deploy"], &[]);
+    assert_eq!(run.code, FAILED, "{run}");
+    let last = run.stderr.lines().last().unwrap_or("");
+    assert!(
+        last.contains("building") && last.contains("failed"),
+        "{run}"
+    );
+    assert!(
+        last.contains("does-not-exist.txt"),
+        "the engine's own message: {run}"
+    );
+    assert!(last.contains("no pipeline was updated"), "{run}");
+    assert!(repo.calls().is_empty(), "pachctl not called");
+
+    repo.write("images/edges/Dockerfile", "FROM scratch\nFLY away\n");
+    repo.commit_all("unknown instruction");
+    let run = repo.pachhook(&["deploy"], &[]);
+    assert_eq!(run.code, FAILED, "{run}");
+    assert!(
+        run.stderr.to_lowercase().contains("unknown instruction"),
+        "{run}"
+    );
+    assert!(repo.calls().is_empty());
+}
+
+#[test]
+fn a_registry_that_is_down_stops_the_deploy() {
+    let Some(_svc) = services() else { return };
+    // Nothing listens on this port.
+    let image = format!("127.0.0.1:5049/{}", unique("down"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    let sha = repo.commit_all("down");
+
+    let run = repo.pachhook(&["deploy"], &[]);
+    assert_eq!(run.code, FAILED, "{run}");
+    let last = run.stderr.lines().last().unwrap_or("");
+    assert!(
+        last.contains("registry 127.0.0.1:5049 is not answering"),
+        "{run}"
+    );
+    assert!(
+        last.contains(&format!("retry: pachhook deploy {sha}")),
+        "{run}"
+    );
+    assert!(
+        !run.stderr.contains("building"),
+        "asked the registry before building: {run}"
+    );
+    assert!(repo.calls().is_empty(), "pachctl not called");
+}
+
+#[test]
+fn a_failing_pachctl_shows_its_stderr_and_what_was_updated() {
+    let Some(svc) = services() else { return };
+    let image = format!("{}/{}", svc.registry, unique("pachctl"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    repo.commit_all("pachctl fails");
+
+    let run = repo.pachhook(&["deploy"], &[("PACHCTL_FAIL_ON", "montage")]);
+    assert_eq!(run.code, FAILED, "{run}");
+    assert!(
+        run.stderr.contains("the cluster refused the update"),
+        "pachctl's stderr: {run}"
+    );
+    let last = run.stderr.lines().last().unwrap_or("");
+    assert!(last.contains("pachctl failed on pipeline montage"), "{run}");
+    assert!(last.contains("already updated: edges"), "{run}");
+    assert_eq!(repo.calls().len(), 2);
+    assert_eq!(repo.note("HEAD"), None, "a failed deploy is not recorded");
+}
+
+#[test]
+fn a_missing_pachctl_is_named() {
+    let Some(svc) = services() else { return };
+    let image = format!("{}/{}", svc.registry, unique("nopachctl"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    let toml = std::fs::read_to_string(repo.path().join("pachhook.toml")).unwrap();
+    repo.write(
+        "pachhook.toml",
+        &toml.replace(&pachctl(), "/nonexistent/pachctl"),
+    );
+    repo.commit_all("no pachctl");
+
+    let run = repo.pachhook(&["deploy"], &[]);
+    assert_eq!(run.code, FAILED, "{run}");
+    assert!(
+        run.stderr.contains("`/nonexistent/pachctl` not found"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("no pipeline was updated"), "{run}");
+}
+
+#[test]
+fn ctrl_c_during_the_build_stops_before_any_update() {
+    let Some(svc) = services() else { return };
+    let image = format!("{}/{}", svc.registry, unique("interrupt"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    // Enough context that the build is still running when the signal comes.
+    let big: String = (0..400_000).map(|i| format!("{i:015}\n")).collect();
+    repo.write("images/edges/big.txt", &big);
+    repo.write(
+        "images/edges/Dockerfile",
+        "FROM scratch\nCOPY big.txt /big1\nCOPY big.txt /big2\nCOPY big.txt /big3\nCOPY message.txt /message.txt\n",
+    );
+    repo.commit_all("interrupt");
+
+    let mut child = std::process::Command::new(BIN)
+        .arg("deploy")
+        .current_dir(repo.path())
+        .env("DOCKER_CONFIG", repo.docker_config())
+        .env("PACHCTL_LOG", repo.pachctl_log())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut seen = String::new();
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let mut sent = false;
+        while let Some(Ok(line)) = lines.next() {
+            if !sent && line.starts_with("building") {
+                let _ = std::process::Command::new("kill")
+                    .args(["-INT", &child.id().to_string()])
+                    .status();
+                sent = true;
+            }
+            seen.push_str(&line);
+            seen.push('\n');
+        }
+        (child.wait().unwrap(), seen)
+    });
+    let (status, stderr) = reader.join().unwrap();
+    assert_eq!(status.code(), FAILED, "{stderr}");
+    assert!(stderr.contains("interrupted (Ctrl-C)"), "{stderr}");
+    assert!(repo.calls().is_empty(), "pachctl not called");
+}
+
+#[test]
+fn a_docker_engine_that_does_not_answer_stops_the_deploy() {
+    // Needs no Docker: the engine is pointed at a socket nobody listens on.
+    let repo = Repo::new();
+    two_pipelines(&repo, "127.0.0.1:5000/pachhook-test/nodocker", "");
+    repo.commit_all("no docker");
+    let socket = repo.aux.path().join("no-docker.sock");
+    let host = format!("unix://{}", socket.display());
+
+    let run = repo.pachhook(&["deploy"], &[("DOCKER_HOST", &host)]);
+    assert_eq!(run.code, FAILED, "{run}");
+    let last = run.stderr.lines().last().unwrap_or("");
+    assert!(last.contains("the Docker engine is not answering"), "{run}");
+    assert!(last.contains("retry: pachhook deploy"), "{run}");
+    assert!(repo.calls().is_empty());
+}

@@ -1,0 +1,393 @@
+//! The parts of a deploy that need no Docker: what a pushed range deploys (the library
+//! API the pre-push hook calls), the build context archive taken from a commit, and the
+//! command's answers to bad input (findings, configuration errors).
+
+mod deploy_util;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use deploy_util::*;
+use pachhook::config::Config;
+use pachhook::deploy::{Changes, context, plan};
+
+fn plan_for(repo: &Repo, old: Option<&str>, new: &str) -> plan::Plan {
+    let git = git2::Repository::open(repo.path()).unwrap();
+    let config = Config::load(repo.path()).unwrap();
+    let new = git2::Oid::from_str(new).unwrap();
+    let old = old.map(|o| git2::Oid::from_str(o).unwrap());
+    let changes = Changes::between(&git, old, new).unwrap();
+    let tree = git.find_commit(new).unwrap().tree().unwrap();
+    let sources = plan::spec_sources(&git, &tree, &config.spec_paths).unwrap();
+    let report = pachhook::check::check(sources, &config.options(None).unwrap());
+    plan::decide(&config, &report, &changes, &new.to_string()).unwrap()
+}
+
+fn names(plan: &plan::Plan) -> (Vec<String>, Vec<String>) {
+    (
+        plan.images.iter().map(|i| i.build.image.clone()).collect(),
+        plan.pipelines.iter().map(|p| p.name.clone()).collect(),
+    )
+}
+
+#[test]
+fn the_pushed_range_decides_what_is_deployed() {
+    let repo = Repo::new();
+    let image = "registry.example.com/vision/edges";
+    two_pipelines(&repo, image, "");
+    repo.write(
+        "pipelines/c_plain.json",
+        r#"{"pipeline": {"name": "plain"}, "transform": {"image": "ubuntu:22.04", "cmd": ["true"]}, "input": {"pfs": {"repo": "montage", "glob": "/"}}}"#,
+    );
+    let first = repo.commit_all("first");
+
+    // A new branch deploys everything, upstream first.
+    let all = plan_for(&repo, None, &first);
+    assert_eq!(
+        names(&all),
+        (
+            vec![image.to_string()],
+            vec!["edges".into(), "montage".into(), "plain".into()]
+        )
+    );
+    assert_eq!(all.images[0].reference, format!("{image}:{first}"));
+
+    // A change outside every context and spec deploys nothing.
+    repo.write("README.md", "docs\n");
+    let docs = repo.commit_all("docs");
+    assert_eq!(
+        names(&plan_for(&repo, Some(&first), &docs)),
+        (vec![], vec![])
+    );
+
+    // A change in the image context rebuilds it and updates the pipelines it serves.
+    repo.write("images/edges/message.txt", "new\n");
+    let code = repo.commit_all("code");
+    assert_eq!(
+        names(&plan_for(&repo, Some(&docs), &code)),
+        (
+            vec![image.to_string()],
+            vec!["edges".into(), "montage".into()]
+        )
+    );
+
+    // A changed unmanaged spec is updated as written, with no build.
+    repo.write(
+        "pipelines/c_plain.json",
+        r#"{"pipeline": {"name": "plain"}, "transform": {"image": "ubuntu:24.04", "cmd": ["true"]}, "input": {"pfs": {"repo": "montage", "glob": "/"}}}"#,
+    );
+    let plain = repo.commit_all("plain");
+    assert_eq!(
+        names(&plan_for(&repo, Some(&code), &plain)),
+        (vec![], vec!["plain".into()])
+    );
+
+    // A changed managed spec needs its image at this commit.
+    let text = std::fs::read_to_string(repo.path().join("pipelines/a_montage.json")).unwrap();
+    repo.write(
+        "pipelines/a_montage.json",
+        &text.replace("/montage", "/montage2"),
+    );
+    let spec = repo.commit_all("montage spec");
+    assert_eq!(
+        names(&plan_for(&repo, Some(&plain), &spec)),
+        (vec![image.to_string()], vec!["montage".into()])
+    );
+}
+
+#[test]
+fn explicit_pipelines_and_dockerfile_outside_the_context() {
+    let repo = Repo::new();
+    repo.write(
+        "pachhook.toml",
+        r#"
+[[build]]
+image = "r.example.com/tools"
+context = "tools"
+dockerfile = "../docker/tools.Dockerfile"
+pipelines = ["uses-tools"]
+"#,
+    );
+    repo.write("tools/run.sh", "#!/bin/sh\n");
+    repo.write("docker/tools.Dockerfile", "FROM scratch\nCOPY run.sh /\n");
+    repo.write(
+        "specs/p.json",
+        r#"{"pipeline": {"name": "uses-tools"}, "transform": {"image": "somewhere/else:1", "cmd": ["/run.sh"]}, "input": {"pfs": {"repo": "in", "glob": "/"}}}"#,
+    );
+    let first = repo.commit_all("first");
+    repo.write(
+        "docker/tools.Dockerfile",
+        "FROM scratch\nCOPY run.sh /run.sh\n",
+    );
+    let second = repo.commit_all("dockerfile only");
+    let plan = plan_for(&repo, Some(&first), &second);
+    assert_eq!(
+        names(&plan),
+        (
+            vec!["r.example.com/tools".into()],
+            vec!["uses-tools".into()]
+        ),
+        "a Dockerfile outside the context still rebuilds its image"
+    );
+    assert_eq!(plan.pipelines[0].image, Some(0));
+
+    let git = git2::Repository::open(repo.path()).unwrap();
+    let tree = git
+        .revparse_single(&second)
+        .unwrap()
+        .peel_to_tree()
+        .unwrap();
+    let ctx = context::collect(&git, &tree, 0, "tools", "../docker/tools.Dockerfile").unwrap();
+    assert_eq!(ctx.dockerfile, ".pachhook.Dockerfile");
+    assert!(ctx.paths().contains(&"run.sh"));
+}
+
+/// The archive sent to the engine, read back by the system's tar.
+#[test]
+fn the_context_archive_keeps_modes_symlinks_and_long_names() {
+    let repo = Repo::new();
+    let long_dir = "d".repeat(120);
+    let long_file = "f".repeat(130);
+    repo.write("ctx/Dockerfile", "FROM scratch\n");
+    repo.write("ctx/run.sh", "#!/bin/sh\necho hi\n");
+    repo.write(&format!("ctx/{long_dir}/{long_file}.txt"), "long\n");
+    repo.write("ctx/.dockerignore", "*.log\n");
+    repo.write("ctx/debug.log", "ignored\n");
+    repo.write("outside.txt", "not in the context\n");
+    std::os::unix::fs::symlink("run.sh", repo.path().join("ctx/link")).unwrap();
+    std::fs::set_permissions(
+        repo.path().join("ctx/run.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let sha = repo.commit_all("ctx");
+    // Working-tree edits after the commit are not in the archive.
+    repo.write("ctx/run.sh", "#!/bin/sh\necho edited\n");
+    repo.write("ctx/new.txt", "untracked\n");
+
+    let git = git2::Repository::open(repo.path()).unwrap();
+    let tree = git.revparse_single(&sha).unwrap().peel_to_tree().unwrap();
+    let ctx = context::collect(&git, &tree, 1_700_000_000, "ctx", "Dockerfile").unwrap();
+    let error = Arc::new(Mutex::new(None));
+    let bytes: Vec<u8> = ctx
+        .into_chunks(error.clone(), Arc::new(AtomicU64::new(0)))
+        .flatten()
+        .collect();
+    assert!(error.lock().unwrap().is_none());
+    let archive = repo.aux.path().join("ctx.tar");
+    std::fs::write(&archive, &bytes).unwrap();
+
+    let listing = std::process::Command::new("tar")
+        .arg("-tvf")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        listing.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listing.stderr)
+    );
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with("-rwxr-xr-x") && l.ends_with(" run.sh")),
+        "{listing}"
+    );
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with('l') && l.ends_with("link -> run.sh")),
+        "{listing}"
+    );
+    assert!(
+        listing.contains(&format!("{long_dir}/{long_file}.txt")),
+        "{listing}"
+    );
+    assert!(listing.contains(".dockerignore"));
+    assert!(!listing.contains("debug.log"), "{listing}");
+    assert!(!listing.contains("outside.txt"));
+    assert!(!listing.contains("new.txt"));
+
+    let out = repo.aux.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let extracted = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(extracted.success());
+    assert_eq!(
+        std::fs::read_to_string(out.join("run.sh")).unwrap(),
+        "#!/bin/sh\necho hi\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join(&long_dir).join(format!("{long_file}.txt"))).unwrap(),
+        "long\n"
+    );
+}
+
+#[test]
+fn error_findings_stop_the_deploy_before_docker() {
+    let repo = Repo::new();
+    two_pipelines(&repo, "127.0.0.1:5000/pachhook-test/findings", "");
+    let toml = std::fs::read_to_string(repo.path().join("pachhook.toml")).unwrap();
+    repo.write(
+        "pachhook.toml",
+        &format!("[specs]\npaths = [\"pipelines/*.json\"]\n\n{toml}"),
+    );
+    repo.write(
+        "pipelines/broken.json",
+        "{\"pipeline\": {\"name\": \"broken\"},,}\n",
+    );
+    repo.commit_all("broken spec");
+
+    let run = repo.pachhook(
+        &["deploy"],
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+    );
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(
+        run.stderr.contains("pipelines/broken.json"),
+        "the finding is shown: {run}"
+    );
+    assert!(run.stderr.contains("error finding"), "{run}");
+    assert!(
+        !run.stderr.contains("Docker engine"),
+        "stopped before Docker: {run}"
+    );
+    assert!(repo.calls().is_empty());
+}
+
+#[test]
+fn deploy_configuration_errors_name_file_and_line() {
+    let repo = Repo::new();
+    repo.write("pachhook.toml", "[deploy]\nenabled = true\npin = \"sha\"\n");
+    repo.commit_all("bad pin");
+    let run = repo.pachhook(&["deploy", "--dry-run"], &[]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("pachhook.toml:3:"), "{run}");
+    assert!(
+        run.stderr.contains("tag") && run.stderr.contains("digest"),
+        "{run}"
+    );
+
+    repo.write(
+        "pachhook.toml",
+        "[deploy]\nenabled = true\non_failure = \"ignore\"\n",
+    );
+    let run = repo.pachhook(&["deploy", "--dry-run"], &[]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("pachhook.toml:3:"), "{run}");
+
+    repo.write(
+        "pachhook.toml",
+        "[deploy]\nbranches = [\"main\", \"release/[\"]\n",
+    );
+    let run = repo.pachhook(&["deploy", "--dry-run"], &[]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("pachhook.toml:2:"), "{run}");
+
+    repo.write(
+        "pachhook.toml",
+        "[[build]]\nimage = \"r.example.com/edges:latest\"\ncontext = \"images/edges\"\n",
+    );
+    let run = repo.pachhook(&["deploy", "--dry-run"], &[]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("pachhook.toml:2:"), "{run}");
+    assert!(run.stderr.contains("without a tag"), "{run}");
+
+    // A local file overrides the team file key by key.
+    repo.write(
+        "pachhook.toml",
+        "[deploy]\nenabled = true\nbranches = [\"main\", \"release/*\"]\npin = \"digest\"\n",
+    );
+    repo.write("pachhook.local.toml", "[deploy]\npin = \"tag\"\n");
+    let config = Config::load(repo.path()).unwrap();
+    assert_eq!(config.deploy.pin, pachhook::config::Pin::Tag);
+    assert!(config.deploy.deploys_branch("release/2.1"));
+    assert!(!config.deploy.deploys_branch("feature/x"));
+}
+
+#[test]
+fn a_missing_build_context_is_a_configuration_error() {
+    let repo = Repo::new();
+    two_pipelines(&repo, "127.0.0.1:5000/pachhook-test/nocontext", "");
+    let toml = std::fs::read_to_string(repo.path().join("pachhook.toml")).unwrap();
+    repo.write(
+        "pachhook.toml",
+        &toml.replace("images/edges", "images/missing"),
+    );
+    repo.commit_all("missing context");
+    let run = repo.pachhook(&["deploy", "--dry-run"], &[]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("images/missing"), "{run}");
+    assert!(repo.calls().is_empty());
+}
+
+#[test]
+fn changes_between_lists_both_sides_of_a_rename() {
+    let repo = Repo::new();
+    repo.write("a/one.txt", "1\n");
+    let first = repo.commit_all("one");
+    std::fs::create_dir_all(repo.path().join("b")).unwrap();
+    repo.git(&["mv", "a/one.txt", "b/one.txt"]);
+    let second = repo.commit_all("move");
+    let git = git2::Repository::open(repo.path()).unwrap();
+    let changes = Changes::between(
+        &git,
+        Some(git2::Oid::from_str(&first).unwrap()),
+        git2::Oid::from_str(&second).unwrap(),
+    )
+    .unwrap();
+    let expected: BTreeSet<String> = ["a/one.txt".to_string(), "b/one.txt".to_string()].into();
+    assert_eq!(changes, Changes::Paths(expected));
+}
+
+/// The entry point the pre-push hook calls: branch globs, and `on_failure`.
+#[test]
+fn on_push_follows_branches_and_on_failure() {
+    let repo = Repo::new();
+    two_pipelines(&repo, "127.0.0.1:5000/pachhook-test/onpush", "");
+    let toml = std::fs::read_to_string(repo.path().join("pachhook.toml")).unwrap();
+    repo.write(
+        "pachhook.toml",
+        &format!("[specs]\npaths = [\"pipelines/*.json\"]\n\n{toml}\nbranches = [\"main\", \"release/*\"]\n"),
+    );
+    repo.write("pipelines/broken.json", "{\"pipeline\": \"broken\",,}\n");
+    let sha = repo.commit_all("broken spec");
+    let git = git2::Repository::open(repo.path()).unwrap();
+    let new = git2::Oid::from_str(&sha).unwrap();
+
+    let config = Config::load(repo.path()).unwrap();
+    assert_eq!(
+        pachhook::deploy::on_push(&git, &config, "feature/x", None, new, false),
+        0,
+        "not a deploy branch"
+    );
+    assert_eq!(
+        pachhook::deploy::on_push(&git, &config, "release/2.1", None, new, false),
+        1,
+        "findings refuse the push"
+    );
+
+    repo.write("pachhook.local.toml", "[deploy]\non_failure = \"warn\"\n");
+    let config = Config::load(repo.path()).unwrap();
+    assert_eq!(
+        pachhook::deploy::on_push(&git, &config, "main", None, new, false),
+        0,
+        "warn lets the push go on"
+    );
+
+    repo.write("pachhook.local.toml", "[deploy]\nenabled = false\n");
+    let config = Config::load(repo.path()).unwrap();
+    assert_eq!(
+        pachhook::deploy::on_push(&git, &config, "main", None, new, false),
+        0,
+        "disabled"
+    );
+    assert!(repo.calls().is_empty());
+}
