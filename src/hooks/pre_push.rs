@@ -57,9 +57,25 @@ pub fn run(remote: &str, stdin: &str) -> Result<i32> {
         eprintln!("pachhook: push refused: fix the errors above in a new commit");
         return Ok(exit::FINDINGS);
     }
-    // deploy plugs in here: the checks passed; `pushed` holds every ref this push
-    // updates with its commits, and `config.deploy` says whether and where to deploy.
-    // TODO(lead): call the deploy entry point with (&repo, &config, remote, &pushed).
+    // The checks passed: deploy the pushed branches the team opted in for. The first
+    // failed deploy refuses the push (unless `on_failure = "warn"`), so no later branch
+    // deploys on top of it.
+    for update in &pushed {
+        let Some(branch) = update.remote_ref.strip_prefix("refs/heads/") else {
+            continue;
+        };
+        let code = crate::deploy::on_push(
+            &repo.git,
+            &config,
+            branch,
+            update.remote_oid,
+            update.local_oid,
+            true,
+        );
+        if code != exit::OK {
+            return Ok(code);
+        }
+    }
     Ok(exit::OK)
 }
 
