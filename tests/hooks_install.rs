@@ -5,7 +5,7 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 
-use support::{BAD, GOOD, PACHHOOK, Sandbox, code, text};
+use support::{BAD, GOOD, PACHHOOK, Sandbox, code, output_of_copied, text};
 
 const THEIRS: &str = "#!/bin/sh\n# the team's own hook\necho \"their hook ran: $*\" >&2\n[ ! -e \"$(git rev-parse --show-toplevel)/block\" ]\n";
 
@@ -224,14 +224,14 @@ fn spaces_quotes_and_unicode_in_paths() {
     std::fs::create_dir_all(&bin_dir).unwrap();
     let exe = bin_dir.join("pachhook");
     std::fs::copy(PACHHOOK, &exe).unwrap();
-    let out = std::process::Command::new(&exe)
-        .arg("install")
-        .current_dir(&repo.dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", &repo.home)
-        .output()
-        .unwrap();
+    let out = output_of_copied(
+        std::process::Command::new(&exe)
+            .arg("install")
+            .current_dir(&repo.dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", &repo.home),
+    );
     assert!(out.status.success(), "{}", text(&out));
     repo.write("pipelines/ünï côdé/my edges.json", BAD);
     repo.git(&["add", "."]);
@@ -255,25 +255,13 @@ fn a_missing_binary_fails_in_one_line_unless_allowed() {
     let exe = sandbox.path().join("moved-away/pachhook");
     std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
     std::fs::copy(PACHHOOK, &exe).unwrap();
-    // A copied executable can be briefly "busy" (ETXTBSY) while another test thread's
-    // fork still holds the copy's write descriptor: retry that error only.
-    let out = (0..100)
-        .find_map(|_| {
-            let run = std::process::Command::new(&exe)
-                .arg("install")
-                .current_dir(&repo.dir)
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .output();
-            match run {
-                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                    None
-                }
-                other => Some(other.expect("run the copied pachhook")),
-            }
-        })
-        .expect("the copied pachhook stayed busy");
+    let out = output_of_copied(
+        std::process::Command::new(&exe)
+            .arg("install")
+            .current_dir(&repo.dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1"),
+    );
     assert!(out.status.success(), "{}", text(&out));
     std::fs::remove_file(&exe).unwrap();
     repo.write("edges.json", GOOD);

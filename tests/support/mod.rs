@@ -206,3 +206,19 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// Runs a command whose program was just copied by this test process. Until every
+/// process forked meanwhile by another test thread has exec'd, one of them may still
+/// hold the copy's write descriptor, and Linux refuses to run it ("Text file busy"):
+/// retry that error only.
+pub fn output_of_copied(command: &mut Command) -> Output {
+    for _ in 0..100 {
+        match command.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.expect("run the copied program"),
+        }
+    }
+    panic!("the copied program stayed busy (ETXTBSY) for two seconds");
+}
