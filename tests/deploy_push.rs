@@ -98,6 +98,7 @@ fn a_push_to_a_deploy_branch_deploys_and_other_pushes_do_not() {
         repo.note(&sha).is_some(),
         "the deploy is recorded as a note"
     );
+    assert!(remote_has(&remote, "main"), "the push itself went through");
 
     // A change outside the images and specs deploys nothing.
     repo.write("README.md", "docs\n");
