@@ -14,6 +14,7 @@ use anyhow::{Context as _, Result, anyhow};
 use git2::{ObjectType, Oid, Repository, Tree};
 use globset::{GlobBuilder, GlobMatcher};
 
+use super::plan::clean;
 use super::tar;
 
 /// The name under which a Dockerfile from outside the context travels in the archive.
@@ -249,21 +250,6 @@ impl Context {
             Some(chunk)
         })
     }
-}
-
-/// `a/./b/` → `a/b`; `a/../b` → `b`; `.` and `` → ``.
-fn clean(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
 }
 
 fn display_dir(dir: &str) -> &str {

@@ -299,8 +299,10 @@ fn upstream_first(pipelines: Vec<PipelineWork>) -> Vec<PipelineWork> {
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
-/// `a/./b/` → `a/b`; `.` → ``.
-fn clean(path: &str) -> String {
+/// A repository-relative path in one spelling: `a/./b/` → `a/b`; `a/../b` → `b`;
+/// `.` and `` → ``. Config paths (`context`, `dockerfile`) are compared with tree paths
+/// through it.
+pub(super) fn clean(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {

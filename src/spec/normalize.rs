@@ -257,7 +257,7 @@ impl Walk<'_> {
         let found = match value {
             Value::Number { text, .. } => text.clone(),
             Value::String(s) => format!("\"{s}\""),
-            other => value_kind(other).to_string(),
+            other => other.kind().to_string(),
         };
         let (message, help) = match error {
             IntError::OutOfRange => {
@@ -423,18 +423,6 @@ fn plural(kind: &Kind) -> String {
         Kind::Int(int) => format!("integers ({})", int.name()),
         Kind::Message(_) => "mappings".into(),
         other => expected(other),
-    }
-}
-
-/// Like `Node::kind`, for a bare value.
-fn value_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number { .. } => "a number",
-        Value::String(_) => "a string",
-        Value::Seq(_) => "a list",
-        Value::Map(_) => "a mapping",
     }
 }
 

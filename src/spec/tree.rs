@@ -57,6 +57,21 @@ pub enum Value {
     Map(Vec<Entry>),
 }
 
+impl Value {
+    /// A short name for the kind of value, for messages ("expected a string, found a
+    /// mapping").
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number { .. } => "a number",
+            Value::String(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
 /// One key of a mapping.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
@@ -142,14 +157,7 @@ impl Node {
     /// A short name for the kind of value, for messages ("expected a string, found a
     /// mapping").
     pub fn kind(&self) -> &'static str {
-        match &self.value {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Number { .. } => "a number",
-            Value::String(_) => "a string",
-            Value::Seq(_) => "a list",
-            Value::Map(_) => "a mapping",
-        }
+        self.value.kind()
     }
 
     /// Converts to a `serde_json::Value`, using canonical key names; used to render a spec
