@@ -24,12 +24,68 @@ use super::{MAX_DEPTH, ReadError};
 /// business.
 pub fn parse(text: &str) -> Result<Vec<Node>, ReadError> {
     let mut builder = Builder::default();
+    let mut source = Source::new(text);
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(scan_error)?;
-        let span = Span::new(pos(span.start), pos(span.end));
-        builder.event(event, span)?;
+        let end = match event {
+            Event::Scalar(..) | Event::SequenceEnd | Event::MappingEnd => {
+                source.trim_end(span.start, span.end)
+            }
+            _ => span.end,
+        };
+        builder.event(event, Span::new(pos(span.start), pos(end)))?;
     }
     Ok(builder.documents)
+}
+
+/// saphyr's scalar and flow-end spans run over the blanks that follow them (`"a" ]`);
+/// the JSON reader's end right after the text, and both readers must build the same
+/// tree. Markers count characters, so this walks the text with a cursor that only moves
+/// a little between events: linear overall.
+struct Source<'a> {
+    text: &'a str,
+    /// A character index and its byte offset.
+    chars: usize,
+    byte: usize,
+}
+
+impl<'a> Source<'a> {
+    fn new(text: &'a str) -> Source<'a> {
+        Source {
+            text,
+            chars: 0,
+            byte: 0,
+        }
+    }
+
+    /// The character just before character index `index`.
+    fn char_before(&mut self, index: usize) -> Option<char> {
+        while self.chars < index {
+            let c = self.text.get(self.byte..)?.chars().next()?;
+            self.byte += c.len_utf8();
+            self.chars += 1;
+        }
+        while self.chars > index {
+            let c = self.text.get(..self.byte)?.chars().next_back()?;
+            self.byte -= c.len_utf8();
+            self.chars -= 1;
+        }
+        self.text.get(..self.byte)?.chars().next_back()
+    }
+
+    /// `end` moved back over spaces and tabs, not before `start`.
+    fn trim_end(&mut self, start: Marker, end: Marker) -> Marker {
+        let mut trimmed = end;
+        while trimmed.index() > start.index() && trimmed.col() > 0 {
+            match self.char_before(trimmed.index()) {
+                Some(' ' | '\t') => {
+                    trimmed = Marker::new(trimmed.index() - 1, trimmed.line(), trimmed.col() - 1);
+                }
+                _ => break,
+            }
+        }
+        trimmed
+    }
 }
 
 fn pos(m: Marker) -> Pos {
