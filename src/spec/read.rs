@@ -18,7 +18,15 @@ use super::{ReadError, json, yaml};
 pub fn read(bytes: &[u8]) -> Result<Vec<Node>, ReadError> {
     // yaml.v3 skips a UTF-8 byte order mark; editors do not show it as a column.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| invalid_utf8(bytes, e))?;
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            // Report whichever problem comes first, as a streaming reader would.
+            let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+            check_characters(std::str::from_utf8(valid).unwrap_or_default())?;
+            return Err(invalid_utf8(bytes, e));
+        }
+    };
     check_characters(text)?;
     specs(documents(text)?)
 }

@@ -88,6 +88,9 @@ impl<'a> Source<'a> {
     }
 }
 
+const ALIASES: &str = "YAML aliases (`*name`) are not supported by pachctl (\"alias nodes not \
+                       supported\"): write the value out";
+
 fn pos(m: Marker) -> Pos {
     Pos {
         line: u32::try_from(m.line()).unwrap_or(u32::MAX),
@@ -99,6 +102,9 @@ fn scan_error(e: ScanError) -> ReadError {
     // saphyr counts flow levels in a u8; report its limit like ours.
     let message = if e.info() == "recursion limit exceeded" {
         too_deep()
+    } else if e.info().contains("unknown anchor") {
+        // saphyr checks an alias's anchor before it reports the alias.
+        format!("{ALIASES}; this one names no anchor defined before it")
     } else {
         format!("invalid YAML: {}", e.info())
     };
@@ -156,9 +162,7 @@ impl Builder {
                 Ok(())
             }
             Event::Alias(_) => Err(ReadError {
-                message: "YAML aliases (`*name`) are not supported by pachctl (\"alias nodes \
-                          not supported\"): write the value out"
-                    .into(),
+                message: ALIASES.into(),
                 pos: span.start,
             }),
             Event::Scalar(text, style, _anchor, tag) => {
@@ -397,6 +401,10 @@ mod tests {
         assert_eq!(node.get("a").unwrap().as_i64(), Some(1));
         let e = err("base: &b {x: 1}\nother:\n  <<: *b\n");
         assert_eq!(e.pos, p(3, 3));
+        let e = err("a: 1\nb: *nowhere\n");
+        assert!(e.message.contains("aliases"), "{}", e.message);
+        assert!(e.message.contains("no anchor"), "{}", e.message);
+        assert_eq!(e.pos, p(2, 4));
     }
 
     #[test]
