@@ -4,25 +4,52 @@
 //! of YAML 1.2, so this reader is a fast path, not a second dialect: `read` tries it on
 //! documents that start with `{` or `[` and falls back to the YAML reader whenever it
 //! says no. It must therefore never accept what the YAML reader would reject (duplicate
-//! keys included) and never build a different tree.
+//! keys, `-0`, escaped UTF-16 surrogates, nesting deeper than [`MAX_DEPTH`]) and never
+//! build a different tree: numbers become values through the same rules as YAML scalars
+//! (`crate::spec::scalar`).
 
+use super::scalar::{self, Style};
 use super::tree::{Entry, Node, Pos, Span, Value};
 use super::{MAX_DEPTH, ReadError};
 
 /// Parses one JSON value followed only by white space.
 pub fn parse(text: &str) -> Result<Node, ReadError> {
-    let mut p = Parser {
-        bytes: text.as_bytes(),
-        i: 0,
-        cursor: Cursor::default(),
-    };
-    p.skip_ws();
-    let node = p.value(0)?;
+    let (node, end) = parse_prefix(text).map_err(|f| f.error)?;
+    let mut p = Parser::new(text);
+    p.i = end;
     p.skip_ws();
     if p.i < p.bytes.len() {
         return Err(p.error_here("unexpected text after the end of the JSON document"));
     }
     Ok(node)
+}
+
+/// Why the fast path said no.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub error: ReadError,
+    /// The text is JSON up to the error and the YAML reader refuses it for the same
+    /// reason at the same place (a duplicate key, `-0`, too deep), so falling back would
+    /// only repeat the work.
+    pub certain: bool,
+    /// The text stops being JSON where YAML flow syntax (an unquoted key or value) starts:
+    /// the author probably wrote YAML, whose own error then says more.
+    pub yaml_syntax: bool,
+}
+
+/// Parses the JSON value at the start of `text` (after white space) and returns it with
+/// the byte offset just past it; what follows is the caller's business.
+pub(crate) fn parse_prefix(text: &str) -> Result<(Node, usize), Failure> {
+    let mut p = Parser::new(text);
+    p.skip_ws();
+    match p.value(0) {
+        Ok(node) => Ok((node, p.i)),
+        Err(error) => Err(Failure {
+            error,
+            certain: p.certain,
+            yaml_syntax: p.yaml_syntax,
+        }),
+    }
 }
 
 /// Turns byte offsets into line and character column. Offsets are asked for in
@@ -61,9 +88,27 @@ struct Parser<'a> {
     bytes: &'a [u8],
     i: usize,
     cursor: Cursor,
+    certain: bool,
+    yaml_syntax: bool,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Parser<'a> {
+        Parser {
+            bytes: text.as_bytes(),
+            i: 0,
+            cursor: Cursor::default(),
+            certain: false,
+            yaml_syntax: false,
+        }
+    }
+
+    /// An error the YAML reader would report too, at the same place.
+    fn certain_error_at(&mut self, offset: usize, message: impl Into<String>) -> ReadError {
+        self.certain = true;
+        self.error_at(offset, message)
+    }
+
     fn pos(&mut self, offset: usize) -> Pos {
         self.cursor.pos(self.bytes, offset)
     }
@@ -85,12 +130,13 @@ impl Parser<'_> {
         }
     }
 
+    /// `depth` counts the collections around the value.
     fn value(&mut self, depth: usize) -> Result<Node, ReadError> {
-        if depth > MAX_DEPTH {
-            return Err(self.error_here(format!("nesting deeper than {MAX_DEPTH} levels")));
-        }
         let start = self.i;
         let value = match self.bytes.get(self.i) {
+            Some(b'{' | b'[') if depth >= MAX_DEPTH => {
+                return Err(self.certain_error_at(start, too_deep()));
+            }
             Some(b'{') => return self.object(depth),
             Some(b'[') => return self.array(depth),
             Some(b'"') => Value::String(self.string()?),
@@ -98,7 +144,10 @@ impl Parser<'_> {
             Some(b't') => self.literal("true", Value::Bool(true))?,
             Some(b'f') => self.literal("false", Value::Bool(false))?,
             Some(b'n') => self.literal("null", Value::Null)?,
-            Some(_) => return Err(self.error_here("expected a JSON value")),
+            Some(_) => {
+                self.yaml_syntax = true;
+                return Err(self.error_here("expected a JSON value"));
+            }
             None => return Err(self.error_here("unexpected end of file: expected a JSON value")),
         };
         let span = Span::new(self.pos(start), self.pos(self.i));
@@ -110,6 +159,7 @@ impl Parser<'_> {
             self.i += word.len();
             Ok(value)
         } else {
+            self.yaml_syntax = true;
             Err(self.error_here("expected a JSON value"))
         }
     }
@@ -133,17 +183,14 @@ impl Parser<'_> {
         } else if !digits(&mut i) {
             return Err(self.error_at(i, "invalid number"));
         }
-        let mut integer = true;
         if b.get(i) == Some(&b'.') {
             i += 1;
-            integer = false;
             if !digits(&mut i) {
                 return Err(self.error_at(i, "invalid number: expected digits after `.`"));
             }
         }
         if let Some(b'e' | b'E') = b.get(i) {
             i += 1;
-            integer = false;
             if let Some(b'+' | b'-') = b.get(i) {
                 i += 1;
             }
@@ -152,10 +199,9 @@ impl Parser<'_> {
             }
         }
         self.i = i;
-        let text = std::str::from_utf8(&b[start..i])
-            .expect("ASCII digits")
-            .to_string();
-        Ok(Value::Number { text, integer })
+        // The bytes are ASCII digits and signs, so this never fails.
+        let text = std::str::from_utf8(&b[start..i]).unwrap_or_default();
+        scalar::value(text, Style::Plain, None).map_err(|m| self.certain_error_at(start, m))
     }
 
     fn string(&mut self) -> Result<String, ReadError> {
@@ -171,7 +217,7 @@ impl Parser<'_> {
                 self.i += 1;
             }
             // The input is a &str and the run stops only at ASCII bytes: valid UTF-8.
-            out.push_str(std::str::from_utf8(&self.bytes[run..self.i]).expect("utf-8 run"));
+            out.push_str(std::str::from_utf8(&self.bytes[run..self.i]).unwrap_or_default());
             match self.bytes.get(self.i) {
                 Some(b'"') => {
                     self.i += 1;
@@ -201,21 +247,18 @@ impl Parser<'_> {
             Some(b't') => '\t',
             Some(b'u') => {
                 self.i += 1;
-                let hi = self.hex4(at)?;
-                let code = if (0xD800..0xDC00).contains(&hi) {
-                    if !self.bytes[self.i..].starts_with(b"\\u") {
-                        return Err(self.error_at(at, "unpaired surrogate in a \\u escape"));
-                    }
-                    self.i += 2;
-                    let lo = self.hex4(at)?;
-                    if !(0xDC00..0xE000).contains(&lo) {
-                        return Err(self.error_at(at, "unpaired surrogate in a \\u escape"));
-                    }
-                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                } else {
-                    hi
-                };
-                return char::from_u32(code).ok_or_else(|| self.error_at(at, "invalid \\u escape"));
+                let code = self.hex4(at)?;
+                // YAML (and so pachctl) refuses escaped UTF-16 surrogates, pairs included.
+                return char::from_u32(code).ok_or_else(|| {
+                    self.certain_error_at(
+                        at,
+                        format!(
+                            "`\\u{code:04x}` is half of a UTF-16 surrogate pair, which YAML (and \
+                             so pachctl) does not accept: write the character itself or use \
+                             an 8-digit `\\U` escape in a YAML file"
+                        ),
+                    )
+                });
             }
             _ => return Err(self.error_at(at, "invalid escape in a string")),
         };
@@ -227,6 +270,7 @@ impl Parser<'_> {
         let digits = self
             .bytes
             .get(self.i..self.i + 4)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
             .and_then(|h| std::str::from_utf8(h).ok());
         match digits.and_then(|h| u32::from_str_radix(h, 16).ok()) {
             Some(v) => {
@@ -242,6 +286,7 @@ impl Parser<'_> {
         let start_pos = self.pos(start);
         self.i += 1;
         let mut entries: Vec<Entry> = Vec::new();
+        let mut keys = KeyIndex::default();
         self.skip_ws();
         if self.bytes.get(self.i) == Some(&b'}') {
             self.i += 1;
@@ -253,17 +298,15 @@ impl Parser<'_> {
         loop {
             self.skip_ws();
             if self.bytes.get(self.i) != Some(&b'"') {
+                self.yaml_syntax = self.bytes.get(self.i) != Some(&b'}');
                 return Err(self.error_here("expected a key in double quotes"));
             }
             let key_start = self.i;
             let key = self.string()?;
             let key_span = Span::new(self.pos(key_start), self.pos(self.i));
-            if let Some(first) = entries.iter().find(|e| e.written == key) {
-                let line = first.key_span.start.line;
-                return Err(ReadError {
-                    message: format!("duplicate key `{key}` (first defined on line {line})"),
-                    pos: key_span.start,
-                });
+            if let Some(first) = keys.find(&entries, &key) {
+                self.certain = true;
+                return Err(duplicate_key(&key, first, key_span.start));
             }
             self.skip_ws();
             if self.bytes.get(self.i) != Some(&b':') {
@@ -319,6 +362,51 @@ impl Parser<'_> {
     }
 }
 
+pub(crate) fn too_deep() -> String {
+    format!(
+        "more than {MAX_DEPTH} mappings and lists nested inside each other: pachhook refuses \
+         such deep nesting"
+    )
+}
+
+/// Finds a key among a mapping's entries: a scan while the mapping is small (nearly every
+/// mapping in a spec), a hash index once it is large, so a hostile mapping with half a
+/// million keys stays linear.
+#[derive(Default)]
+pub(crate) struct KeyIndex {
+    index: std::collections::HashMap<String, Pos>,
+}
+
+impl KeyIndex {
+    const SCAN: usize = 32;
+
+    /// Where `key` was first written, if `entries` already hold it.
+    pub(crate) fn find(&mut self, entries: &[Entry], key: &str) -> Option<Pos> {
+        if entries.len() < Self::SCAN {
+            return entries
+                .iter()
+                .find(|e| e.written == key)
+                .map(|e| e.key_span.start);
+        }
+        for e in &entries[self.index.len()..] {
+            self.index.insert(e.written.clone(), e.key_span.start);
+        }
+        self.index.get(key).copied()
+    }
+}
+
+/// The error both readers give for a repeated key.
+pub(crate) fn duplicate_key(key: &str, first: Pos, here: Pos) -> ReadError {
+    let line = first.line;
+    ReadError {
+        message: format!(
+            "duplicate key `{key}` (first defined on line {line}): pachctl would silently \
+             keep only the last value; remove one of them"
+        ),
+        pos: here,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,15 +450,68 @@ mod tests {
     }
 
     #[test]
-    fn decodes_escapes() {
-        let node = parse(r#""a\"\u00e9\ud83d\ude00""#).unwrap();
-        assert_eq!(node.as_str(), Some("a\"é😀"));
+    fn decodes_escapes_and_refuses_surrogates_like_yaml() {
+        let node = parse(r#""a\"\u00e9\/\t""#).unwrap();
+        assert_eq!(node.as_str(), Some("a\"é/\t"));
+        let err = parse_prefix("[\"x\\ud83d\\ude00\"]").unwrap_err();
+        assert!(err.certain);
+        assert!(
+            err.error.message.contains("surrogate"),
+            "{}",
+            err.error.message
+        );
+        assert_eq!(err.error.pos, Pos { line: 1, column: 4 });
+        assert!(parse(r#""\u+123""#).is_err());
+    }
+
+    #[test]
+    fn numbers_follow_the_yaml_rules() {
+        let node = parse("[0, -1, 1.5, 1e5, 18446744073709551616, 1e400]").unwrap();
+        let values: Vec<Value> = node
+            .as_seq()
+            .unwrap()
+            .iter()
+            .map(|n| n.value.clone())
+            .collect();
+        let num = |t: &str, integer| Value::Number {
+            text: t.into(),
+            integer,
+        };
+        assert_eq!(
+            values,
+            vec![
+                num("0", true),
+                num("-1", true),
+                num("1.5", false),
+                num("1e5", false),
+                num("18446744073709551616", false),
+                Value::String("1e400".into()),
+            ]
+        );
+        let err = parse_prefix("{\"a\": -0}").unwrap_err();
+        assert!(err.certain);
+        assert_eq!(err.error.pos, Pos { line: 1, column: 7 });
+        assert!(err.error.message.contains("`-0`"), "{}", err.error.message);
     }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let text = "[".repeat(10_000) + &"]".repeat(10_000);
-        let err = parse(&text).unwrap_err();
-        assert!(err.message.contains("nesting"));
+        let err = parse_prefix(&text).unwrap_err();
+        assert!(err.certain);
+        assert!(
+            err.error.message.contains("nested"),
+            "{}",
+            err.error.message
+        );
+        assert_eq!(
+            err.error.pos,
+            Pos {
+                line: 1,
+                column: 256
+            }
+        );
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(parse(&ok).is_ok());
     }
 }

@@ -9,15 +9,19 @@ pub mod json;
 pub mod normalize;
 pub mod protojson;
 pub mod read;
+pub(crate) mod scalar;
 pub mod suggest;
 pub mod tree;
+pub mod yaml;
 
 pub use tree::{Entry, Node, Pointer, Pos, Span, Value};
 
-/// Deeper nesting than this is refused by both readers. Real specs nest a few levels
-/// (joins of crosses of pfs inputs); the limit keeps a hostile file from exhausting the
-/// stack.
-pub const MAX_DEPTH: usize = 256;
+/// How many collections (mappings and lists) may nest inside each other; deeper is
+/// refused by both readers. Real specs nest a few levels (joins of crosses of pfs inputs);
+/// the limit keeps a hostile file from exhausting the stack. It is 255 because the YAML
+/// scanner (saphyr) counts flow levels in a `u8`: with the same limit, a JSON document
+/// too deep for the YAML path is too deep for the JSON fast path too.
+pub const MAX_DEPTH: usize = 255;
 
 /// Why a file could not be read as specs, and where.
 #[derive(Clone, Debug, PartialEq)]

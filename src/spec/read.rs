@@ -1,34 +1,140 @@
 //! Reads a spec file the way pachctl does (FACTS.md, "How pachctl reads a spec file").
+//!
+//! pachctl decodes every file, `.json` included, with a YAML decoder, one document at a
+//! time: a document that is a mapping is a spec, a document that is a list holds specs,
+//! anything else is an error. A file with no document at all (empty, or only white space
+//! and comments) holds no spec and is not an error: pachctl creates nothing from it. The
+//! callers decide whether an explicitly named file without specs deserves a finding.
+//!
+//! Documents starting with `{` or `[` first go to the JSON reader, which is faster and
+//! gives JSON-specific messages; anything it does not accept goes to the YAML reader,
+//! since JSON-like text can still be valid YAML (`{a: 1}`, a trailing comma, a comment).
 
 use super::tree::{Node, Pos, Value};
-use super::{ReadError, json};
+use super::{ReadError, json, yaml};
 
 /// Reads every spec in a file: documents are flattened, and a document that is a list
 /// contributes each element, so the index of a spec counts documents and list elements.
 pub fn read(bytes: &[u8]) -> Result<Vec<Node>, ReadError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| invalid_utf8(bytes, e))?;
-    let trimmed = text.trim_start_matches([' ', '\t', '\r', '\n']);
-    if trimmed.starts_with(['{', '[']) {
-        if let Ok(node) = json::parse(text) {
-            return Ok(flatten(vec![node]));
+    // yaml.v3 skips a UTF-8 byte order mark; editors do not show it as a column.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            // Report whichever problem comes first, as a streaming reader would.
+            let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+            check_characters(std::str::from_utf8(valid).unwrap_or_default())?;
+            return Err(invalid_utf8(bytes, e));
         }
-    }
-    Err(ReadError {
-        message: "YAML documents are not read yet".into(),
-        pos: Pos { line: 1, column: 1 },
-    })
+    };
+    check_characters(text)?;
+    specs(documents(text)?)
 }
 
-/// A document that is a list stands for its elements.
-fn flatten(documents: Vec<Node>) -> Vec<Node> {
+/// The documents of a file, through the JSON fast path when it applies.
+fn documents(text: &str) -> Result<Vec<Node>, ReadError> {
+    if !text.trim_start_matches(WHITE_SPACE).starts_with(['{', '[']) {
+        return yaml::parse(text);
+    }
+    let json_error = match json::parse_prefix(text) {
+        Ok((node, end)) => {
+            let rest = text.get(end..).unwrap_or_default();
+            let next = rest.trim_start_matches(WHITE_SPACE);
+            if next.is_empty() {
+                return Ok(vec![node]);
+            }
+            if next.starts_with(['{', '[']) {
+                return Err(ReadError {
+                    message: "a second JSON document starts here without a `---` line before \
+                              it: since Pachyderm 2.0, the documents in one file must be \
+                              separated by a line `---`"
+                        .into(),
+                    pos: position(text.as_bytes(), text.len() - next.len()),
+                });
+            }
+            // A comment, `---` or `...` follows: a YAML stream.
+            None
+        }
+        Err(failure) if failure.certain => return Err(failure.error),
+        Err(failure) => Some(failure),
+    };
+    match (yaml::parse(text), json_error) {
+        (Ok(documents), _) => Ok(documents),
+        (Err(yaml_error), None) => Err(yaml_error),
+        // Both refuse it. JSON's message is the clearer one for JSON text, unless the
+        // author was writing YAML flow syntax (`{a: 1 b: 2}`) or YAML found a problem
+        // earlier in the file.
+        (Err(yaml_error), Some(json)) if json.yaml_syntax || yaml_error.pos < json.error.pos => {
+            Err(yaml_error)
+        }
+        (Err(_), Some(json)) => Err(json.error),
+    }
+}
+
+const WHITE_SPACE: [char; 4] = [' ', '\t', '\r', '\n'];
+
+/// The specs of a file's documents, refusing what pachctl refuses.
+fn specs(documents: Vec<Node>) -> Result<Vec<Node>, ReadError> {
     let mut specs = Vec::with_capacity(documents.len());
     for doc in documents {
-        match doc.value {
-            Value::Seq(items) => specs.extend(items),
-            _ => specs.push(doc),
+        let message = match doc.value {
+            Value::Map(_) => {
+                specs.push(doc);
+                continue;
+            }
+            Value::Seq(items) if !items.is_empty() => {
+                specs.extend(items);
+                continue;
+            }
+            Value::Seq(_) => {
+                "an empty list of specs, which pachctl cannot read: add specs or remove it"
+                    .to_string()
+            }
+            Value::Null => "an empty YAML document: pachctl expects a spec (a mapping) or a \
+                            list of specs after every `---`; remove the extra `---`"
+                .to_string(),
+            _ => format!(
+                "a YAML document must be a spec (a mapping) or a list of specs, not {}",
+                doc.kind()
+            ),
+        };
+        return Err(ReadError {
+            message,
+            pos: doc.span.start,
+        });
+    }
+    Ok(specs)
+}
+
+/// yaml.v3 refuses characters outside YAML's printable set anywhere in the file, even in
+/// comments: C0 controls other than tab and line breaks, DEL, C1 controls other than NEL,
+/// U+FFFE and U+FFFF. saphyr does not check, so we do.
+fn check_characters(text: &str) -> Result<(), ReadError> {
+    let b = text.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let bad = match c {
+            b'\t' | b'\n' | b'\r' => false,
+            0..=0x1F | 0x7F => true,
+            0xC2 => matches!(b.get(i + 1), Some(0x80..=0x84 | 0x86..=0x9F)),
+            0xEF => b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)),
+            _ => false,
+        };
+        if bad {
+            let code = text
+                .get(i..)
+                .and_then(|t| t.chars().next())
+                .map_or(0, u32::from);
+            return Err(ReadError {
+                message: format!(
+                    "the control character U+{code:04X} is not allowed in a YAML file, and \
+                     pachctl reads every spec as YAML: remove it, or write it as an escape \
+                     (`\\u{code:04x}`) in a double-quoted string"
+                ),
+                pos: position(b, i),
+            });
         }
     }
-    specs
+    Ok(())
 }
 
 /// Whether a file holds pipeline specs: some spec in it is a mapping with a `pipeline`
@@ -41,15 +147,165 @@ pub fn holds_specs(specs: &[Node]) -> bool {
 }
 
 fn invalid_utf8(bytes: &[u8], e: std::str::Utf8Error) -> ReadError {
-    let valid = &bytes[..e.valid_up_to()];
-    let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-    let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&valid[line_start..])
-        .chars()
-        .count() as u32
-        + 1;
     ReadError {
-        message: "the file is not valid UTF-8 text".into(),
-        pos: Pos { line, column },
+        message: "the file is not valid UTF-8 text (pachctl reads specs as UTF-8 YAML): \
+                  save it as UTF-8"
+            .into(),
+        pos: position(bytes, e.valid_up_to()),
+    }
+}
+
+/// The line and character column of a byte offset; the bytes before it are valid UTF-8.
+fn position(bytes: &[u8], offset: usize) -> Pos {
+    let before = bytes.get(..offset).unwrap_or(bytes);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    // Count characters as UTF-8 lead bytes.
+    let column = before[line_start..]
+        .iter()
+        .filter(|&&b| b & 0xC0 != 0x80)
+        .count()
+        + 1;
+    Pos {
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        column: u32::try_from(column).unwrap_or(u32::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Span;
+
+    fn p(line: u32, column: u32) -> Pos {
+        Pos { line, column }
+    }
+
+    fn err(text: &str) -> ReadError {
+        read(text.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn no_document_means_no_spec() {
+        for text in ["", "  \n\t\n", "# just a comment\n# another\n", "\u{feff}"] {
+            assert_eq!(read(text.as_bytes()), Ok(vec![]), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_and_control_characters_have_positions() {
+        let e = read(b"a: 1\nb: \"x\xff\"\n").unwrap_err();
+        assert!(e.message.contains("UTF-8"), "{}", e.message);
+        assert_eq!(e.pos, p(2, 6));
+        let e = err("a: 1\n# \u{7}\n");
+        assert!(e.message.contains("U+0007"), "{}", e.message);
+        assert_eq!(e.pos, p(2, 3));
+        let e = err("{\"é\": \"\u{80}\"}");
+        assert!(e.message.contains("U+0080"), "{}", e.message);
+        assert_eq!(e.pos, p(1, 8));
+        assert_eq!(err("a: \u{ffff}").pos, p(1, 4));
+        assert_eq!(err("\0").pos, p(1, 1));
+        // NEL, tab and carriage return are allowed.
+        assert!(read("a: \"x\u{85}\ty\"\r\n".as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let specs = read("\u{feff}{\"a\": 1}".as_bytes()).unwrap();
+        assert_eq!(specs[0].span.start, p(1, 1));
+        let specs = read("\u{feff}a: 1\n".as_bytes()).unwrap();
+        assert_eq!(specs[0].as_map().unwrap()[0].value.span.start, p(1, 4));
+    }
+
+    #[test]
+    fn json_and_yaml_paths_build_the_same_tree() {
+        let text = "{\n  \"pipeline\": {\"name\": \"édges\"},\n  \"transform\": {\"cmd\": [\"a\", \"\\u00e9\\n\"], \"env\": {}},\n  \"n\": [0, -1, 1.5, 1e5, 18446744073709551616, 1e400, true, false, null]\n}\n";
+        let fast = json::parse(text).unwrap();
+        let slow = yaml::parse(text).unwrap();
+        assert_eq!(slow, vec![fast.clone()]);
+        assert_eq!(read(text.as_bytes()).unwrap(), vec![fast]);
+    }
+
+    #[test]
+    fn yaml_that_looks_like_json_falls_back() {
+        let specs = read(b"{a: 1, \"b\": .5,}  # flow YAML\n").unwrap();
+        let spec = &specs[0];
+        assert_eq!(spec.get("a").unwrap().as_i64(), Some(1));
+        assert_eq!(
+            spec.get("b").unwrap().value,
+            Value::Number {
+                text: "0.5".into(),
+                integer: false
+            }
+        );
+        let specs = read(b"{\"a\": 1}\n---\n[{\"b\": 2}, {\"c\": 3}]\n").unwrap();
+        assert_eq!(specs.len(), 3);
+        assert_eq!(specs[2].span, Span::new(p(3, 12), p(3, 20)));
+        let specs = read(b"{\"a\": \"tab\there\"}").unwrap();
+        assert_eq!(specs[0].get("a").unwrap().as_str(), Some("tab\there"));
+    }
+
+    #[test]
+    fn concatenated_json_documents_need_a_separator() {
+        let e = err("{\"a\": 1}{\"b\": 2}");
+        assert!(e.message.contains("since Pachyderm 2.0"), "{}", e.message);
+        assert!(e.message.contains("`---`"), "{}", e.message);
+        assert_eq!(e.pos, p(1, 9));
+        let e = err("[{\"a\": 1}]\n\n  {\"b\": 2}\n");
+        assert!(e.message.contains("since Pachyderm 2.0"), "{}", e.message);
+        assert_eq!(e.pos, p(3, 3));
+    }
+
+    #[test]
+    fn semantic_json_errors_are_final_and_match_yaml() {
+        for (text, pos) in [
+            ("{\"a\": {\"n\": -0}}", p(1, 13)),
+            ("{\"a\": 1,\n \"a\": 2}", p(2, 2)),
+            ("[\"\\udc00\"]", p(1, 3)),
+        ] {
+            let fast = err(text);
+            assert_eq!(fast.pos, pos, "{text}");
+            let slow = yaml::parse(text).unwrap_err();
+            assert_eq!(slow.pos.line, pos.line, "{text}: {}", slow.message);
+        }
+    }
+
+    #[test]
+    fn the_reader_that_got_further_explains_the_error() {
+        // Broken JSON: JSON's message.
+        let e = err("{\"a\": 1 \"b\": 2}");
+        assert_eq!(e.message, "expected `,` or `}`");
+        assert_eq!(e.pos, p(1, 9));
+        let e = err("{\"a\": [1, 2}");
+        assert_eq!(e.message, "expected `,` or `]`");
+        // Flow YAML with a mistake further on: YAML's message.
+        let e = err("{a: 1, b: [1, 2}");
+        assert!(e.message.starts_with("invalid YAML"), "{}", e.message);
+    }
+
+    #[test]
+    fn documents_must_be_specs_or_lists_of_specs() {
+        let specs = read(b"- a: 1\n- b: 2\n---\nc: 3\n").unwrap();
+        assert_eq!(specs.len(), 3);
+        let e = err("a: 1\n---\n");
+        assert!(e.message.contains("empty YAML document"), "{}", e.message);
+        assert_eq!(e.pos, p(2, 1));
+        let e = err("a: 1\n---\n[]\n");
+        assert!(e.message.contains("empty list"), "{}", e.message);
+        assert_eq!(e.pos, p(3, 1));
+        let e = err("just text\n");
+        assert!(e.message.contains("not a string"), "{}", e.message);
+        assert_eq!(e.pos, p(1, 1));
+        let e = err("[]");
+        assert!(e.message.contains("empty list"), "{}", e.message);
+    }
+
+    #[test]
+    fn holds_specs_looks_for_a_pipeline_key() {
+        assert!(holds_specs(&read(b"pipeline: {name: a}\n").unwrap()));
+        assert!(!holds_specs(&read(b"{\"name\": \"pkg\"}").unwrap()));
     }
 }
