@@ -88,7 +88,10 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
 #[test]
 fn a_10_mb_spec_is_read_in_both_syntaxes() {
     let dir = tempfile::tempdir().unwrap();
-    let mut yaml = CLEAN_SPEC.to_string() + "  stdin:\n";
+    // `transform` last, so the long `stdin` list can be appended to it.
+    let mut yaml = String::from(
+        "pipeline:\n  name: edges\ninput:\n  pfs:\n    repo: images\n    glob: /*\ntransform:\n  image: registry.example.com/team/edges:3f2a9c1\n  stdin:\n",
+    );
     let mut json = String::from(
         "{\"pipeline\": {\"name\": \"edges\"}, \"input\": {\"pfs\": {\"repo\": \"images\", \"glob\": \"/*\"}},\n \"transform\": {\"image\": \"registry.example.com/team/edges:3f2a9c1\", \"stdin\": [\n",
     );
