@@ -1,6 +1,5 @@
-//! Fuzz target for the image reference parser (a hint for the fuzz crate; it needs a
-//! `fuzz/Cargo.toml` with `libfuzzer-sys` and `pachhook = { path = ".." }`, then
-//! `cargo fuzz run image_ref`).
+//! Fuzz target for the image reference parser:
+//! `cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run image_ref -- -max_total_time=60`.
 //!
 //! Invariants: `parse` never panics; a parsed reference prints back exactly as written;
 //! an error's `offset` is a character boundary inside the string.
