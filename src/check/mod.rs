@@ -181,8 +181,9 @@ fn check_file(source: Source, opts: &Options) -> Option<FileReport> {
         Ok(specs) if !source.explicit && !spec::read::holds_specs(&specs) => return None,
         Ok(specs) => specs,
         // A scanned file that does not parse is reported only if it looks like it was
-        // meant to be a spec: a broken `package.json` is not ours to block.
-        Err(_) if !source.explicit && !mentions_pipeline(&source.bytes) => return None,
+        // meant to be a spec: a broken `package.json`, or a CI file that uses YAML
+        // aliases, is not ours to block.
+        Err(_) if !source.explicit && !has_pipeline_key(&source.bytes) => return None,
         Err(e) => {
             let mut out = Findings::new(None);
             out.push(
@@ -224,8 +225,18 @@ fn check_file(source: Source, opts: &Options) -> Option<FileReport> {
     })
 }
 
-fn mentions_pipeline(bytes: &[u8]) -> bool {
-    bytes.windows(8).any(|w| w == b"pipeline")
+/// Whether unparsable text still has a `pipeline` key: `"pipeline":` (JSON, any
+/// spacing) or a line starting `pipeline:` / `- pipeline:` (YAML). Mentioning the word,
+/// as CI configurations do, is not enough.
+fn has_pipeline_key(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    let json = text
+        .match_indices("\"pipeline\"")
+        .any(|(i, m)| text[i + m.len()..].trim_start().starts_with(':'));
+    json || text.lines().any(|l| {
+        let l = l.trim_start().trim_start_matches("- ").trim_start();
+        l.starts_with("pipeline:") || l.starts_with("\"pipeline\":") || l.starts_with("'pipeline':")
+    })
 }
 
 /// `pipeline.name` of a normalized spec, when it is a string.
@@ -234,4 +245,35 @@ pub fn pipeline_name(spec: &Node) -> Option<String> {
         .get("name")?
         .as_str()
         .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scanned_findings(path: &str, text: &str) -> Option<Vec<Rule>> {
+        let report = check(vec![Source::scanned(path, text)], &Options::default());
+        report
+            .files
+            .first()
+            .map(|f| f.findings.iter().map(|x| x.rule).collect())
+    }
+
+    #[test]
+    fn scanned_files_that_do_not_parse_are_reported_only_with_a_pipeline_key() {
+        // A CI file that mentions pipelines and uses YAML aliases is not a spec.
+        let ci = "stages: [build]\ndefaults: &d\n  script: run the pipeline\njob:\n  <<: *d\n";
+        assert_eq!(scanned_findings(".gitlab-ci.yml", ci), None);
+        // A truncated spec is.
+        let broken = "{\n  \"pipeline\" : {\"name\": \"edges\"},\n  \"transform\": {";
+        assert_eq!(
+            scanned_findings("edges.json", broken),
+            Some(vec![Rule::ParseError])
+        );
+        let yaml = "- pipeline:\n    name: edges\n  input: &i\n    pfs: {repo: a, glob: /}\n- pipeline:\n    name: b\n  input: *i\n";
+        assert_eq!(
+            scanned_findings("edges.yaml", yaml),
+            Some(vec![Rule::ParseError])
+        );
+    }
 }
