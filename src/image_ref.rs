@@ -488,5 +488,4 @@ fn parse_digest(s: &str, base: usize) -> Result<Digest, ImageRefError> {
 }
 
 #[cfg(test)]
-#[path = "image_ref_tests.rs"]
 mod tests;
