@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# The one command that runs every test: starts what the tests need (Docker engine,
-# registries) when it is missing, then runs the test suite.
+# The one command that runs every test: starts what the tests need (the Docker engine
+# and two registries, installing them on Debian when missing), then runs the suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ -x scripts/services.sh ]]; then
-  scripts/services.sh
-fi
+bash scripts/services.sh
 cargo test --locked "$@"
