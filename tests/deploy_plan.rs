@@ -20,7 +20,9 @@ fn plan_for(repo: &Repo, old: Option<&str>, new: &str) -> plan::Plan {
     let changes = Changes::between(&git, old, new).unwrap();
     let tree = git.find_commit(new).unwrap().tree().unwrap();
     let sources = plan::spec_sources(&git, &tree, &config.spec_paths).unwrap();
-    let report = pachhook::check::check(sources, &config.options(None).unwrap());
+    let mut opts = config.options(None).unwrap();
+    opts.keep_trees = true;
+    let report = pachhook::check::check(sources, &opts);
     plan::decide(&config, &report, &changes, &new.to_string()).unwrap()
 }
 

@@ -15,10 +15,13 @@ pub fn check(files: &mut [FileReport]) {
     // Every definition, grouped by (project, name), as (file, spec) positions.
     let mut groups: HashMap<(String, String), Vec<Place>> = HashMap::new();
     for (f, file) in files.iter().enumerate() {
-        for (index, spec) in file.parsed.iter().enumerate() {
-            if let Some(definition) = identify(spec) {
+        for spec in &file.specs {
+            if let Some(definition) = &spec.definition {
                 let key = (definition.project.clone(), definition.name.clone());
-                groups.entry(key).or_default().push((f, index, definition));
+                groups
+                    .entry(key)
+                    .or_default()
+                    .push((f, spec.index, definition.clone()));
             }
         }
     }
@@ -56,15 +59,17 @@ pub fn check(files: &mut [FileReport]) {
 /// A definition and where it is: (file index, spec index in the file, definition).
 type Place = (usize, usize, Definition);
 
-/// Which pipeline a spec defines, and where its name is written.
-struct Definition {
+/// Which pipeline a spec defines, and where its name is written. Taken while each spec
+/// is checked, so the trees need not outlive their file's checks.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Definition {
     project: String,
     name: String,
     pointer: Pointer,
     span: Span,
 }
 
-fn identify(spec: &Node) -> Option<Definition> {
+pub(crate) fn identify(spec: &Node) -> Option<Definition> {
     let pipeline = spec.entry("pipeline").filter(|e| !e.value.is_null())?;
     let name = pipeline.value.entry("name")?;
     let text = name.value.as_str().filter(|n| !n.is_empty())?;

@@ -33,6 +33,9 @@ pub struct Options {
     /// Per-rule levels that replace the defaults (`[rules]` in pachhook.toml,
     /// `PACHHOOK_SKIP`).
     pub levels: BTreeMap<Rule, Level>,
+    /// Keep each spec's normalized tree in `FileReport::parsed`, for callers that act on
+    /// the specs (deploy). Off, a large check holds only the sources and findings.
+    pub keep_trees: bool,
 }
 
 impl Default for Options {
@@ -43,6 +46,7 @@ impl Default for Options {
             require_digest: false,
             managed_images: Vec::new(),
             levels: BTreeMap::new(),
+            keep_trees: false,
         }
     }
 }
@@ -116,6 +120,8 @@ pub struct SpecSummary {
     pub index: usize,
     pub name: Option<String>,
     pub line: u32,
+    /// Which pipeline the spec defines, for the rules across files.
+    pub(crate) definition: Option<across::Definition>,
 }
 
 /// Everything found in one file. The source stays attached so reports can quote it.
@@ -123,7 +129,7 @@ pub struct SpecSummary {
 pub struct FileReport {
     pub source: Source,
     pub specs: Vec<SpecSummary>,
-    /// The normalized specs, in file order, for callers that act on them (deploy).
+    /// The normalized specs, in file order, when `Options::keep_trees` asked for them.
     pub parsed: Vec<Node>,
     pub findings: Vec<Finding>,
 }
@@ -213,9 +219,12 @@ fn check_file(source: Source, opts: &Options) -> Option<FileReport> {
             index,
             name: pipeline_name(&node),
             line: node.span.start.line,
+            definition: across::identify(&node),
         });
         findings.extend(out.into_vec());
-        parsed.push(node);
+        if opts.keep_trees {
+            parsed.push(node);
+        }
     }
     Some(FileReport {
         source,

@@ -142,7 +142,8 @@ pub fn spec_sources(repo: &Repository, tree: &Tree, globs: &[String]) -> Result<
     }
 }
 
-/// Decides the work from a checked report of the commit's specs.
+/// Decides the work from a checked report of the commit's specs, made with
+/// `Options::keep_trees` (the specs are rendered from their trees).
 pub fn decide(
     config: &Config,
     report: &Report,
@@ -152,6 +153,11 @@ pub fn decide(
     // Every pipeline of the commit, in file order.
     let mut specs: Vec<(String, String, &Node)> = Vec::new();
     for file in &report.files {
+        assert_eq!(
+            file.parsed.len(),
+            file.specs.len(),
+            "deploy needs a report made with Options::keep_trees"
+        );
         for node in &file.parsed {
             if let Some(name) = check::pipeline_name(node) {
                 if specs.iter().any(|(n, _, _)| *n == name) {

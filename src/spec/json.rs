@@ -85,6 +85,7 @@ impl Cursor {
 }
 
 struct Parser<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     i: usize,
     cursor: Cursor,
@@ -95,6 +96,7 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Parser<'a> {
         Parser {
+            text,
             bytes: text.as_bytes(),
             i: 0,
             cursor: Cursor::default(),
@@ -216,8 +218,9 @@ impl<'a> Parser<'a> {
                 }
                 self.i += 1;
             }
-            // The input is a &str and the run stops only at ASCII bytes: valid UTF-8.
-            out.push_str(std::str::from_utf8(&self.bytes[run..self.i]).unwrap_or_default());
+            // The run starts and stops at ASCII bytes, so these are char boundaries of the
+            // already validated text: slicing it costs nothing, validating again would.
+            out.push_str(self.text.get(run..self.i).unwrap_or_default());
             match self.bytes.get(self.i) {
                 Some(b'"') => {
                     self.i += 1;

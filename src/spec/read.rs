@@ -106,12 +106,32 @@ fn specs(documents: Vec<Node>) -> Result<Vec<Node>, ReadError> {
     Ok(specs)
 }
 
+/// Bytes that may begin a character YAML refuses: C0 controls but tab and line breaks,
+/// DEL, and the lead bytes of C1 controls (0xC2) and U+FFFE/U+FFFF (0xEF).
+const SUSPECT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        table[c] = !matches!(c as u8, b'\t' | b'\n' | b'\r');
+        c += 1;
+    }
+    table[0x7F] = true;
+    table[0xC2] = true;
+    table[0xEF] = true;
+    table
+};
+
 /// yaml.v3 refuses characters outside YAML's printable set anywhere in the file, even in
 /// comments: C0 controls other than tab and line breaks, DEL, C1 controls other than NEL,
 /// U+FFFE and U+FFFF. saphyr does not check, so we do.
 fn check_characters(text: &str) -> Result<(), ReadError> {
     let b = text.as_bytes();
+    // Almost every byte is printable: one table look-up each, and the exact test only
+    // for the few bytes that may start a refused character.
     for (i, &c) in b.iter().enumerate() {
+        if !SUSPECT[c as usize] {
+            continue;
+        }
         let bad = match c {
             b'\t' | b'\n' | b'\r' => false,
             0..=0x1F | 0x7F => true,
