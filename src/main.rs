@@ -3,11 +3,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use pachhook::{cli::Cli, commands, exit};
 
-/// Reading specs builds many small strings and vectors; mimalloc makes that markedly
-/// cheaper than the system allocator (see scripts/bench-check.sh).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match commands::run(cli.command) {

@@ -27,7 +27,7 @@ fn set_image(spec: &mut Node, image: &str) {
     let Value::Map(entries) = &mut spec.value else {
         return;
     };
-    let transform = match entries.iter().position(|e| e.name == "transform") {
+    let transform = match entries.iter().position(|e| e.name() == "transform") {
         Some(i) => &mut entries[i].value,
         None => {
             entries.push(entry("transform", Value::Map(Vec::new())));
@@ -44,7 +44,7 @@ fn set_image(spec: &mut Node, image: &str) {
         return;
     };
     let value = Value::String(image.to_string());
-    match fields.iter_mut().find(|e| e.name == "image") {
+    match fields.iter_mut().find(|e| e.name() == "image") {
         Some(e) => e.value.value = value,
         None => fields.insert(0, entry("image", value)),
     }

@@ -103,44 +103,41 @@ impl Walk<'_> {
         drop_schema_keys(entries);
         for i in 0..entries.len() {
             let (before, rest) = entries.split_at_mut(i);
-            let Some(Entry {
-                written,
-                name,
-                key_span,
-                value,
-            }) = rest.first_mut()
-            else {
+            let Some(entry) = rest.first_mut() else {
                 break;
             };
-            let here = Path::Key(path, written);
-            let Some(field) = message.field(written) else {
+            let Some(field) = message.field(&entry.written) else {
                 self.strays.push(Stray {
-                    pointer: here.pointer(),
+                    pointer: Path::Key(path, &entry.written).pointer(),
                     owner: path.owner(),
-                    span: *key_span,
-                    written: written.clone(),
+                    span: entry.key_span,
+                    written: entry.written.clone(),
                     message,
-                    removed: message.removed(written),
+                    removed: message.removed(&entry.written),
                 });
                 continue;
             };
-            if let Some(first) = before.iter().find(|e| e.name == field.proto) {
+            if let Some(first) = before.iter().find(|e| e.name() == field.proto) {
                 self.out.push(
                     Rule::ParseError,
-                    &here.pointer(),
-                    *key_span,
+                    &Path::Key(path, &entry.written).pointer(),
+                    entry.key_span,
                     format!(
-                        "`{written}` sets `{}` a second time (first as `{}`)",
-                        field.proto, first.written
+                        "`{}` sets `{}` a second time (first as `{}`)",
+                        entry.written, field.proto, first.written
                     ),
                     "keep one of the two spellings: pachctl refuses a field given twice",
                 );
                 continue;
             }
-            if written != field.proto {
-                name.clear();
-                name.push_str(field.proto);
-            }
+            entry.set_name(field.proto);
+            let Entry {
+                written,
+                key_span,
+                value,
+                ..
+            } = entry;
+            let here = Path::Key(path, written);
             if field.proto != field.json {
                 if *written == field.proto {
                     self.snake += 1;

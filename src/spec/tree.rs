@@ -77,9 +77,11 @@ impl Value {
 pub struct Entry {
     /// The key as the user wrote it: used in pointers and messages.
     pub written: String,
-    /// The canonical (protobuf) field name once normalized; equal to `written` before
-    /// normalization and for keys of map fields such as `transform.env`.
-    pub name: String,
+    /// The canonical (protobuf) field name, set by normalization from the field table.
+    /// Unset before normalization, for unknown keys and for keys of map fields such as
+    /// `transform.env`, whose name is what was written. A static string: normalizing a
+    /// spec allocates nothing per key.
+    canonical: Option<&'static str>,
     pub key_span: Span,
     pub value: Node,
 }
@@ -87,11 +89,21 @@ pub struct Entry {
 impl Entry {
     pub fn new(written: String, key_span: Span, value: Node) -> Entry {
         Entry {
-            name: written.clone(),
             written,
+            canonical: None,
             key_span,
             value,
         }
+    }
+
+    /// The canonical name once normalized, else the key as written.
+    pub fn name(&self) -> &str {
+        self.canonical.unwrap_or(&self.written)
+    }
+
+    /// Records the canonical name of the field this key spells.
+    pub fn set_name(&mut self, canonical: &'static str) {
+        self.canonical = (canonical != self.written).then_some(canonical);
     }
 }
 
@@ -103,7 +115,7 @@ impl Node {
     /// The entry with this canonical name, when this node is a mapping.
     pub fn entry(&self, name: &str) -> Option<&Entry> {
         match &self.value {
-            Value::Map(entries) => entries.iter().find(|e| e.name == name),
+            Value::Map(entries) => entries.iter().find(|e| e.name() == name),
             _ => None,
         }
     }
@@ -175,7 +187,7 @@ impl Node {
             Value::Map(entries) => J::Object(
                 entries
                     .iter()
-                    .map(|e| (e.name.clone(), e.value.to_json()))
+                    .map(|e| (e.name().to_string(), e.value.to_json()))
                     .collect(),
             ),
         }

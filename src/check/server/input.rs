@@ -38,7 +38,7 @@ fn kinds(node: &Node) -> (Vec<&Entry>, Vec<&Entry>) {
     let entries = node.as_map().unwrap_or_default();
     let present = entries
         .iter()
-        .filter(|e| KINDS.contains(&e.name.as_str()) && !e.value.is_null());
+        .filter(|e| KINDS.contains(&e.name()) && !e.value.is_null());
     present.partition(|e| e.value.as_seq().is_none_or(|items| !items.is_empty()))
 }
 
@@ -56,7 +56,7 @@ fn walk(node: &Node, ptr: &Pointer, combiner: Option<&str>, out: &mut Findings) 
         .as_map()
         .unwrap_or_default()
         .iter()
-        .any(|e| !KINDS.contains(&e.name.as_str()));
+        .any(|e| !KINDS.contains(&e.name()));
     match set.as_slice() {
         [] if foreign => {}
         [] => {
@@ -86,7 +86,7 @@ fn walk(node: &Node, ptr: &Pointer, combiner: Option<&str>, out: &mut Findings) 
     }
     for entry in set {
         let here = ptr.key(&entry.written);
-        match entry.name.as_str() {
+        match entry.name() {
             "pfs" => pfs(entry, &here, combiner, out),
             "cron" => cron_input(entry, &here, out),
             kind => {
@@ -267,7 +267,7 @@ fn names(node: &Node, ptr: &Pointer, seen: &mut Vec<Seen>, out: &mut Findings) {
     let (set, _) = kinds(node);
     for entry in set {
         let here = ptr.key(&entry.written);
-        match entry.name.as_str() {
+        match entry.name() {
             "pfs" | "cron" => name(entry, &here, seen, out),
             "union" => {
                 let base = seen.len();
@@ -293,7 +293,7 @@ fn name(entry: &Entry, ptr: &Pointer, seen: &mut Vec<Seen>, out: &mut Findings) 
     let node = &entry.value;
     let explicit = text(node, "name").filter(|(_, v)| !v.is_empty());
     let defaulted = || {
-        if entry.name != "pfs" || !unset(node, "name") {
+        if entry.name() != "pfs" || !unset(node, "name") {
             return None;
         }
         text(node, "repo").filter(|(_, v)| !v.is_empty())

@@ -96,7 +96,7 @@ fn keys_of_map_fields_are_user_data() {
         .as_map()
         .unwrap_or_default()
         .iter()
-        .map(|e| e.name.as_str())
+        .map(|e| e.name())
         .collect();
     assert_eq!(names, ["fooBar", "parallelismSpec"]);
 }
