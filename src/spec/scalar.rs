@@ -57,7 +57,8 @@ pub(crate) fn value(text: &str, style: Style, tag: Option<&str>) -> Result<Value
                 Some(_) => format!("0{text}"),
                 None => text.to_string(),
             };
-            if is_json_number(&json) {
+            // Go's json.Marshal enforces JSON's number grammar on the numbers pachctl builds.
+            if super::protojson::json_number(&json) {
                 Ok(Value::Number {
                     text: json,
                     integer: false,
@@ -178,42 +179,6 @@ fn is_decimal_integer(text: &str) -> bool {
     }
     matches!(digits.as_bytes().first(), Some(b'1'..=b'9'))
         && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// JSON's number grammar, which Go's json.Marshal enforces on the numbers pachctl builds.
-fn is_json_number(text: &str) -> bool {
-    let b = text.as_bytes();
-    let mut i = usize::from(b.first() == Some(&b'-'));
-    let digits = |i: &mut usize| {
-        let from = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i > from
-    };
-    match b.get(i) {
-        Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => {
-            digits(&mut i);
-        }
-        _ => return false,
-    }
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if !digits(&mut i) {
-            return false;
-        }
-    }
-    if let Some(b'e' | b'E') = b.get(i) {
-        i += 1;
-        if let Some(b'+' | b'-') = b.get(i) {
-            i += 1;
-        }
-        if !digits(&mut i) {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// yaml.v3's `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
