@@ -277,6 +277,15 @@ impl Config {
         Ok(())
     }
 
+    /// The engine options for this command: the configuration plus `PACHHOOK_SKIP` from
+    /// the environment. Every command that checks specs comes through here, so the
+    /// variable means the same everywhere; a bad rule id is a usage error (exit 2).
+    pub fn engine_options(&self) -> Result<Options> {
+        let skip = std::env::var("PACHHOOK_SKIP").ok();
+        self.options(skip.as_deref())
+            .map_err(|e| crate::exit::UsageError(e.to_string()).into())
+    }
+
     /// The engine options this configuration asks for. `skip` is `PACHHOOK_SKIP`: rule
     /// ids to turn off for one command.
     pub fn options(&self, skip: Option<&str>) -> Result<Options> {

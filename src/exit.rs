@@ -21,9 +21,12 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// The exit code for an error: configuration and usage errors are 2, the rest 3.
+/// The exit code for an error: configuration and usage errors are 2, a failed deploy
+/// says its own (error findings 1, configuration 2), the rest 3.
 pub fn code_for(error: &anyhow::Error) -> i32 {
-    if error.is::<UsageError>() || error.is::<crate::config::ConfigError>() {
+    if let Some(deploy) = error.downcast_ref::<crate::deploy::DeployError>() {
+        deploy.exit_code()
+    } else if error.is::<UsageError>() || error.is::<crate::config::ConfigError>() {
         USAGE
     } else {
         FAILED

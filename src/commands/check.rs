@@ -1,6 +1,6 @@
 //! `pachhook check`: the engine on files the user names, or on the repository's specs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
 
@@ -12,13 +12,20 @@ use crate::repo::Repo;
 use crate::{discover, hooks, report};
 
 pub fn run(args: CheckArgs) -> Result<i32> {
-    let cwd = std::env::current_dir()?;
-    let root = find_root(&cwd);
-    let config = load_config(root.as_deref())?;
+    // Outside a repository, named files are still checked, with the defaults.
+    let repo = Repo::discover().ok();
+    let root = repo
+        .as_ref()
+        .and_then(|r| r.work_tree().ok())
+        .map(Path::to_path_buf);
+    let config = match &root {
+        Some(root) => Config::load(root)?,
+        None => Config::default(),
+    };
     let opts = options(&config, args.pachyderm.as_deref())?;
     let sources = if args.staged {
         // The pre-commit hook's selection: the staged content of the changed specs.
-        let repo = Repo::discover()?;
+        let repo = repo.ok_or_else(|| UsageError("--staged: not in a git repository".into()))?;
         let filter = hooks::Filter::new(&config)?;
         hooks::pre_commit::staged_sources(&repo, &filter)?
     } else if args.paths.is_empty() || args.all {
@@ -44,32 +51,13 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     Ok(code)
 }
 
-/// The configuration of the repository at `root`, or the defaults outside one.
-pub fn load_config(root: Option<&Path>) -> Result<Config> {
-    match root {
-        Some(root) => Config::load(root),
-        None => Ok(Config::default()),
-    }
-}
-
 /// Engine options from the configuration, `PACHHOOK_SKIP` and a `--pachyderm` flag.
-pub fn options(config: &Config, release: Option<&str>) -> Result<Options> {
-    let skip = std::env::var("PACHHOOK_SKIP").ok();
-    let mut opts = config
-        .options(skip.as_deref())
-        .map_err(|e| UsageError(e.to_string()))?;
+fn options(config: &Config, release: Option<&str>) -> Result<Options> {
+    let mut opts = config.engine_options()?;
     if let Some(release) = release {
         opts.release = release
             .parse()
             .map_err(|m| UsageError(format!("--pachyderm: {m}")))?;
     }
     Ok(opts)
-}
-
-/// The work tree root above `dir`: the nearest directory holding `.git` (a directory,
-/// or a file in a linked worktree).
-fn find_root(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
 }

@@ -7,25 +7,17 @@ use crate::cli::DeployArgs;
 use crate::config::Config;
 use crate::deploy::{self, Changes, RunOpts};
 use crate::exit::{self, UsageError};
+use crate::repo::Repo;
 
 pub fn run(args: DeployArgs) -> Result<i32> {
-    let start = match &args.repo {
-        Some(path) => path.clone(),
-        None => std::env::current_dir()?,
+    let repo = match &args.repo {
+        Some(path) => Repo::open(path)?,
+        None => Repo::discover()?,
     };
-    let repo = git2::Repository::discover(&start).map_err(|_| {
-        UsageError(format!(
-            "not in a git repository ({}): run deploy inside the repository to deploy",
-            start.display()
-        ))
-    })?;
-    let root = repo
-        .workdir()
-        .map(std::path::Path::to_path_buf)
-        .ok_or_else(|| UsageError("deploy needs a repository with a working tree".into()))?;
-    let config = Config::load(&root)?;
+    let config = Config::load(repo.work_tree()?)?;
     let rev = args.rev.as_deref().unwrap_or("HEAD");
     let commit = repo
+        .git
         .revparse_single(rev)
         .and_then(|o| o.peel_to_commit())
         .map_err(|_| UsageError(format!("`{rev}` does not name a commit of this repository")))?
@@ -34,14 +26,8 @@ pub fn run(args: DeployArgs) -> Result<i32> {
         dry_run: args.dry_run,
         interactive: true,
     };
-    match deploy::run(&repo, &config, commit, Changes::All, opts) {
-        Ok(_) => Ok(exit::OK),
-        Err(error) => match error.downcast_ref::<deploy::DeployError>() {
-            Some(failure) => {
-                eprintln!("pachhook: {failure}");
-                Ok(failure.exit_code())
-            }
-            None => Err(error),
-        },
-    }
+    // A failed deploy's exit code (findings 1, configuration 2, the rest 3) comes from
+    // `exit::code_for`, like every other command's.
+    deploy::run(&repo.git, &config, commit, Changes::All, opts)?;
+    Ok(exit::OK)
 }

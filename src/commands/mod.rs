@@ -11,8 +11,6 @@ use anyhow::Result;
 
 use crate::cli::Command;
 
-pub use check::load_config;
-
 pub fn run(command: Command) -> Result<i32> {
     match command {
         Command::Check(args) => check::run(args),

@@ -101,9 +101,8 @@ pub fn run(
 
     // 1. The specs at the commit must pass their checks.
     let sources = plan::spec_sources(repo, &tree, &config.spec_paths).map_err(git)?;
-    let skip = std::env::var("PACHHOOK_SKIP").ok();
     let mut check_opts = config
-        .options(skip.as_deref())
+        .engine_options()
         .map_err(|e| fail(Failure::Config(format!("{e:#}"))))?;
     // Deploy renders the specs it updates from their trees.
     check_opts.keep_trees = true;

@@ -12,7 +12,6 @@ use globset::GlobSet;
 use crate::check::{self, Options, Report};
 use crate::cli::Format;
 use crate::config::Config;
-use crate::exit::UsageError;
 use crate::source::Source;
 use crate::{discover, report};
 
@@ -58,15 +57,6 @@ impl Filter {
             Filter::Extensions => Source::scanned(path, bytes),
         }
     }
-}
-
-/// Engine options from the configuration and `PACHHOOK_SKIP` (rule ids to turn off for
-/// one command).
-pub fn options(config: &Config) -> Result<Options> {
-    let skip = std::env::var("PACHHOOK_SKIP").ok();
-    config
-        .options(skip.as_deref())
-        .map_err(|e| UsageError(e.to_string()).into())
 }
 
 /// Checks `sources` and prints the findings; returns the report for the verdict.

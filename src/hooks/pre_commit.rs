@@ -23,7 +23,7 @@ pub fn run() -> Result<i32> {
     if sources.is_empty() {
         return Ok(exit::OK);
     }
-    let report = super::check_and_print(sources, &super::options(&config)?)?;
+    let report = super::check_and_print(sources, &config.engine_options()?)?;
     if report.has_errors() {
         eprintln!(
             "pachhook: commit refused: fix the errors above and stage the fix \

@@ -44,7 +44,7 @@ pub fn run(remote: &str, stdin: &str) -> Result<i32> {
         }
         let opts = match &opts {
             Some(opts) => opts,
-            None => opts.insert(super::options(&config)?),
+            None => opts.insert(config.engine_options()?),
         };
         println!(
             "pachhook: {} at {}",
