@@ -8,10 +8,7 @@ use deploy_util::*;
 #[test]
 fn deploys_the_commit_tree_upstream_first_and_records_a_note() {
     let Some(svc) = services() else { return };
-    let name = unique("edges");
-    let image = format!("{}/{name}", svc.registry);
-    let repo = Repo::new();
-    two_pipelines(&repo, &image, "");
+    let (repo, image, name) = managed_repo(&svc.registry, "edges", "");
     let sha = repo.commit_all("edges and montage");
     // Uncommitted and untracked edits must not reach the image.
     repo.write("images/edges/message.txt", "uncommitted edit\n");
@@ -71,9 +68,7 @@ fn deploys_the_commit_tree_upstream_first_and_records_a_note() {
 #[test]
 fn a_second_deploy_of_the_same_commit_skips_build_and_push() {
     let Some(svc) = services() else { return };
-    let image = format!("{}/{}", svc.registry, unique("again"));
-    let repo = Repo::new();
-    two_pipelines(&repo, &image, "");
+    let (repo, _, _) = managed_repo(&svc.registry, "again", "");
     repo.write("images/edges/message.txt", "again\n");
     let sha = repo.commit_all("first");
 
@@ -100,10 +95,7 @@ fn a_second_deploy_of_the_same_commit_skips_build_and_push() {
 #[test]
 fn dry_run_shows_the_work_and_changes_nothing() {
     let Some(svc) = services() else { return };
-    let name = unique("dry");
-    let image = format!("{}/{name}", svc.registry);
-    let repo = Repo::new();
-    two_pipelines(&repo, &image, "");
+    let (repo, image, name) = managed_repo(&svc.registry, "dry", "");
     let sha = repo.commit_all("dry");
 
     let run = repo.pachhook(&["deploy", "--dry-run"], &[]);
@@ -165,9 +157,7 @@ fn pin_digest_names_the_pushed_digest() {
 #[test]
 fn dockerignore_in_the_context_is_honoured() {
     let Some(svc) = services() else { return };
-    let image = format!("{}/{}", svc.registry, unique("ignore"));
-    let repo = Repo::new();
-    two_pipelines(&repo, &image, "");
+    let (repo, image, _) = managed_repo(&svc.registry, "ignore", "");
     repo.write("images/edges/Dockerfile", "FROM scratch\nCOPY . /ctx/\n");
     repo.write(
         "images/edges/.dockerignore",

@@ -22,10 +22,7 @@ fn docker_config_with_auths(repo: &Repo, registry: &str, user: &str, password: &
 #[test]
 fn auth_registry_with_a_credential_helper() {
     let Some(svc) = services() else { return };
-    let name = unique("auth");
-    let image = format!("{}/{name}", svc.auth_registry);
-    let repo = Repo::new();
-    two_pipelines(&repo, &image, "");
+    let (repo, _, name) = managed_repo(&svc.auth_registry, "auth", "");
     let sha = repo.commit_all("auth");
 
     // A credential helper answers from its standard input, as docker-credential-* do,
@@ -84,10 +81,7 @@ fn auth_registry_with_a_credential_helper() {
 #[test]
 fn auth_registry_with_auths_in_docker_config() {
     let Some(svc) = services() else { return };
-    let name = unique("auths");
-    let image = format!("{}/{name}", svc.auth_registry);
-    let repo = Repo::new();
-    two_pipelines(&repo, &image, "");
+    let (repo, _, name) = managed_repo(&svc.auth_registry, "auths", "");
     let sha = repo.commit_all("auths");
     docker_config_with_auths(
         &repo,
@@ -113,9 +107,7 @@ fn auth_registry_with_auths_in_docker_config() {
 #[test]
 fn wrong_password_is_refused_before_anything_is_updated() {
     let Some(svc) = services() else { return };
-    let image = format!("{}/{}", svc.auth_registry, unique("refused"));
-    let repo = Repo::new();
-    two_pipelines(&repo, &image, "");
+    let (repo, _, _) = managed_repo(&svc.auth_registry, "refused", "");
     repo.commit_all("refused");
     let wrong = "not-the-password-4711";
     docker_config_with_auths(&repo, &svc.auth_registry, &svc.user, wrong);
@@ -145,9 +137,7 @@ fn wrong_password_is_refused_before_anything_is_updated() {
 #[test]
 fn a_build_failure_shows_the_dockerfile_error_and_updates_nothing() {
     let Some(svc) = services() else { return };
-    let image = format!("{}/{}", svc.registry, unique("broken"));
-    let repo = Repo::new();
-    two_pipelines(&repo, &image, "");
+    let (repo, _, _) = managed_repo(&svc.registry, "broken", "");
     repo.write(
         "images/edges/Dockerfile",
         "FROM scratch\nCOPY does-not-exist.txt /x\n",
@@ -209,9 +199,7 @@ fn a_registry_that_is_down_stops_the_deploy() {
 #[test]
 fn a_failing_pachctl_shows_its_stderr_and_what_was_updated() {
     let Some(svc) = services() else { return };
-    let image = format!("{}/{}", svc.registry, unique("pachctl"));
-    let repo = Repo::new();
-    two_pipelines(&repo, &image, "");
+    let (repo, _, _) = managed_repo(&svc.registry, "pachctl", "");
     repo.commit_all("pachctl fails");
 
     let run = repo.pachhook(&["deploy"], &[("PACHCTL_FAIL_ON", "montage")]);
@@ -230,9 +218,7 @@ fn a_failing_pachctl_shows_its_stderr_and_what_was_updated() {
 #[test]
 fn a_missing_pachctl_is_named() {
     let Some(svc) = services() else { return };
-    let image = format!("{}/{}", svc.registry, unique("nopachctl"));
-    let repo = Repo::new();
-    two_pipelines(&repo, &image, "");
+    let (repo, _, _) = managed_repo(&svc.registry, "nopachctl", "");
     let toml = std::fs::read_to_string(repo.path().join("pachhook.toml")).unwrap();
     repo.write(
         "pachhook.toml",
@@ -252,9 +238,7 @@ fn a_missing_pachctl_is_named() {
 #[test]
 fn ctrl_c_during_the_build_stops_before_any_update() {
     let Some(svc) = services() else { return };
-    let image = format!("{}/{}", svc.registry, unique("interrupt"));
-    let repo = Repo::new();
-    two_pipelines(&repo, &image, "");
+    let (repo, _, _) = managed_repo(&svc.registry, "interrupt", "");
     // Enough context that the build is still running when the signal comes.
     let big: String = (0..400_000).map(|i| format!("{i:015}\n")).collect();
     repo.write("images/edges/big.txt", &big);

@@ -39,6 +39,14 @@ impl Run {
             .collect()
     }
 
+    /// The help of each finding, in order.
+    fn helps(&self) -> Vec<&str> {
+        self.findings()
+            .iter()
+            .map(|f| f["help"].as_str().unwrap_or_default())
+            .collect()
+    }
+
     /// The one finding of the run, after checking it is the expected one.
     fn only(&self, rule: &str, pointer: &str, line: u64, column: u64) -> &Value {
         let seen = self.seen();
@@ -133,13 +141,8 @@ fn unknown_fields_suggest_the_snake_case_name() {
             seen("unknown-field", "/input/pfs/gloob", 5, 47),
         ]
     );
-    let helps: Vec<&str> = run
-        .findings()
-        .iter()
-        .map(|f| f["help"].as_str().unwrap_or_default())
-        .collect();
     assert_eq!(
-        helps,
+        run.helps(),
         [
             "did you mean `image`?",
             "did you mean `parallelism_spec`?",
@@ -163,13 +166,8 @@ fn unknown_fields_suggest_the_camel_case_name_in_a_camel_case_spec() {
             seen("unknown-field", "/input/pfs/emptyfiles", 6, 47),
         ]
     );
-    let helps: Vec<&str> = run
-        .findings()
-        .iter()
-        .map(|f| f["help"].as_str().unwrap_or_default())
-        .collect();
     assert_eq!(
-        helps,
+        run.helps(),
         [
             "did you mean `imagePullSecrets`?",
             "did you mean `datumTries`?",

@@ -393,6 +393,16 @@ pub fn file_in_image(reference: &str, path: &str) -> Option<String> {
     Some(std::fs::read_to_string(dest).expect("copied file is text"))
 }
 
+/// A fresh repository from `two_pipelines` whose image lives in `registry` under a name
+/// no other test uses: (repository, image, that name).
+pub fn managed_repo(registry: &str, name: &str, extra_config: &str) -> (Repo, String, String) {
+    let name = unique(name);
+    let image = format!("{registry}/{name}");
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, extra_config);
+    (repo, image, name)
+}
+
 /// A repository with two managed pipelines (montage reads edges' output, and is written
 /// first in file order) served by one image built from `images/edges`.
 pub fn two_pipelines(repo: &Repo, image: &str, extra_config: &str) {

@@ -151,6 +151,14 @@ impl Repo {
     }
 
     /// `git commit` of everything staged plus `paths`, which must succeed.
+    /// Whether the repository has the branch `name`.
+    pub fn has_branch(&self, name: &str) -> bool {
+        let reference = format!("refs/heads/{name}");
+        self.try_git(&["rev-parse", "--verify", "-q", &reference])
+            .status
+            .success()
+    }
+
     pub fn commit_all(&self, message: &str) {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "--no-verify", "-m", message]);
