@@ -18,6 +18,8 @@
 //! `Oid::from_str` assumes SHA-1). The integration tests cover a SHA-256 repository.
 
 mod index;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +28,9 @@ use anyhow::{Context, Result, anyhow};
 use git2::{ErrorCode, ObjectFormat, Oid, Repository, Tree};
 
 use crate::exit::UsageError;
+
+/// The largest file `Repo::file_at_commit` reads: 1 MiB, far above any settings file.
+pub const TREE_FILE_MAX: usize = 1 << 20;
 
 /// An opened repository with a work tree.
 pub struct Repo {
@@ -192,6 +197,51 @@ impl Repo {
             Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
             Err(e) => Err(anyhow!(e).context(format!("cannot read `{path}` from a tree"))),
         }
+    }
+
+    /// The bytes of the file at `path` (`/`-separated) in `commit`'s tree, for the
+    /// settings and policy files a commit carries: `None` when the tree has no entry
+    /// there. The content is repository data, so it is bounded: a file larger than
+    /// `TREE_FILE_MAX` is refused before it is read, and so is anything that is not a
+    /// regular file (a symbolic link could point out of the repository, a submodule or
+    /// a directory holds no settings). Those refusals are the user's to fix: exit 2.
+    pub fn file_at_commit(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
+        let hex = commit.to_string();
+        let short = &hex[..hex.len().min(12)];
+        let tree = self
+            .git
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .with_context(|| format!("cannot read the tree of commit {commit}"))?;
+        let entry = match tree.get_path(Path::new(path)) {
+            Ok(entry) => entry,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(anyhow!(e).context(format!("cannot read `{path}` at commit {short}")));
+            }
+        };
+        let mode = entry.filemode() as u32;
+        if !is_regular_file(mode) {
+            let what = match mode & 0o170000 {
+                0o120000 => "a symbolic link",
+                0o160000 => "a submodule",
+                0o040000 => "a directory",
+                _ => "not a regular file",
+            };
+            return Err(anyhow!(UsageError(format!(
+                "`{path}` at commit {short} is {what}: pachhook reads it only as a regular file; commit the file itself"
+            ))));
+        }
+        let odb = self.git.odb().context("cannot open the object database")?;
+        let (size, _) = odb
+            .read_header(entry.id())
+            .with_context(|| format!("cannot read `{path}` at commit {short}"))?;
+        if size > TREE_FILE_MAX {
+            return Err(anyhow!(UsageError(format!(
+                "`{path}` at commit {short} is {size} bytes; pachhook reads at most {TREE_FILE_MAX} bytes from it"
+            ))));
+        }
+        self.blob(entry.id()).map(Some)
     }
 
     /// The commits reachable from `tip` that are not reachable from `hide` (the remote's
