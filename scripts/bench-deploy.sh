@@ -43,7 +43,7 @@ context = "images/big"
 
 [deploy]
 enabled = true
-pachctl = "$here/tests/support/pachctl"
+pachctl = "$here/tests/it/support/pachctl"
 EOF
 cat >"$repo/pipelines/big.json" <<EOF
 {"pipeline": {"name": "big"}, "transform": {"image": "$image", "cmd": ["/run"]},

@@ -3,11 +3,9 @@
 //! pushes the SHA-tagged image to the real registry and updates the pipelines through
 //! the recording pachctl stand-in, only for the branches the team opted in for.
 
-mod deploy_util;
-
 use std::process::{Command, Output};
 
-use deploy_util::*;
+use crate::deploy_util::*;
 
 /// `git push` with the test's docker config and pachctl log in the hook's environment.
 fn push(repo: &Repo, args: &[&str], env: &[(&str, &str)]) -> Output {

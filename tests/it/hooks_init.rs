@@ -1,9 +1,7 @@
 //! `pachhook init`: the file it writes, from what it finds and from the flags.
 
-mod support;
-
+use crate::support::{GOOD, Sandbox, code, text};
 use pachhook::config::Config;
-use support::{GOOD, Sandbox, code, text};
 
 #[test]
 fn init_proposes_specs_and_builds_and_writes_a_loadable_file() {

@@ -1,9 +1,7 @@
 //! `pachhook deploy` end to end: a real git repository, the real binary, a real Docker
 //! engine and registry (scripts/services.sh), and the recording pachctl stand-in.
 
-mod deploy_util;
-
-use deploy_util::*;
+use crate::deploy_util::*;
 
 #[test]
 fn deploys_the_commit_tree_upstream_first_and_records_a_note() {

@@ -2,11 +2,9 @@
 //! image the registry does not have, so every fault before the updates leaves pachctl
 //! uncalled; each says in one line what failed and how to retry, and exits 3.
 
-mod deploy_util;
-
 use std::os::unix::fs::PermissionsExt;
 
-use deploy_util::*;
+use crate::deploy_util::*;
 
 const FAILED: Option<i32> = Some(3);
 

@@ -1,9 +1,7 @@
 //! The pre-commit hook in real repositories: which content it checks (the staged one),
 //! that it changes nothing, and how it can be bypassed.
 
-mod support;
-
-use support::{BAD, GOOD, Sandbox, code, text};
+use crate::support::{BAD, GOOD, Sandbox, code, text};
 
 #[test]
 fn a_bad_spec_is_refused_and_a_good_one_accepted() {

@@ -1,9 +1,7 @@
 //! The hooks during a merge and a rebase, and the push ranges deploy will use.
 
-mod support;
-
+use crate::support::{BAD, GOOD, Repo, Sandbox, code, text};
 use pachhook::hooks::pre_push;
-use support::{BAD, GOOD, Repo, Sandbox, code, text};
 
 /// `main` and `topic` both change `edges.json`, so merging or rebasing stops on a conflict.
 fn diverged(sandbox: &Sandbox) -> Repo {

@@ -1,11 +1,9 @@
 //! `pachhook install`, `uninstall` and `status` in real repositories: where the hooks go,
 //! what happens to a hook that was there, and hooks that outlive their binary.
 
-mod support;
-
 use std::os::unix::fs::PermissionsExt;
 
-use support::{BAD, GOOD, PACHHOOK, Sandbox, code, output_of_copied, text};
+use crate::support::{BAD, GOOD, PACHHOOK, Sandbox, code, output_of_copied, text};
 
 const THEIRS: &str = "#!/bin/sh\n# the team's own hook\necho \"their hook ran: $*\" >&2\n[ ! -e \"$(git rev-parse --show-toplevel)/block\" ]\n";
 

@@ -172,7 +172,7 @@ impl Repo {
 /// The absolute path of the pachctl stand-in.
 pub fn pachctl() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/support/pachctl")
+        .join("tests/it/support/pachctl")
         .to_string_lossy()
         .into_owned()
 }

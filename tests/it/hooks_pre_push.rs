@@ -1,9 +1,7 @@
 //! The pre-push hook against a local bare remote: new branches, several branches at
 //! once, deletions, and the ranges `hooks::pre_push::updates` finds.
 
-mod support;
-
-use support::{BAD, GOOD, Repo, Sandbox, code, text};
+use crate::support::{BAD, GOOD, Repo, Sandbox, code, text};
 
 /// A repository with hooks installed, a bare `origin`, and `main` pushed with a good spec.
 fn pushed_repo(sandbox: &Sandbox, init_args: &[&str]) -> (Repo, Repo) {

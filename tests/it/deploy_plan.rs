@@ -2,15 +2,14 @@
 //! API the pre-push hook calls), the build context archive taken from a commit, and the
 //! command's answers to bad input (findings, configuration errors).
 
-mod deploy_util;
-
 use std::collections::BTreeSet;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
-use deploy_util::*;
+use crate::deploy_util::*;
 use pachhook::config::Config;
 use pachhook::deploy::{Changes, context, plan};
+use pachhook::error::ExitStatus;
 
 fn plan_for(repo: &Repo, old: Option<&str>, new: &str) -> plan::Plan {
     let git = git2::Repository::open(repo.path()).unwrap();
@@ -367,12 +366,12 @@ fn on_push_follows_branches_and_on_failure() {
     let config = Config::load(repo.path()).unwrap();
     assert_eq!(
         pachhook::deploy::on_push(&git, &config, "feature/x", None, new, false),
-        0,
+        ExitStatus::Ok,
         "not a deploy branch"
     );
     assert_eq!(
         pachhook::deploy::on_push(&git, &config, "release/2.1", None, new, false),
-        1,
+        ExitStatus::Findings,
         "findings refuse the push"
     );
 
@@ -380,7 +379,7 @@ fn on_push_follows_branches_and_on_failure() {
     let config = Config::load(repo.path()).unwrap();
     assert_eq!(
         pachhook::deploy::on_push(&git, &config, "main", None, new, false),
-        0,
+        ExitStatus::Ok,
         "warn lets the push go on"
     );
 
@@ -388,7 +387,7 @@ fn on_push_follows_branches_and_on_failure() {
     let config = Config::load(repo.path()).unwrap();
     assert_eq!(
         pachhook::deploy::on_push(&git, &config, "main", None, new, false),
-        0,
+        ExitStatus::Ok,
         "disabled"
     );
     assert!(repo.calls().is_empty());

@@ -114,14 +114,14 @@ fn raw_pipeline_names(text: &str) -> Vec<String> {
     }
     let mut lines = text.lines().map(str::trim);
     while let Some(line) = lines.next() {
-        if line.trim_start_matches("- ") == "pipeline:" {
-            if let Some(name) = lines.next().and_then(|l| l.strip_prefix("name:")) {
-                names.push(
-                    name.trim()
-                        .trim_matches(|c| c == '"' || c == '\'')
-                        .to_string(),
-                );
-            }
+        if line.trim_start_matches("- ") == "pipeline:"
+            && let Some(name) = lines.next().and_then(|l| l.strip_prefix("name:"))
+        {
+            names.push(
+                name.trim()
+                    .trim_matches(|c| c == '"' || c == '\'')
+                    .to_string(),
+            );
         }
     }
     names

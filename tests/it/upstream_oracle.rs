@@ -77,10 +77,11 @@ fn upstream_form(value: &Value, in_map_field: bool) -> Value {
                     camel(key)
                 };
                 let mut v = upstream_form(v, !in_map_field && MAP_FIELDS.contains(&key.as_str()));
-                if !in_map_field && INT_FIELDS.contains(&name.as_str()) {
-                    if let Some(n) = v.as_str().and_then(|s| s.parse::<i64>().ok()) {
-                        v = json!(n);
-                    }
+                if !in_map_field
+                    && INT_FIELDS.contains(&name.as_str())
+                    && let Some(n) = v.as_str().and_then(|s| s.parse::<i64>().ok())
+                {
+                    v = json!(n);
                 }
                 out.insert(name, v);
             }

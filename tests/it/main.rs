@@ -1,0 +1,24 @@
+//! The integration tests, as one binary: one link for every test file, so a one-line
+//! change relinks once. Each module drives the real binary (or the library API) against
+//! real repositories, the real Docker engine and registries; `support` and
+//! `deploy_util` are the helpers they share. Run one file with
+//! `cargo test --test it <module>::`.
+
+mod conformance;
+mod deploy;
+mod deploy_faults;
+mod deploy_plan;
+mod deploy_push;
+mod deploy_util;
+mod examples;
+mod hooks_history;
+mod hooks_init;
+mod hooks_install;
+mod hooks_pre_commit;
+mod hooks_pre_push;
+mod read;
+mod robustness;
+mod rules;
+mod schema;
+mod support;
+mod upstream_oracle;
