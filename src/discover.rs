@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::exit::UsageError;
+use crate::error::UsageError;
 use crate::source::Source;
 
 /// The extensions a spec file may have.

@@ -1,16 +1,19 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use pachhook::{cli::Cli, commands, exit};
+use pachhook::error::status_of;
+use pachhook::{cli::Cli, commands};
 
+/// Runs the command; an error is rendered here, once, with its causes, and mapped to the
+/// exit status it means.
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let code = match commands::run(cli.command) {
-        Ok(code) => code,
+    let status = match commands::run(cli.command) {
+        Ok(status) => status,
         Err(error) => {
             eprintln!("pachhook: error: {error:#}");
-            exit::code_for(&error)
+            status_of(&error)
         }
     };
-    ExitCode::from(code as u8)
+    ExitCode::from(status)
 }

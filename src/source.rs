@@ -1,7 +1,8 @@
 //! A file to check: a path to show the user and the bytes to read.
 //!
 //! The bytes come from wherever the caller chose (the working tree, the git index, a
-//! pushed commit), which is why the engine never opens files itself.
+//! pushed commit), which is why the engine never opens files itself. Positions in those
+//! bytes (`Pos`, `Span`) live here too: the readers produce them, findings carry them.
 
 #[derive(Clone, Debug)]
 pub struct Source {
@@ -28,6 +29,34 @@ impl Source {
             path: path.into(),
             bytes: bytes.into(),
             explicit: true,
+        }
+    }
+}
+
+/// A position in a source file: 1-based line, 1-based column counted in characters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A range of source text; `end` is exclusive and may equal `start` (an empty span).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl Span {
+    pub fn new(start: Pos, end: Pos) -> Span {
+        Span { start, end }
+    }
+
+    /// A span of one position, for errors that have a point and no extent.
+    pub fn point(pos: Pos) -> Span {
+        Span {
+            start: pos,
+            end: pos,
         }
     }
 }

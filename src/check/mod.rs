@@ -7,12 +7,11 @@
 
 pub mod across;
 pub mod image;
-pub mod rule;
 pub mod server;
 
 use std::collections::BTreeMap;
 
-pub use rule::{Level, Rule, Severity};
+pub use crate::diagnostic::{Finding, Level, Rule, Severity};
 
 use crate::release::Release;
 use crate::source::Source;
@@ -58,22 +57,6 @@ impl Options {
             .copied()
             .unwrap_or(rule.default_level())
     }
-}
-
-/// One thing wrong with a spec file.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Finding {
-    pub rule: Rule,
-    pub severity: Severity,
-    /// Index of the spec in its file (documents and list elements counted in order);
-    /// `None` for findings about the whole file, such as `parse-error`.
-    pub spec: Option<usize>,
-    /// JSON pointer inside the spec, in the file's own key spelling.
-    pub pointer: String,
-    pub span: Span,
-    pub message: String,
-    /// What to do about it.
-    pub help: String,
 }
 
 /// Collects the findings of one spec; the rules push into it while they walk.

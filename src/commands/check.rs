@@ -7,11 +7,11 @@ use anyhow::Result;
 use crate::check::{self, Options};
 use crate::cli::CheckArgs;
 use crate::config::Config;
-use crate::exit::{self, UsageError};
+use crate::error::{ExitStatus, UsageError};
 use crate::repo::Repo;
 use crate::{discover, hooks, report};
 
-pub fn run(args: CheckArgs) -> Result<i32> {
+pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     // Outside a repository, named files are still checked, with the defaults.
     let repo = Repo::discover().ok();
     let root = repo
@@ -40,15 +40,15 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     };
     let report = check::check(sources, &opts);
     report::print(&report, args.format)?;
-    let code = if report.has_errors() {
-        exit::FINDINGS
+    let status = if report.has_errors() {
+        ExitStatus::Findings
     } else {
-        exit::OK
+        ExitStatus::Ok
     };
     // The process ends right after this: freeing every tree of a large run one node at
     // a time would only delay the exit (measured with scripts/bench-check.sh).
     std::mem::forget(report);
-    Ok(code)
+    Ok(status)
 }
 
 /// Engine options from the configuration, `PACHHOOK_SKIP` and a `--pachyderm` flag.

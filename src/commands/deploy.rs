@@ -6,10 +6,10 @@ use anyhow::Result;
 use crate::cli::DeployArgs;
 use crate::config::Config;
 use crate::deploy::{self, Changes, RunOpts};
-use crate::exit::{self, UsageError};
+use crate::error::{ExitStatus, UsageError};
 use crate::repo::Repo;
 
-pub fn run(args: DeployArgs) -> Result<i32> {
+pub fn run(args: DeployArgs) -> Result<ExitStatus> {
     let repo = match &args.repo {
         Some(path) => Repo::open(path)?,
         None => Repo::discover()?,
@@ -26,8 +26,8 @@ pub fn run(args: DeployArgs) -> Result<i32> {
         dry_run: args.dry_run,
         interactive: true,
     };
-    // A failed deploy's exit code (findings 1, configuration 2, the rest 3) comes from
-    // `exit::code_for`, like every other command's.
+    // A failed deploy's exit status (findings, configuration, the rest failed) comes
+    // from `error::status_of`, like every other command's.
     deploy::run(&repo.git, &config, commit, Changes::All, opts)?;
-    Ok(exit::OK)
+    Ok(ExitStatus::Ok)
 }

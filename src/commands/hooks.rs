@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use crate::cli::{HookArgs, HookName, RunArgs};
-use crate::exit::{self, UsageError};
+use crate::error::{ExitStatus, UsageError};
 use crate::hooks::install::{self, Installed, State, Uninstalled};
 use crate::hooks::{self, pre_commit, pre_push};
 use crate::repo::Repo;
@@ -21,7 +21,7 @@ fn this_exe() -> Result<PathBuf> {
     Ok(exe.canonicalize().unwrap_or(exe))
 }
 
-pub fn install(args: HookArgs) -> Result<i32> {
+pub fn install(args: HookArgs) -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let dir = repo.hooks_dir()?;
     let exe = this_exe()?;
@@ -39,10 +39,10 @@ pub fn install(args: HookArgs) -> Result<i32> {
             ),
         }
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Ok)
 }
 
-pub fn uninstall(args: HookArgs) -> Result<i32> {
+pub fn uninstall(args: HookArgs) -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let dir = repo.hooks_dir()?;
     for hook in chosen(args.hook) {
@@ -60,10 +60,10 @@ pub fn uninstall(args: HookArgs) -> Result<i32> {
             }
         }
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Ok)
 }
 
-pub fn status() -> Result<i32> {
+pub fn status() -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let dir = repo.hooks_dir()?;
     let exe = this_exe()?;
@@ -84,12 +84,12 @@ pub fn status() -> Result<i32> {
             println!("  runs first: {}", previous.display());
         }
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Ok)
 }
 
-pub fn run(args: RunArgs) -> Result<i32> {
+pub fn run(args: RunArgs) -> Result<ExitStatus> {
     if hooks::disabled() {
-        return Ok(exit::OK);
+        return Ok(ExitStatus::Ok);
     }
     match args.hook {
         HookName::PreCommit => pre_commit::run(),

@@ -14,7 +14,7 @@ use dialoguer::{Confirm, Input};
 
 use crate::cli::InitArgs;
 use crate::config::{Config, TEAM_FILE};
-use crate::exit::{self, UsageError};
+use crate::error::{ExitStatus, UsageError};
 use crate::release::Release;
 use crate::repo::Repo;
 use crate::{discover, spec};
@@ -29,7 +29,7 @@ struct Dockerfile {
     file: String,
 }
 
-pub fn run(args: InitArgs) -> Result<i32> {
+pub fn run(args: InitArgs) -> Result<ExitStatus> {
     let root = match Repo::discover() {
         Ok(repo) => repo.work_tree()?.to_path_buf(),
         Err(_) => std::env::current_dir()?,
@@ -104,7 +104,7 @@ pub fn run(args: InitArgs) -> Result<i32> {
         println!("  specs: {}", specs.join(", "));
     }
     println!("  next: `pachhook install` to check specs on every commit and push");
-    Ok(exit::OK)
+    Ok(ExitStatus::Ok)
 }
 
 /// The template with the answers filled in.

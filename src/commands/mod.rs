@@ -1,5 +1,5 @@
 //! One module per command: each wires the engine, git and the outside world together
-//! for one thing a user asks for, and returns the exit code.
+//! for one thing a user asks for, and returns the exit status.
 
 mod check;
 mod deploy;
@@ -10,8 +10,9 @@ mod rules;
 use anyhow::Result;
 
 use crate::cli::Command;
+use crate::error::ExitStatus;
 
-pub fn run(command: Command) -> Result<i32> {
+pub fn run(command: Command) -> Result<ExitStatus> {
     match command {
         Command::Check(args) => check::run(args),
         Command::Install(args) => hooks::install(args),

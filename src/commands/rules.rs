@@ -3,8 +3,9 @@
 use anyhow::Result;
 
 use crate::check::{Level, Rule};
+use crate::error::ExitStatus;
 
-pub fn run() -> Result<i32> {
+pub fn run() -> Result<ExitStatus> {
     for rule in Rule::ALL {
         let level = match rule.default_level() {
             Level::Error => "error",
@@ -13,5 +14,5 @@ pub fn run() -> Result<i32> {
         };
         println!("{:<20} {:<8} {}", rule.id(), level, rule.summary());
     }
-    Ok(crate::exit::OK)
+    Ok(ExitStatus::Ok)
 }

@@ -2,7 +2,7 @@
 //! was changed, and how to retry. Deploy updates pipelines only after every image is in
 //! the registry, so every failure before that point leaves the cluster as it was.
 
-use crate::exit;
+use crate::error::{ExitStatus, StatusError};
 
 #[derive(Debug)]
 pub enum Failure {
@@ -52,12 +52,12 @@ pub struct DeployError {
 }
 
 impl DeployError {
-    /// The exit code of the command (and of the hook that refuses the push).
-    pub fn exit_code(&self) -> i32 {
+    /// The exit status of the command (and of the hook that refuses the push).
+    pub fn status(&self) -> ExitStatus {
         match self.failure {
-            Failure::Findings { .. } => exit::FINDINGS,
-            Failure::Config(_) => exit::USAGE,
-            _ => exit::FAILED,
+            Failure::Findings { .. } => ExitStatus::Findings,
+            Failure::Config(_) => ExitStatus::Usage,
+            _ => ExitStatus::Failed,
         }
     }
 }
@@ -123,11 +123,9 @@ impl std::fmt::Display for DeployError {
 
 impl std::error::Error for DeployError {}
 
-/// The exit code for an error of a deploy: its own when it is a `DeployError`, else the
-/// usual mapping.
-pub fn exit_code(error: &anyhow::Error) -> i32 {
-    match error.downcast_ref::<DeployError>() {
-        Some(e) => e.exit_code(),
-        None => exit::code_for(error),
+/// A deploy error goes up as the exit status it means (`crate::error::status_of`).
+impl From<DeployError> for StatusError {
+    fn from(error: DeployError) -> StatusError {
+        StatusError::new(error.status(), error)
     }
 }

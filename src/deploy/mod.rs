@@ -26,7 +26,8 @@ use git2::{Oid, Repository, Tree};
 
 use crate::check;
 use crate::config::{Config, Pin};
-pub use error::{DeployError, Failure, exit_code};
+use crate::error::{ExitStatus, StatusError};
+pub use error::{DeployError, Failure};
 pub use plan::{Changes, Plan};
 use ui::Ui;
 
@@ -73,8 +74,8 @@ pub struct PipelineResult {
 }
 
 /// Deploys `commit`: the pipelines and images that `changes` (the paths the push
-/// changed) affect, or everything with `Changes::All`. Errors are `DeployError`s (see
-/// `exit_code`); the caller decides whether one refuses the push.
+/// changed) affect, or everything with `Changes::All`. Errors are `DeployError`s (as `StatusError`s:
+/// `crate::error::status_of`); the caller decides whether one refuses the push.
 pub fn run(
     repo: &Repository,
     config: &Config,
@@ -84,10 +85,10 @@ pub fn run(
 ) -> Result<Summary> {
     let sha = commit.to_string();
     let fail = |failure: Failure| -> anyhow::Error {
-        DeployError {
+        StatusError::from(DeployError {
             failure,
             commit: sha.clone(),
-        }
+        })
         .into()
     };
     let git = |e: anyhow::Error| fail(Failure::Git(format!("{e:#}")));
@@ -222,7 +223,7 @@ pub fn run(
 
 /// What the pre-push hook calls for one pushed ref (`refs/heads/<branch>`, from `old`
 /// to `new`; `old` is `None` for a new branch). Deploys when `[deploy]` is enabled for
-/// the branch, and returns the hook's exit code: 0 lets the push go on. A failed deploy
+/// the branch, and returns the hook's exit status: `Ok` lets the push go on. A failed deploy
 /// refuses the push, unless `on_failure = "warn"`.
 pub fn on_push(
     repo: &Repository,
@@ -231,9 +232,9 @@ pub fn on_push(
     old: Option<Oid>,
     new: Oid,
     interactive: bool,
-) -> i32 {
+) -> ExitStatus {
     if !config.deploy.deploys_branch(branch) {
-        return crate::exit::OK;
+        return ExitStatus::Ok;
     }
     let result = Changes::between(repo, old, new).and_then(|changes| {
         run(
@@ -248,16 +249,16 @@ pub fn on_push(
         )
     });
     match result {
-        Ok(_) => crate::exit::OK,
+        Ok(_) => ExitStatus::Ok,
         Err(error) => {
             eprintln!("pachhook: {error:#}");
             if config.deploy.on_failure == crate::config::OnFailure::Warn {
                 eprintln!(
                     "pachhook: warning: [deploy] on_failure = \"warn\": the push goes on without the deploy"
                 );
-                crate::exit::OK
+                ExitStatus::Ok
             } else {
-                exit_code(&error)
+                crate::error::status_of(&error)
             }
         }
     }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 
 use crate::cli::HookName;
-use crate::exit::UsageError;
+use crate::error::UsageError;
 
 /// The line that identifies a hook written by pachhook.
 pub const MARKER: &str = "# pachhook-managed-hook";

@@ -10,18 +10,18 @@ use anyhow::Result;
 
 use super::Filter;
 use crate::config::Config;
-use crate::exit;
+use crate::error::ExitStatus;
 use crate::repo::{Repo, TreeFiles};
 use crate::source::Source;
 
 /// The hook: exit 1 on error findings, 0 otherwise.
-pub fn run() -> Result<i32> {
+pub fn run() -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let config = Config::load(repo.work_tree()?)?;
     let filter = Filter::new(&config)?;
     let sources = staged_sources(&repo, &filter)?;
     if sources.is_empty() {
-        return Ok(exit::OK);
+        return Ok(ExitStatus::Ok);
     }
     let report = super::check_and_print(sources, &config.engine_options()?)?;
     if report.has_errors() {
@@ -29,9 +29,9 @@ pub fn run() -> Result<i32> {
             "pachhook: commit refused: fix the errors above and stage the fix \
              (or skip one rule: PACHHOOK_SKIP=rule-id git commit ...)"
         );
-        return Ok(exit::FINDINGS);
+        return Ok(ExitStatus::Findings);
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Ok)
 }
 
 /// The spec files whose staged content differs from HEAD (added, copied, modified,

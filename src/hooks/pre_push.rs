@@ -13,7 +13,7 @@ use git2::Oid;
 
 use super::Filter;
 use crate::config::Config;
-use crate::exit::{self, UsageError};
+use crate::error::{ExitStatus, UsageError};
 use crate::repo::{Repo, is_zero};
 use crate::source::Source;
 
@@ -30,7 +30,7 @@ pub struct PushUpdate {
 }
 
 /// The hook: exit 1 on error findings at any pushed tip, 0 otherwise.
-pub fn run(remote: &str, stdin: &str) -> Result<i32> {
+pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let config = Config::load(repo.work_tree()?)?;
     let filter = Filter::new(&config)?;
@@ -55,7 +55,7 @@ pub fn run(remote: &str, stdin: &str) -> Result<i32> {
     }
     if refused {
         eprintln!("pachhook: push refused: fix the errors above in a new commit");
-        return Ok(exit::FINDINGS);
+        return Ok(ExitStatus::Findings);
     }
     // The checks passed: deploy the pushed branches the team opted in for. The first
     // failed deploy refuses the push (unless `on_failure = "warn"`), so no later branch
@@ -64,7 +64,7 @@ pub fn run(remote: &str, stdin: &str) -> Result<i32> {
         let Some(branch) = update.remote_ref.strip_prefix("refs/heads/") else {
             continue;
         };
-        let code = crate::deploy::on_push(
+        let status = crate::deploy::on_push(
             &repo.git,
             &config,
             branch,
@@ -72,11 +72,11 @@ pub fn run(remote: &str, stdin: &str) -> Result<i32> {
             update.local_oid,
             true,
         );
-        if code != exit::OK {
-            return Ok(code);
+        if status != ExitStatus::Ok {
+            return Ok(status);
         }
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Ok)
 }
 
 /// Parses git's pre-push lines and finds the commits each update sends. Deletions are

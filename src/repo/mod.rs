@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use git2::{ErrorCode, ObjectFormat, Oid, Repository, Tree};
 
-use crate::exit::UsageError;
+use crate::error::UsageError;
 
 /// The largest file `Repo::file_at_commit` reads: 1 MiB, far above any settings file.
 pub const TREE_FILE_MAX: usize = 1 << 20;

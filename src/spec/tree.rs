@@ -6,33 +6,7 @@
 //! reporting, and a canonical protobuf name (`name`) that normalization fills in, so the
 //! rules can look fields up by one name while findings still point at what the user typed.
 
-/// A position in a source file: 1-based line, 1-based column counted in characters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Pos {
-    pub line: u32,
-    pub column: u32,
-}
-
-/// A range of source text; `end` is exclusive and may equal `start` (an empty span).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Span {
-    pub start: Pos,
-    pub end: Pos,
-}
-
-impl Span {
-    pub fn new(start: Pos, end: Pos) -> Span {
-        Span { start, end }
-    }
-
-    /// A span of one position, for errors that have a point and no extent.
-    pub fn point(pos: Pos) -> Span {
-        Span {
-            start: pos,
-            end: pos,
-        }
-    }
-}
+pub use crate::source::{Pos, Span};
 
 /// A value with the span of its text.
 #[derive(Clone, Debug, PartialEq)]

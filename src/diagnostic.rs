@@ -1,5 +1,10 @@
-//! The rule ids: the stable names users put in `[rules]`, `PACHHOOK_SKIP` and read in
-//! JSON reports.
+//! What a check says: the rules (their ids are the stable names users put in `[rules]`,
+//! `PACHHOOK_SKIP` and read in JSON reports), how bad a finding is, and the finding.
+//!
+//! A leaf: the checks produce these, the reports print them, the configuration names
+//! the rules; none of those is needed to say what a finding is.
+
+use crate::source::Span;
 
 /// How bad a finding is. Errors fail `check` and the hooks; warnings are shown only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -85,4 +90,20 @@ impl std::fmt::Display for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.id())
     }
+}
+
+/// One thing wrong with a spec file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    /// Index of the spec in its file (documents and list elements counted in order);
+    /// `None` for findings about the whole file, such as `parse-error`.
+    pub spec: Option<usize>,
+    /// JSON pointer inside the spec, in the file's own key spelling.
+    pub pointer: String,
+    pub span: Span,
+    pub message: String,
+    /// What to do about it.
+    pub help: String,
 }

@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 
 use crate::check::{Level, Options, Rule};
+pub use crate::error::ConfigError;
 use crate::release::Release;
 
 pub const TEAM_FILE: &str = "pachhook.toml";
@@ -158,30 +159,6 @@ struct ImagesLayer {
     require_digest: Option<bool>,
 }
 
-/// A configuration error: which file, where, what. Maps to exit code 2.
-#[derive(Debug)]
-pub struct ConfigError {
-    pub file: PathBuf,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.message
-        )
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
 impl Config {
     /// Loads `pachhook.toml` and `pachhook.local.toml` from `root`, either or both of
     /// which may be absent.
@@ -283,7 +260,7 @@ impl Config {
     pub fn engine_options(&self) -> Result<Options> {
         let skip = std::env::var("PACHHOOK_SKIP").ok();
         self.options(skip.as_deref())
-            .map_err(|e| crate::exit::UsageError(e.to_string()).into())
+            .map_err(|e| crate::error::UsageError(e.to_string()).into())
     }
 
     /// The engine options this configuration asks for. `skip` is `PACHHOOK_SKIP`: rule

@@ -1,0 +1,153 @@
+//! Exit statuses (documented in the README; scripts and git depend on them) and the
+//! errors that mean one other than `Failed`.
+//!
+//! A leaf: no module's error type is named here. An error says its own status: it is a
+//! `UsageError` or a `ConfigError`, or it is wrapped in a `StatusError` by the module that
+//! knows what it means (deploy). `main` finds the status along the cause chain
+//! (`status_of`) and renders the error once.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// How the process ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing wrong: no error finding, the hook lets git go on.
+    Ok,
+    /// At least one error finding: the commit or push is refused.
+    Findings,
+    /// The command line or the configuration is wrong.
+    Usage,
+    /// An operation failed: git, Docker, the registry or pachctl (deploy), or I/O.
+    Failed,
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Ok => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Usage => 2,
+            ExitStatus::Failed => 3,
+        }
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        ExitCode::from(status.code())
+    }
+}
+
+/// An error that is the user's input, not the machine: exit status `Usage`.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// A configuration error: which file, where, what. Exit status `Usage`.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// An error with the exit status it means, for errors of modules this one does not know
+/// (a failed deploy means `Findings`, `Usage` or `Failed` by its cause). It reads as the
+/// error it wraps, and keeps that error's cause chain.
+#[derive(Debug)]
+pub struct StatusError {
+    status: ExitStatus,
+    error: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+impl StatusError {
+    pub fn new(
+        status: ExitStatus,
+        error: impl std::error::Error + Send + Sync + 'static,
+    ) -> StatusError {
+        StatusError {
+            status,
+            error: Box::new(error),
+        }
+    }
+
+    pub fn status(&self) -> ExitStatus {
+        self.status
+    }
+
+    /// The wrapped error, for callers that know its type.
+    pub fn inner(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.error
+    }
+}
+
+impl fmt::Display for StatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for StatusError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+/// The exit status an error means: the first cause along its chain that says one
+/// (`UsageError`, `ConfigError`, `StatusError`); `Failed` when none does.
+pub fn status_of(error: &anyhow::Error) -> ExitStatus {
+    error
+        .chain()
+        .find_map(|cause| {
+            if let Some(e) = cause.downcast_ref::<StatusError>() {
+                Some(e.status())
+            } else if cause.is::<UsageError>() || cause.is::<ConfigError>() {
+                Some(ExitStatus::Usage)
+            } else {
+                None
+            }
+        })
+        .unwrap_or(ExitStatus::Failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_is_found_along_the_cause_chain() {
+        let usage = anyhow::Error::new(UsageError("bad flag".into())).context("while parsing");
+        assert_eq!(status_of(&usage), ExitStatus::Usage);
+        let io = std::io::Error::other("disk");
+        let findings = anyhow::Error::new(StatusError::new(ExitStatus::Findings, io));
+        assert_eq!(status_of(&findings), ExitStatus::Findings);
+        assert_eq!(findings.to_string(), "disk");
+        assert_eq!(status_of(&anyhow::anyhow!("plain")), ExitStatus::Failed);
+    }
+}
