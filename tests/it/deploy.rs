@@ -1,7 +1,7 @@
 //! `pachhook deploy` end to end: a real git repository, the real binary, a real Docker
 //! engine and registry (scripts/services.sh), and the recording pachctl stand-in.
 
-use crate::deploy_util::*;
+use crate::support::*;
 
 #[test]
 fn deploys_the_commit_tree_upstream_first_and_records_a_note() {
@@ -14,7 +14,7 @@ fn deploys_the_commit_tree_upstream_first_and_records_a_note() {
     repo.git(&["add", "images/edges/untracked.txt"]);
     let status_before = repo.git(&["status", "--porcelain"]);
 
-    let run = repo.pachhook(&["deploy"], &[]);
+    let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, Some(0), "{run}");
 
     let reference = format!("{image}:{sha}");
@@ -70,9 +70,9 @@ fn a_second_deploy_of_the_same_commit_skips_build_and_push() {
     repo.write("images/edges/message.txt", "again\n");
     let sha = repo.commit_all("first");
 
-    let first = repo.pachhook(&["deploy"], &[]);
+    let first = repo.pachhook(&["deploy"]);
     assert_eq!(first.code, Some(0), "{first}");
-    let second = repo.pachhook(&["deploy", &sha], &[]);
+    let second = repo.pachhook(&["deploy", &sha]);
     assert_eq!(second.code, Some(0), "{second}");
     assert!(
         second.stderr.contains("already in the registry"),
@@ -96,7 +96,7 @@ fn dry_run_shows_the_work_and_changes_nothing() {
     let (repo, image, name) = managed_repo(&svc.registry, "dry", "");
     let sha = repo.commit_all("dry");
 
-    let run = repo.pachhook(&["deploy", "--dry-run"], &[]);
+    let run = repo.pachhook(&["deploy", "--dry-run"]);
     assert_eq!(run.code, Some(0), "{run}");
     let reference = format!("{image}:{sha}");
     assert!(
@@ -135,7 +135,7 @@ fn pin_digest_names_the_pushed_digest() {
     );
     let sha = repo.commit_all("pin");
 
-    let run = repo.pachhook(&["deploy"], &[]);
+    let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, Some(0), "{run}");
     let digest = manifest_digest(&svc.registry, &name, &sha, None).expect("pushed");
     let calls = repo.calls();
@@ -168,7 +168,7 @@ fn dockerignore_in_the_context_is_honoured() {
     repo.write("images/edges/src/deep/main.txt", "main\n");
     let sha = repo.commit_all("ignore");
 
-    let run = repo.pachhook(&["deploy"], &[]);
+    let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, Some(0), "{run}");
     let reference = format!("{image}:{sha}");
     assert_eq!(

@@ -4,7 +4,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::deploy_util::*;
+use crate::support::*;
 
 const FAILED: Option<i32> = Some(3);
 
@@ -55,7 +55,7 @@ fn auth_registry_with_a_credential_helper() {
         std::env::var("PATH").unwrap_or_default()
     );
 
-    let run = repo.pachhook(&["deploy"], &[("PATH", &path)]);
+    let run = repo.pachhook_env(&["deploy"], &[("PATH", &path)], None);
     assert_eq!(run.code, Some(0), "{run}");
     assert!(
         manifest_digest(
@@ -88,7 +88,7 @@ fn auth_registry_with_auths_in_docker_config() {
         &svc.password,
     );
 
-    let run = repo.pachhook(&["deploy"], &[]);
+    let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, Some(0), "{run}");
     assert!(
         manifest_digest(
@@ -110,7 +110,7 @@ fn wrong_password_is_refused_before_anything_is_updated() {
     let wrong = "not-the-password-4711";
     docker_config_with_auths(&repo, &svc.auth_registry, &svc.user, wrong);
 
-    let run = repo.pachhook(&["deploy"], &[]);
+    let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, FAILED, "{run}");
     assert!(run.stderr.contains("refused the credentials"), "{run}");
     assert!(
@@ -127,7 +127,7 @@ fn wrong_password_is_refused_before_anything_is_updated() {
 
     // Without any credentials the registry refuses too, and says where they are looked up.
     std::fs::remove_file(repo.docker_config().join("config.json")).unwrap();
-    let run = repo.pachhook(&["deploy"], &[]);
+    let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, FAILED, "{run}");
     assert!(run.stderr.contains("no credentials for"), "{run}");
 }
@@ -142,7 +142,7 @@ fn a_build_failure_shows_the_dockerfile_error_and_updates_nothing() {
     );
     repo.commit_all("broken");
 
-    let run = repo.pachhook(&["deploy"], &[]);
+    let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, FAILED, "{run}");
     let last = run.stderr.lines().last().unwrap_or("");
     assert!(
@@ -158,7 +158,7 @@ fn a_build_failure_shows_the_dockerfile_error_and_updates_nothing() {
 
     repo.write("images/edges/Dockerfile", "FROM scratch\nFLY away\n");
     repo.commit_all("unknown instruction");
-    let run = repo.pachhook(&["deploy"], &[]);
+    let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, FAILED, "{run}");
     assert!(
         run.stderr.to_lowercase().contains("unknown instruction"),
@@ -176,7 +176,7 @@ fn a_registry_that_is_down_stops_the_deploy() {
     two_pipelines(&repo, &image, "");
     let sha = repo.commit_all("down");
 
-    let run = repo.pachhook(&["deploy"], &[]);
+    let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, FAILED, "{run}");
     let last = run.stderr.lines().last().unwrap_or("");
     assert!(
@@ -200,7 +200,7 @@ fn a_failing_pachctl_shows_its_stderr_and_what_was_updated() {
     let (repo, _, _) = managed_repo(&svc.registry, "pachctl", "");
     repo.commit_all("pachctl fails");
 
-    let run = repo.pachhook(&["deploy"], &[("PACHCTL_FAIL_ON", "montage")]);
+    let run = repo.pachhook_env(&["deploy"], &[("PACHCTL_FAIL_ON", "montage")], None);
     assert_eq!(run.code, FAILED, "{run}");
     assert!(
         run.stderr.contains("the cluster refused the update"),
@@ -224,7 +224,7 @@ fn a_missing_pachctl_is_named() {
     );
     repo.commit_all("no pachctl");
 
-    let run = repo.pachhook(&["deploy"], &[]);
+    let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, FAILED, "{run}");
     assert!(
         run.stderr.contains("`/nonexistent/pachctl` not found"),
@@ -289,7 +289,7 @@ fn a_docker_engine_that_does_not_answer_stops_the_deploy() {
     let socket = repo.aux.path().join("no-docker.sock");
     let host = format!("unix://{}", socket.display());
 
-    let run = repo.pachhook(&["deploy"], &[("DOCKER_HOST", &host)]);
+    let run = repo.pachhook_env(&["deploy"], &[("DOCKER_HOST", &host)], None);
     assert_eq!(run.code, FAILED, "{run}");
     let last = run.stderr.lines().last().unwrap_or("");
     assert!(last.contains("the Docker engine is not answering"), "{run}");

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
-use crate::deploy_util::*;
+use crate::support::*;
 use pachhook::config::Config;
 use pachhook::deploy::{Changes, context, plan};
 use pachhook::error::ExitStatus;
@@ -246,9 +246,10 @@ fn error_findings_stop_the_deploy_before_docker() {
     );
     repo.commit_all("broken spec");
 
-    let run = repo.pachhook(
+    let run = repo.pachhook_env(
         &["deploy"],
         &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+        None,
     );
     assert_eq!(run.code, Some(1), "{run}");
     assert!(
@@ -268,7 +269,7 @@ fn deploy_configuration_errors_name_file_and_line() {
     let repo = Repo::new();
     repo.write("pachhook.toml", "[deploy]\nenabled = true\npin = \"sha\"\n");
     repo.commit_all("bad pin");
-    let run = repo.pachhook(&["deploy", "--dry-run"], &[]);
+    let run = repo.pachhook(&["deploy", "--dry-run"]);
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("pachhook.toml:3:"), "{run}");
     assert!(
@@ -280,7 +281,7 @@ fn deploy_configuration_errors_name_file_and_line() {
         "pachhook.toml",
         "[deploy]\nenabled = true\non_failure = \"ignore\"\n",
     );
-    let run = repo.pachhook(&["deploy", "--dry-run"], &[]);
+    let run = repo.pachhook(&["deploy", "--dry-run"]);
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("pachhook.toml:3:"), "{run}");
 
@@ -288,7 +289,7 @@ fn deploy_configuration_errors_name_file_and_line() {
         "pachhook.toml",
         "[deploy]\nbranches = [\"main\", \"release/[\"]\n",
     );
-    let run = repo.pachhook(&["deploy", "--dry-run"], &[]);
+    let run = repo.pachhook(&["deploy", "--dry-run"]);
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("pachhook.toml:2:"), "{run}");
 
@@ -296,7 +297,7 @@ fn deploy_configuration_errors_name_file_and_line() {
         "pachhook.toml",
         "[[build]]\nimage = \"r.example.com/edges:latest\"\ncontext = \"images/edges\"\n",
     );
-    let run = repo.pachhook(&["deploy", "--dry-run"], &[]);
+    let run = repo.pachhook(&["deploy", "--dry-run"]);
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("pachhook.toml:2:"), "{run}");
     assert!(run.stderr.contains("without a tag"), "{run}");
@@ -323,7 +324,7 @@ fn a_missing_build_context_is_a_configuration_error() {
         &toml.replace("images/edges", "images/missing"),
     );
     repo.commit_all("missing context");
-    let run = repo.pachhook(&["deploy", "--dry-run"], &[]);
+    let run = repo.pachhook(&["deploy", "--dry-run"]);
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("images/missing"), "{run}");
     assert!(repo.calls().is_empty());

@@ -268,7 +268,7 @@ fn a_missing_binary_fails_in_one_line_unless_allowed() {
     let path = "/usr/local/bin:/usr/bin:/bin";
     let out = repo.git_env(&["commit", "-q", "-m", "x"], &[("PATH", path)], None);
     assert_eq!(code(&out), 1, "{}", text(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = &out.stderr;
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("pachhook: not found at"), "{stderr}");
     assert!(stderr.contains("PACHHOOK_MISSING=allow"), "{stderr}");

@@ -1,7 +1,7 @@
 //! The integration tests, as one binary: one link for every test file, so a one-line
 //! change relinks once. Each module drives the real binary (or the library API) against
-//! real repositories, the real Docker engine and registries; `support` and
-//! `deploy_util` are the helpers they share. Run one file with
+//! real repositories, the real Docker engine and registries; `support` holds the
+//! helpers they share. Run one file with
 //! `cargo test --test it <module>::`.
 
 mod conformance;
@@ -9,7 +9,6 @@ mod deploy;
 mod deploy_faults;
 mod deploy_plan;
 mod deploy_push;
-mod deploy_util;
 mod examples;
 mod hooks_history;
 mod hooks_init;

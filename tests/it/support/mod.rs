@@ -1,14 +1,28 @@
-//! Real git repositories in temporary directories, driven by the `git` CLI and the real
-//! pachhook binary, isolated from the machine's git configuration and hooks.
+//! The helpers every integration test shares: real git repositories in temporary
+//! directories, driven by the `git` CLI and the real pachhook binary, isolated from the
+//! machine's git configuration and hooks; every command's result as one `Run`. The
+//! deploy tests' Docker engine, registries and pachctl stand-in are in `docker`.
 #![allow(dead_code)] // each test file uses a part of it
 
+mod docker;
+
 use std::ffi::OsStr;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+pub use docker::*;
+
 pub const PACHHOOK: &str = env!("CARGO_BIN_EXE_pachhook");
+/// The same binary, under the name the deploy tests used.
+pub const BIN: &str = PACHHOOK;
+
+/// How long any command of a test may run before the test fails.
+const LIMIT: Duration = Duration::from_secs(600);
 
 /// A spec every rule accepts.
 pub const GOOD: &str = r#"{
@@ -50,38 +64,84 @@ impl Sandbox {
     }
 
     pub fn repo_with(&self, name: &str, init_args: &[&str]) -> Repo {
-        let dir = self.path().join(name);
-        std::fs::create_dir_all(&dir).unwrap();
+        Repo::init(
+            self.path().join(name),
+            self.path().to_path_buf(),
+            None,
+            init_args,
+        )
+    }
+}
+
+/// A work tree, the home directory its commands see, and a scratch directory (`aux`:
+/// the Docker configuration, the pachctl stand-in's log, programs a test writes).
+#[derive(Clone)]
+pub struct Repo {
+    pub dir: PathBuf,
+    pub home: PathBuf,
+    pub aux: Arc<TempDir>,
+    /// The temporary directory of a repository made by `Repo::new`, kept while it lives.
+    owned: Option<Arc<TempDir>>,
+}
+
+impl Repo {
+    /// A new repository in its own temporary directory (on branch `main`).
+    pub fn new() -> Repo {
+        Repo::new_with(&[])
+    }
+
+    /// `Repo::new` with more `git init` arguments (`--bare` for a remote).
+    pub fn new_with(init_args: &[&str]) -> Repo {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let root = tmp.path().to_path_buf();
+        Repo::init(root.join("repo"), root, Some(Arc::new(tmp)), init_args)
+    }
+
+    fn init(dir: PathBuf, home: PathBuf, owned: Option<Arc<TempDir>>, init_args: &[&str]) -> Repo {
+        std::fs::create_dir_all(&dir).expect("repository directory");
         let repo = Repo {
             dir,
-            home: self.path().to_path_buf(),
+            home,
+            aux: Arc::new(tempfile::tempdir().expect("temp dir")),
+            owned,
         };
+        std::fs::create_dir_all(repo.docker_config()).expect("docker config dir");
         let mut args = vec!["init", "-q", "-b", "main"];
         args.extend_from_slice(init_args);
         repo.git(&args);
         repo.git(&["config", "user.name", "Test"]);
         repo.git(&["config", "user.email", "test@example.com"]);
+        repo.git(&["config", "commit.gpgsign", "false"]);
         repo
     }
-}
 
-/// A work tree, and the home directory its commands see.
-#[derive(Clone)]
-pub struct Repo {
-    pub dir: PathBuf,
-    pub home: PathBuf,
-}
-
-impl Repo {
     /// Another directory of the same repository (a linked worktree, a subdirectory).
     pub fn at(&self, dir: impl Into<PathBuf>) -> Repo {
         Repo {
             dir: dir.into(),
-            home: self.home.clone(),
+            ..self.clone()
         }
     }
 
-    fn command(&self, program: impl AsRef<OsStr>) -> Command {
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The Docker configuration every command of the repository sees (empty unless a
+    /// test writes one), so no test reads the machine's credentials.
+    pub fn docker_config(&self) -> PathBuf {
+        self.aux.path().join("docker")
+    }
+
+    /// Where the pachctl stand-in records its calls.
+    pub fn pachctl_log(&self) -> PathBuf {
+        self.aux.path().join("pachctl.log")
+    }
+
+    /// A command run in the work tree, isolated from the machine: no global or system
+    /// git configuration, a home of its own, the test's Docker configuration and
+    /// pachctl log, and none of pachhook's variables unless the test sets them.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut cmd = Command::new(program);
         cmd.current_dir(&self.dir)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -90,104 +150,197 @@ impl Repo {
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("NO_COLOR", "1")
             .env("GIT_EDITOR", "true")
+            .env("DOCKER_CONFIG", self.docker_config())
+            .env("PACHCTL_LOG", self.pachctl_log())
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_INDEX_FILE")
+            .env_remove("PACHCTL_FAIL_ON")
             .env_remove("PACHHOOK")
             .env_remove("PACHHOOK_SKIP")
             .env_remove("PACHHOOK_MISSING");
         cmd
     }
 
-    /// A git command with extra environment; its output, whatever its status.
-    pub fn git_env(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    /// A git command with extra environment and standard input, whatever its status.
+    pub fn git_env(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
         let mut cmd = self.command("git");
-        cmd.args(args);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        run(cmd, stdin)
+        cmd.args(args).envs(env.iter().copied());
+        run_with(cmd, stdin, LIMIT)
     }
 
-    /// A git command that must succeed; its standard output.
+    /// A git command that must succeed; its standard output, without the final newline.
     pub fn git(&self, args: &[&str]) -> String {
         let out = self.git_env(args, &[], None);
         assert!(
-            out.status.success(),
-            "git {args:?} failed in {}:\n{}{}",
-            self.dir.display(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            out.code == Some(0),
+            "git {args:?} failed in {}:\n{out}",
+            self.dir.display()
         );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        out.stdout.trim_end().to_string()
     }
 
     /// A git command that may fail (a commit a hook refuses).
-    pub fn try_git(&self, args: &[&str]) -> Output {
+    pub fn try_git(&self, args: &[&str]) -> Run {
         self.git_env(args, &[], None)
     }
 
-    pub fn pachhook(&self, args: &[&str]) -> Output {
+    pub fn pachhook(&self, args: &[&str]) -> Run {
         self.pachhook_env(args, &[], None)
     }
 
-    pub fn pachhook_env(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    pub fn pachhook_env(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
         let mut cmd = self.command(PACHHOOK);
-        cmd.args(args);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        run(cmd, stdin)
+        cmd.args(args).envs(env.iter().copied());
+        run_with(cmd, stdin, LIMIT)
     }
 
     pub fn write(&self, path: &str, text: &str) {
         let path = self.dir.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
+        std::fs::create_dir_all(path.parent().expect("a file in the repository")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
     }
 
     pub fn read(&self, path: &str) -> Vec<u8> {
-        std::fs::read(self.dir.join(path)).unwrap()
+        std::fs::read(self.dir.join(path)).expect("read")
     }
 
-    /// `git commit` of everything staged plus `paths`, which must succeed.
     /// Whether the repository has the branch `name`.
     pub fn has_branch(&self, name: &str) -> bool {
         let reference = format!("refs/heads/{name}");
         self.try_git(&["rev-parse", "--verify", "-q", &reference])
-            .status
-            .success()
+            .code
+            == Some(0)
     }
 
-    pub fn commit_all(&self, message: &str) {
+    /// `git add -A` and a commit (hooks skipped) that must succeed; the commit's id.
+    pub fn commit_all(&self, message: &str) -> String {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "--no-verify", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
     }
 
     /// The hooks directory git uses for this repository.
     pub fn hooks_dir(&self) -> PathBuf {
         let dir = self.git(&["rev-parse", "--path-format=absolute", "--git-path", "hooks"]);
-        PathBuf::from(dir.trim())
+        PathBuf::from(dir)
     }
 
     /// Installs pachhook's hooks, which must succeed.
     pub fn install(&self) {
         let out = self.pachhook(&["install"]);
-        assert_eq!(code(&out), 0, "install failed: {}", text(&out));
+        assert_eq!(code(&out), 0, "install failed: {out}");
     }
 }
 
-fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn");
+/// The absolute path of the pachctl stand-in.
+pub fn pachctl() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/it/support/pachctl")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// What a command did: its exit code (`None` when a signal ended it), its output as
+/// text, and how long it took.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// Standard output, then standard error, on separate lines.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// A finished command as tests read it: a `Run`, or the `Output` of a `Command` a test
+/// ran itself.
+pub trait Outcome {
+    /// The exit code; -1 when a signal ended the command.
+    fn code(&self) -> i32;
+    /// Standard output and standard error together, as a user reads them.
+    fn text(&self) -> String;
+}
+
+impl Outcome for Run {
+    fn code(&self) -> i32 {
+        self.code.unwrap_or(-1)
+    }
+
+    fn text(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+impl Outcome for Output {
+    fn code(&self) -> i32 {
+        self.status.code().unwrap_or(-1)
+    }
+
+    fn text(&self) -> String {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&self.stdout),
+            String::from_utf8_lossy(&self.stderr)
+        )
+    }
+}
+
+pub fn code(out: &impl Outcome) -> i32 {
+    out.code()
+}
+
+/// Standard output and standard error together, as a user reads them.
+pub fn text(out: &impl Outcome) -> String {
+    out.text()
+}
+
+/// Runs a command to completion with no standard input, killing it after `limit`.
+pub fn run(command: Command, limit: Duration) -> Run {
+    run_with(command, None, limit)
+}
+
+/// Runs a command to completion, giving it `stdin` (or nothing), killing it after
+/// `limit`.
+pub fn run_with(mut command: Command, stdin: Option<&str>, limit: Duration) -> Run {
+    let start = Instant::now();
+    let mut child = command
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out_thread = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stdout.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
+    });
     if let Some(input) = stdin {
-        use std::io::Write;
         // A command may exit without reading it all (PACHHOOK=0): a broken pipe is fine.
         let mut pipe = child.stdin.take().expect("stdin");
         if let Err(e) = pipe.write_all(input.as_bytes()) {
@@ -197,22 +350,23 @@ fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
                 "writing stdin: {e}"
             );
         }
-        drop(pipe);
     }
-    child.wait_with_output().expect("wait")
-}
-
-pub fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
-
-/// Standard output and standard error together, as a user reads them.
-pub fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("command did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Run {
+        code: status.code(),
+        stdout: out_thread.join().unwrap_or_default(),
+        stderr: err_thread.join().unwrap_or_default(),
+        elapsed: start.elapsed(),
+    }
 }
 
 /// Runs a command whose program was just copied by this test process. Until every

@@ -1,14 +1,13 @@
-//! Shared pieces of the deploy tests: real git repositories in temp dirs, the real
-//! binary, and the real Docker engine and registries that `scripts/services.sh` starts.
-#![allow(dead_code)]
+//! The deploy tests' outside world: the real Docker engine and registries that
+//! `scripts/services.sh` starts, what the recording pachctl stand-in logged, and a
+//! repository with managed pipelines.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_pachhook");
+use super::{Repo, pachctl};
 
 /// The services the tests drive, from the environment that `scripts/services.sh` prints.
 pub struct Services {
@@ -71,171 +70,16 @@ pub fn unique(name: &str) -> String {
     format!("pachhook-test/{name}-{}-{nanos}", std::process::id())
 }
 
-pub struct Repo {
-    pub dir: tempfile::TempDir,
-    /// Holds the empty (or given) docker config and the pachctl log.
-    pub aux: tempfile::TempDir,
-}
-
 impl Repo {
-    pub fn new() -> Repo {
-        let repo = Repo {
-            dir: tempfile::tempdir().expect("temp dir"),
-            aux: tempfile::tempdir().expect("temp dir"),
-        };
-        repo.git(&["init", "-q", "-b", "main"]);
-        std::fs::create_dir_all(repo.docker_config()).expect("docker config dir");
-        repo
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    pub fn docker_config(&self) -> PathBuf {
-        self.aux.path().join("docker")
-    }
-
-    pub fn pachctl_log(&self) -> PathBuf {
-        self.aux.path().join("pachctl.log")
-    }
-
-    pub fn write(&self, rel: &str, content: &str) {
-        let path = self.path().join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(path, content).expect("write");
-    }
-
-    pub fn git(&self, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=Deploy Test",
-                "-c",
-                "user.email=deploy@test.invalid",
-            ])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(self.path())
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// Commits everything and returns the full SHA.
-    pub fn commit_all(&self, message: &str) -> String {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", message]);
-        self.git(&["rev-parse", "HEAD"])
-    }
-
-    /// Runs `pachhook <args>` in the repository with the test's docker config and
-    /// pachctl log, plus `env`.
-    pub fn pachhook(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut command = Command::new(BIN);
-        command
-            .args(args)
-            .current_dir(self.path())
-            .env("DOCKER_CONFIG", self.docker_config())
-            .env("PACHCTL_LOG", self.pachctl_log())
-            .env_remove("PACHCTL_FAIL_ON")
-            .env_remove("PACHHOOK_SKIP");
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        run(command, Duration::from_secs(600))
-    }
-
+    /// The calls the pachctl stand-in recorded, in order.
     pub fn calls(&self) -> Vec<Call> {
         parse_calls(&std::fs::read_to_string(self.pachctl_log()).unwrap_or_default())
     }
 
+    /// The deploy record (`refs/notes/pachhook`) of `rev`, when it has one.
     pub fn note(&self, rev: &str) -> Option<serde_json::Value> {
-        let out = Command::new("git")
-            .args(["notes", "--ref", "pachhook", "show", rev])
-            .current_dir(self.path())
-            .output()
-            .expect("git runs");
-        out.status
-            .success()
-            .then(|| serde_json::from_slice(&out.stdout).expect("the note is JSON"))
-    }
-}
-
-/// The absolute path of the pachctl stand-in.
-pub fn pachctl() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/it/support/pachctl")
-        .to_string_lossy()
-        .into_owned()
-}
-
-pub struct Run {
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-    pub elapsed: Duration,
-}
-
-impl Run {
-    pub fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs a command to completion, killing it after `limit`.
-pub fn run(mut command: Command, limit: Duration) -> Run {
-    let start = Instant::now();
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the command starts");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let out_thread = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("command did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Run {
-        code: status.code(),
-        stdout: out_thread.join().unwrap_or_default(),
-        stderr: err_thread.join().unwrap_or_default(),
-        elapsed: start.elapsed(),
+        let out = self.try_git(&["notes", "--ref", "pachhook", "show", rev]);
+        (out.code == Some(0)).then(|| serde_json::from_str(&out.stdout).expect("the note is JSON"))
     }
 }
 
