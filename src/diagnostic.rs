@@ -59,6 +59,14 @@ macro_rules! rules {
                 match self { $(Rule::$variant => Level::$level,)* }
             }
 
+            /// The severity of the rule's findings when `[rules]` does not set one.
+            pub fn default_severity(self) -> Severity {
+                match self.default_level() {
+                    Level::Warning => Severity::Warning,
+                    Level::Error | Level::Off => Severity::Error,
+                }
+            }
+
             /// One line on what the rule catches, for `pachhook rules` and the README.
             pub fn summary(self) -> &'static str {
                 match self { $(Rule::$variant => $doc,)* }
@@ -83,7 +91,10 @@ rules! {
     FloatingTag => "floating-tag", Error, "an image with no tag, or a tag that moves (`latest`)";
     InvalidImage => "invalid-image", Error, "an image reference Docker would refuse";
     MissingImage => "missing-image", Warning, "no `transform.image`: the server runs a default image nobody chose";
-    DuplicatePipeline => "duplicate-pipeline", Error, "the same pipeline defined twice in the checked files";
+    DuplicatePipeline => "duplicate-pipeline", Error, "the same pipeline defined twice: in one file, or in two files of a repository that deploys (a warning otherwise)";
+    DuplicateKey => "duplicate-key", Warning, "a key given twice in one mapping: pachctl 2.8+ keeps the last value (before 2.8 it is a parse error)";
+    DryRunField => "dry-run-field", Error, "`dry_run` in a spec: pachctl 2.8+ reads it as the reprocess flag and creates the pipeline for real";
+    CronReprocess => "cron-reprocess", Warning, "`[deploy] reprocess = true` on a pipeline with a cron input: every past tick is replayed";
 }
 
 impl std::fmt::Display for Rule {

@@ -1,17 +1,22 @@
-//! Rules across files: `duplicate-pipeline`.
+//! Rules across specs: `duplicate-pipeline`.
 //!
-//! Two specs that define the same pipeline (same project and name) both deploy, one
-//! after the other: `pachctl update pipeline` lets whichever runs last silently replace
-//! the other. The first definition in path order (then file order) is taken as the
-//! original; every later one is reported at its `pipeline.name`, naming the first.
+//! Identity is project + name (no project means `default`). Two definitions of one
+//! pipeline in the same file are an error: pachctl applies them in order, so the second
+//! silently overrides the first. Across files it depends on what the repository does
+//! with them: pachd accepts both, and repositories keep alternatives side by side
+//! (example collections, `model` / `model_wandb`, test fixtures). Where the repository
+//! deploys (`[deploy] enabled`, a deploy being planned, or either spec managed by a
+//! `[[build]]`), both would be deployed and whichever runs last wins: an error. Elsewhere
+//! a warning. The first definition in path order (then file order) is the original;
+//! every later one is reported at its `pipeline.name`, naming the first.
 
 use std::collections::HashMap;
 
 use super::server::DEFAULT_PROJECT;
-use super::{FileReport, Findings, Rule};
+use super::{FileReport, Findings, Options, Rule, Severity};
 use crate::spec::{Node, Pointer, Span};
 
-pub fn check(files: &mut [FileReport]) {
+pub fn check(files: &mut [FileReport], opts: &Options) {
     // Every definition, grouped by (project, name), as (file, spec) positions.
     let mut groups: HashMap<(String, String), Vec<Place>> = HashMap::new();
     for (f, file) in files.iter().enumerate() {
@@ -32,24 +37,55 @@ pub fn check(files: &mut [FileReport]) {
             let (pa, pb) = (&files[a.0].source.path, &files[b.0].source.path);
             pa.cmp(pb).then(a.1.cmp(&b.1))
         });
-        let Some(((first_file, _, first), rest)) = group.split_first() else {
-            continue;
-        };
-        let at = format!(
-            "{}:{}",
-            files[*first_file].source.path, first.span.start.line
-        );
-        for (f, index, definition) in rest {
+        let deployed = opts.deploys || group.iter().any(|(_, _, d)| d.managed);
+        for (i, (f, index, definition)) in group.iter().enumerate() {
+            let Some(first) = i.checked_sub(1).map(|_| &group[0]) else {
+                continue;
+            };
+            // The earlier definition in the same file, if any, is the one this overrides.
+            let same_file = group[..i].iter().find(|(g, _, _)| g == f);
+            let (severity, message, help) = match same_file {
+                Some((_, _, earlier)) => (
+                    Severity::Error,
+                    format!(
+                        "pipeline `{}` in project `{}` is already defined in this file at line {}: pachctl applies both, in order, so this one silently replaces it",
+                        definition.name, definition.project, earlier.span.start.line
+                    ),
+                    "keep one definition in the file",
+                ),
+                None => {
+                    let at = format!("{}:{}", files[first.0].source.path, first.2.span.start.line);
+                    let text = format!(
+                        "pipeline `{}` in project `{}` is already defined at {at}",
+                        definition.name, definition.project
+                    );
+                    if deployed {
+                        (
+                            Severity::Error,
+                            format!(
+                                "{text}: this repository deploys its specs, and whichever is applied last silently replaces the other"
+                            ),
+                            "keep one definition, or give one of them another name or project",
+                        )
+                    } else {
+                        (
+                            Severity::Warning,
+                            format!(
+                                "{text}: Pachyderm accepts both, and whichever is created last replaces the other on a cluster"
+                            ),
+                            "fine for examples and alternatives kept side by side; rename one if both are meant to run",
+                        )
+                    }
+                }
+            };
             let mut out = Findings::new(Some(*index));
-            out.push(
+            out.push_as(
+                severity,
                 Rule::DuplicatePipeline,
                 &definition.pointer,
                 definition.span,
-                format!(
-                    "pipeline `{}` in project `{}` is already defined at {at}",
-                    definition.name, definition.project
-                ),
-                "keep one definition: both would deploy, and whichever is applied last silently replaces the other",
+                message,
+                help,
             );
             files[*f].findings.extend(out.into_vec());
         }
@@ -67,9 +103,11 @@ pub(crate) struct Definition {
     name: String,
     pointer: Pointer,
     span: Span,
+    /// A `[[build]]` manages it: deploy would apply it.
+    managed: bool,
 }
 
-pub(crate) fn identify(spec: &Node) -> Option<Definition> {
+pub(crate) fn identify(spec: &Node, opts: &Options) -> Option<Definition> {
     let pipeline = spec.entry("pipeline").filter(|e| !e.value.is_null())?;
     let name = pipeline.value.entry("name")?;
     let text = name.value.as_str().filter(|n| !n.is_empty())?;
@@ -80,11 +118,19 @@ pub(crate) fn identify(spec: &Node) -> Option<Definition> {
         .and_then(Node::as_str)
         .filter(|p| !p.is_empty())
         .unwrap_or(DEFAULT_PROJECT);
+    let image = spec
+        .get("transform")
+        .and_then(|t| t.get("image"))
+        .and_then(Node::as_str)
+        .and_then(|i| crate::image_ref::parse(i).ok());
+    let managed = opts.managed_pipelines.iter().any(|p| p == text)
+        || image.is_some_and(|i| super::image::is_managed(&i, &opts.managed_images));
     Some(Definition {
         project: project.to_string(),
         name: text.to_string(),
         pointer: Pointer::root().key(&pipeline.written).key(&name.written),
         span: name.value.span,
+        managed,
     })
 }
 
@@ -160,6 +206,11 @@ mod tests {
         let found = report(&[("a.json", &two), ("b.json", &spec("edges", None))]);
         let at: Vec<(&str, Option<usize>)> = found.iter().map(|f| (f.0.as_str(), f.1)).collect();
         assert_eq!(at, [("a.json", Some(1)), ("b.json", Some(0))]);
-        assert!(found.iter().all(|f| f.2.contains("a.json:2")));
+        assert!(
+            found[0].2.contains("in this file at line 2"),
+            "{}",
+            found[0].2
+        );
+        assert!(found[1].2.contains("a.json:2"), "{}", found[1].2);
     }
 }

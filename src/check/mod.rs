@@ -6,6 +6,8 @@
 //! server rules and the image rules, then the rules that look across files.
 
 pub mod across;
+pub mod duplicate_key;
+pub mod hazard;
 pub mod image;
 pub mod server;
 
@@ -29,6 +31,13 @@ pub struct Options {
     /// Image repositories (no tag) that deploy builds and tags itself: a spec may name
     /// them without a tag.
     pub managed_images: Vec<String>,
+    /// Pipelines a `[[build]]` names in its `pipelines`: managed whatever image they use.
+    pub managed_pipelines: Vec<String>,
+    /// The repository deploys its specs (`[deploy] enabled`, or a deploy being planned):
+    /// two files defining one pipeline are then an error, not a warning.
+    pub deploys: bool,
+    /// Deploy passes `--reprocess` (`[deploy] reprocess`).
+    pub reprocess: bool,
     /// Per-rule levels that replace the defaults (`[rules]` in pachhook.toml,
     /// `PACHHOOK_SKIP`).
     pub levels: BTreeMap<Rule, Level>,
@@ -44,18 +53,12 @@ impl Default for Options {
             floating_tags: vec!["latest".to_string()],
             require_digest: false,
             managed_images: Vec::new(),
+            managed_pipelines: Vec::new(),
+            deploys: false,
+            reprocess: false,
             levels: BTreeMap::new(),
             keep_trees: false,
         }
-    }
-}
-
-impl Options {
-    fn level(&self, rule: Rule) -> Level {
-        self.levels
-            .get(&rule)
-            .copied()
-            .unwrap_or(rule.default_level())
     }
 }
 
@@ -73,6 +76,7 @@ impl Findings {
         }
     }
 
+    /// A finding at the rule's default severity.
     pub fn push(
         &mut self,
         rule: Rule,
@@ -81,9 +85,23 @@ impl Findings {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
+        self.push_as(rule.default_severity(), rule, pointer, span, message, help);
+    }
+
+    /// A finding whose severity depends on the case (`duplicate-pipeline` across files
+    /// of a repository that does not deploy is a warning). `[rules]` still overrides it.
+    pub fn push_as(
+        &mut self,
+        severity: Severity,
+        rule: Rule,
+        pointer: &Pointer,
+        span: Span,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         self.found.push(Finding {
             rule,
-            severity: Severity::Error,
+            severity,
             spec: self.spec,
             pointer: pointer.to_string(),
             span,
@@ -147,19 +165,23 @@ pub fn check(sources: Vec<Source>, opts: &Options) -> Report {
         .into_iter()
         .flatten()
         .collect();
-    across::check(&mut files);
+    across::check(&mut files, opts);
     for file in &mut files {
-        file.findings.retain_mut(|f| match opts.level(f.rule) {
-            Level::Off => false,
-            Level::Warning => {
-                f.severity = Severity::Warning;
-                true
-            }
-            Level::Error => {
-                f.severity = Severity::Error;
-                true
-            }
-        });
+        // A level set in `[rules]` (or `PACHHOOK_SKIP`) replaces the severity the rule
+        // chose for each finding.
+        file.findings
+            .retain_mut(|f| match opts.levels.get(&f.rule) {
+                None => true,
+                Some(Level::Off) => false,
+                Some(Level::Warning) => {
+                    f.severity = Severity::Warning;
+                    true
+                }
+                Some(Level::Error) => {
+                    f.severity = Severity::Error;
+                    true
+                }
+            });
         file.findings.sort_by_key(|f| (f.spec, f.span.start));
     }
     Report { files }
@@ -195,14 +217,16 @@ fn check_file(source: Source, opts: &Options) -> Option<FileReport> {
     let mut findings = Vec::new();
     for (index, mut node) in specs.into_iter().enumerate() {
         let mut out = Findings::new(Some(index));
+        duplicate_key::check(&node, opts.release, &mut out);
         spec::normalize::normalize(&mut node, opts.release, &mut out);
         server::check(&node, &mut out);
         image::check(&node, opts, &mut out);
+        hazard::check(&node, opts, &mut out);
         summaries.push(SpecSummary {
             index,
             name: pipeline_name(&node),
             line: node.span.start.line,
-            definition: across::identify(&node),
+            definition: across::identify(&node, opts),
         });
         findings.extend(out.into_vec());
         if opts.keep_trees {

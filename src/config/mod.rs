@@ -275,6 +275,13 @@ impl Config {
         }
         opts.require_digest = self.require_digest;
         opts.managed_images = self.builds.iter().map(|b| b.image.clone()).collect();
+        opts.managed_pipelines = self
+            .builds
+            .iter()
+            .flat_map(|b| b.pipelines.iter().flatten().cloned())
+            .collect();
+        opts.deploys = self.deploy.enabled;
+        opts.reprocess = self.deploy.reprocess;
         opts.levels = self.rules.clone();
         for id in skip
             .unwrap_or("")

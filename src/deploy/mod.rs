@@ -107,6 +107,7 @@ pub fn run(
         .map_err(|e| fail(Failure::Config(format!("{e:#}"))))?;
     // Deploy renders the specs it updates from their trees.
     check_opts.keep_trees = true;
+    check_opts.deploys = true;
     let report = check::check(sources, &check_opts);
     if report.has_errors() {
         let mut err = std::io::stderr().lock();
@@ -118,6 +119,18 @@ pub fn run(
 
     // 2. The work.
     let plan = plan::decide(config, &report, &changes, &sha).map_err(fail)?;
+    if config.deploy.reprocess {
+        for pipeline in &plan.pipelines {
+            if check::hazard::cron_input(&pipeline.spec).is_some() {
+                ui.say(&format!(
+                    "pachhook: warning: {} ({}): {}",
+                    pipeline.name,
+                    pipeline.file,
+                    check::hazard::CRON_REPROCESS
+                ));
+            }
+        }
+    }
     let mut summary = Summary {
         commit: sha.clone(),
         time: now(),

@@ -3,8 +3,8 @@
 //! pachctl reads every spec, `.json` included, with a YAML decoder, and JSON is a subset
 //! of YAML 1.2, so this reader is a fast path, not a second dialect: `read` tries it on
 //! documents that start with `{` or `[` and falls back to the YAML reader whenever it
-//! says no. It must therefore never accept what the YAML reader would reject (duplicate
-//! keys, `-0`, escaped UTF-16 surrogates, nesting deeper than [`MAX_DEPTH`]) and never
+//! says no. It must therefore never accept what the YAML reader would reject (`-0`,
+//! escaped UTF-16 surrogates, nesting deeper than [`MAX_DEPTH`]) and never
 //! build a different tree: numbers become values through the same rules as YAML scalars
 //! (`crate::spec::scalar`).
 
@@ -29,7 +29,7 @@ pub fn parse(text: &str) -> Result<Node, ReadError> {
 pub(crate) struct Failure {
     pub error: ReadError,
     /// The text is JSON up to the error and the YAML reader refuses it for the same
-    /// reason at the same place (a duplicate key, `-0`, too deep), so falling back would
+    /// reason at the same place (`-0`, too deep), so falling back would
     /// only repeat the work.
     pub certain: bool,
     /// The text stops being JSON where YAML flow syntax (an unquoted key or value) starts:
@@ -307,10 +307,7 @@ impl<'a> Parser<'a> {
             let key_start = self.i;
             let key = self.string()?;
             let key_span = Span::new(self.pos(key_start), self.pos(self.i));
-            if let Some(first) = keys.find(&entries, &key) {
-                self.certain = true;
-                return Err(duplicate_key(&key, first, key_span.start));
-            }
+            let earlier = keys.find(&entries, &key);
             self.skip_ws();
             if self.bytes.get(self.i) != Some(&b':') {
                 return Err(self.error_here("expected `:` after the key"));
@@ -318,7 +315,10 @@ impl<'a> Parser<'a> {
             self.i += 1;
             self.skip_ws();
             let value = self.value(depth + 1)?;
-            entries.push(Entry::new(key, key_span, value));
+            match earlier.and_then(|i| entries.get_mut(i)) {
+                Some(entry) => entry.repeat(key_span, value),
+                None => entries.push(Entry::new(key, key_span, value)),
+            }
             self.skip_ws();
             match self.bytes.get(self.i) {
                 Some(b',') => self.i += 1,
@@ -374,39 +374,25 @@ pub(crate) fn too_deep() -> String {
 
 /// Finds a key among a mapping's entries: a scan while the mapping is small (nearly every
 /// mapping in a spec), a hash index once it is large, so a hostile mapping with half a
-/// million keys stays linear.
+/// million keys stays linear. A repeated key replaces its entry in place
+/// (`Entry::repeat`), so indexes stay valid.
 #[derive(Default)]
 pub(crate) struct KeyIndex {
-    index: std::collections::HashMap<String, Pos>,
+    index: std::collections::HashMap<String, usize>,
 }
 
 impl KeyIndex {
     const SCAN: usize = 32;
 
-    /// Where `key` was first written, if `entries` already hold it.
-    pub(crate) fn find(&mut self, entries: &[Entry], key: &str) -> Option<Pos> {
+    /// The index of the entry for `key`, if `entries` already hold it.
+    pub(crate) fn find(&mut self, entries: &[Entry], key: &str) -> Option<usize> {
         if entries.len() < Self::SCAN {
-            return entries
-                .iter()
-                .find(|e| e.written == key)
-                .map(|e| e.key_span.start);
+            return entries.iter().position(|e| e.written == key);
         }
-        for e in &entries[self.index.len()..] {
-            self.index.insert(e.written.clone(), e.key_span.start);
+        for (i, e) in entries.iter().enumerate().skip(self.index.len()) {
+            self.index.insert(e.written.clone(), i);
         }
         self.index.get(key).copied()
-    }
-}
-
-/// The error both readers give for a repeated key.
-pub(crate) fn duplicate_key(key: &str, first: Pos, here: Pos) -> ReadError {
-    let line = first.line;
-    ReadError {
-        message: format!(
-            "duplicate key `{key}` (first defined on line {line}): pachctl would silently \
-             keep only the last value; remove one of them"
-        ),
-        pos: here,
     }
 }
 
@@ -438,16 +424,19 @@ mod tests {
     }
 
     #[test]
-    fn rejects_duplicate_keys_and_trailing_documents() {
-        let err = parse("{\"a\": 1, \"a\": 2}").unwrap_err();
-        assert!(err.message.contains("duplicate key `a`"), "{}", err.message);
+    fn keeps_the_last_of_repeated_keys_and_rejects_trailing_documents() {
+        let node = parse("{\"a\": 1, \"b\": 0, \"a\": 2}").unwrap();
+        let entries = node.as_map().unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].value.as_i64(), Some(2));
         assert_eq!(
-            err.pos,
+            entries[0].key_span.start,
             Pos {
                 line: 1,
-                column: 10
+                column: 18
             }
         );
+        assert_eq!(entries[0].shadowed[0].start, Pos { line: 1, column: 2 });
         let err = parse("{}{}").unwrap_err();
         assert_eq!(err.pos, Pos { line: 1, column: 3 });
     }

@@ -27,7 +27,9 @@ pub enum Value {
     },
     String(String),
     Seq(Vec<Node>),
-    /// Entries in source order. Duplicate keys are rejected by the readers, as pachctl does.
+    /// Entries in source order, one per key: a repeated key keeps the place of its first
+    /// occurrence and the value of its last (what pachctl 2.8+ reads), and records the
+    /// earlier occurrences in `Entry::shadowed` for the rules to judge by release.
     Map(Vec<Entry>),
 }
 
@@ -58,6 +60,11 @@ pub struct Entry {
     canonical: Option<&'static str>,
     pub key_span: Span,
     pub value: Node,
+    /// Where the same key was written earlier in this mapping, in source order: the
+    /// readers keep the last value, as pachctl 2.8+ does, and leave the decision
+    /// (a warning, or a parse error before 2.8) to `check::duplicate_key`. Empty for
+    /// nearly every entry, so it costs no allocation.
+    pub shadowed: Vec<Span>,
 }
 
 impl Entry {
@@ -67,7 +74,16 @@ impl Entry {
             canonical: None,
             key_span,
             value,
+            shadowed: Vec::new(),
         }
+    }
+
+    /// A later occurrence of this entry's key: its value replaces this one's, as pachctl
+    /// 2.8+ keeps the last, and the earlier key is remembered.
+    pub(crate) fn repeat(&mut self, key_span: Span, value: Node) {
+        self.shadowed.push(self.key_span);
+        self.key_span = key_span;
+        self.value = value;
     }
 
     /// The canonical name once normalized, else the key as written.

@@ -14,7 +14,7 @@
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
-use super::json::{KeyIndex, duplicate_key, too_deep};
+use super::json::{KeyIndex, too_deep};
 use super::scalar::{self, Style};
 use super::tree::{Entry, Node, Pos, Span, Value};
 use super::{MAX_DEPTH, ReadError};
@@ -257,10 +257,10 @@ impl Builder {
                 let Some((name, key_span)) = key.take() else {
                     return Ok(());
                 };
-                if let Some(first) = keys.find(entries, &name) {
-                    return Err(duplicate_key(&name, first, key_span.start));
+                match keys.find(entries, &name).and_then(|i| entries.get_mut(i)) {
+                    Some(entry) => entry.repeat(key_span, node),
+                    None => entries.push(Entry::new(name, key_span, node)),
                 }
-                entries.push(Entry::new(name, key_span, node));
             }
         }
         Ok(())
@@ -379,17 +379,23 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_are_errors() {
-        let e = err("a: 1\nb:\n  c: 1\n  \"c\": 2\n");
-        assert!(
-            e.message
-                .contains("duplicate key `c` (first defined on line 3)"),
-            "{}",
-            e.message
+    fn a_repeated_key_keeps_the_first_place_and_the_last_value() {
+        let doc = one("a: 1\nb:\n  c: 1\n  \"c\": 2\n");
+        let b = doc.get("b").unwrap().as_map().unwrap();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].value.as_i64(), Some(2));
+        assert_eq!(b[0].key_span.start, p(4, 3));
+        assert_eq!(
+            b[0].shadowed.iter().map(|s| s.start).collect::<Vec<_>>(),
+            [p(3, 3)]
         );
-        assert_eq!(e.pos, p(4, 3));
+        // Past the scanned size the hash index finds it too.
         let many: String = (0..200).map(|i| format!("k{i}: 1\n")).collect::<String>() + "k7: 2\n";
-        assert_eq!(err(&many).pos, p(201, 1));
+        let doc = one(&many);
+        let entries = doc.as_map().unwrap();
+        assert_eq!(entries.len(), 200);
+        assert_eq!(entries[7].value.as_i64(), Some(2));
+        assert_eq!(entries[7].shadowed[0].start, p(8, 1));
     }
 
     #[test]

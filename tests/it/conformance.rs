@@ -141,6 +141,79 @@ fn spec_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// rule's findings per file name, for one rule.
+fn count_by_file(report: &Value, rule: &str) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for file in report["files"].as_array().unwrap() {
+        let n = file["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .count();
+        if n > 0 {
+            counts.insert(file_name(file["path"].as_str().unwrap()), n);
+        }
+    }
+    counts
+}
+
+/// How many keys of a JSON text repeat a key earlier in the same object, counted by a
+/// serde visitor (serde_json's own `Value` would silently keep the last).
+fn repeated_keys(text: &str) -> Result<usize, serde_json::Error> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    struct Count<'a>(&'a mut usize);
+    impl<'de> DeserializeSeed<'de> for Count<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Count<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Count(&mut *self.0))?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut keys = BTreeSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if !keys.insert(key) {
+                    *self.0 += 1;
+                }
+                map.next_value_seed(Count(&mut *self.0))?;
+            }
+            Ok(())
+        }
+    }
+    let mut n = 0;
+    let mut de = serde_json::Deserializer::from_str(text);
+    Count(&mut n).deserialize(&mut de)?;
+    de.end()?;
+    Ok(n)
+}
+
 fn expect_2x(dir: &Path, allowed: &[(&str, &[&str])]) {
     let (code, report) = check_dir(dir);
     let by_rule = findings_by_rule(&report);
@@ -152,11 +225,13 @@ fn expect_2x(dir: &Path, allowed: &[(&str, &[&str])]) {
         "parse errors in real 2.x specs"
     );
 
-    // Floating images are reported exactly where the files have them, and a pipeline
-    // name already defined in an earlier file (in path order) is a duplicate.
+    // Floating images are reported exactly where the files have them. A pipeline name
+    // already defined earlier (in path order) is a duplicate: an error when the earlier
+    // definition is in the same file, a warning across files (nothing here deploys).
     let mut expected = BTreeSet::new();
     let mut duplicates = BTreeSet::new();
     let mut seen = BTreeSet::new();
+    let mut same_file = false;
     for path in spec_files(dir) {
         let text = std::fs::read_to_string(&path).unwrap();
         if text.contains("\"pipeline\"") || text.contains("pipeline:") {
@@ -164,17 +239,35 @@ fn expect_2x(dir: &Path, allowed: &[(&str, &[&str])]) {
             if raw_images(&text).iter().any(|i| floats(i)) {
                 expected.insert(name.clone());
             }
+            let mut here = BTreeSet::new();
             for pipeline in raw_pipeline_names(&text) {
+                let severity = if here.contains(&pipeline) {
+                    "error"
+                } else {
+                    "warning"
+                };
+                same_file |= severity == "error";
+                here.insert(pipeline.clone());
                 if !seen.insert(pipeline) {
-                    duplicates.insert(name.clone());
+                    duplicates.insert((name.clone(), severity.to_string()));
                 }
             }
         }
     }
-    let reported = by_rule
-        .get("duplicate-pipeline")
-        .cloned()
-        .unwrap_or_default();
+    let reported: BTreeSet<(String, String)> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|file| {
+            let name = file_name(file["path"].as_str().unwrap());
+            file["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["rule"] == "duplicate-pipeline")
+                .map(move |f| (name.clone(), f["severity"].as_str().unwrap().to_string()))
+        })
+        .collect();
     assert_eq!(
         reported, duplicates,
         "duplicate-pipeline findings differ from the files' names"
@@ -184,11 +277,34 @@ fn expect_2x(dir: &Path, allowed: &[(&str, &[&str])]) {
         reported, expected,
         "floating-tag findings differ from the files' images"
     );
-    assert_eq!(code, if expected.is_empty() { 0 } else { 1 });
+    assert_eq!(code, i32::from(!expected.is_empty() || same_file));
+
+    // Keys repeated in a mapping, counted in the raw JSON files; the corpus's YAML files
+    // are read by pachhook only, so they must have none either way.
+    let mut repeated = BTreeMap::new();
+    for path in spec_files(dir) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = file_name(&path.to_string_lossy());
+        if let Ok(n @ 1..) = repeated_keys(&text) {
+            repeated.insert(name, n);
+        }
+    }
+    assert_eq!(
+        count_by_file(&report, "duplicate-key"),
+        repeated,
+        "duplicate-key findings differ from the files' repeated keys"
+    );
 
     // No other error rule fires except where a spec really breaks a rule (listed).
     for (rule, files) in &by_rule {
-        if ["floating-tag", "missing-image", "duplicate-pipeline"].contains(&rule.as_str()) {
+        if [
+            "floating-tag",
+            "missing-image",
+            "duplicate-pipeline",
+            "duplicate-key",
+        ]
+        .contains(&rule.as_str())
+        {
             continue;
         }
         let allowed: BTreeSet<String> = allowed
@@ -351,4 +467,185 @@ fn pachyderm_1_13_fields_are_reported_with_their_replacement() {
         checked >= 5,
         "expected the 1.x fields of the 1.13 examples, found {checked}"
     );
+}
+
+/// The JSON specs of the 2.x corpus that are one object with a top-level `transform`:
+/// (file name, text).
+fn json_specs_with_transform(corpus: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for folder in ["pachyderm-2.x-examples", "pachyderm-2.x-internal"] {
+        for path in spec_files(&corpus.join(folder)) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let Ok(Value::Object(spec)) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
+            if spec.contains_key("pipeline")
+                && spec.contains_key("transform")
+                && text.trim_start().starts_with('{')
+            {
+                found.push((file_name(&path.to_string_lossy()), text));
+            }
+        }
+    }
+    assert!(found.len() > 20, "too few JSON specs: {}", found.len());
+    found
+}
+
+/// Each spec with `insert` put right after its opening `{`, in a temporary directory.
+fn mutated(specs: &[(String, String)], insert: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in specs {
+        let at = text.find('{').unwrap() + 1;
+        let text = format!("{}{insert}{}", &text[..at], &text[at..]);
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+fn check_release(dir: &Path, release: &str) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
+        .args(["check", "--format", "json", "--pachyderm", release])
+        .arg(dir)
+        .env_remove("PACHHOOK_SKIP")
+        .output()
+        .expect("run pachhook");
+    serde_json::from_slice(&out.stdout).expect("a JSON report")
+}
+
+/// (file, rule, pointer, line) of every finding but `rule`.
+fn findings_except(report: &Value, rule: &str) -> BTreeSet<(String, String, String, u64)> {
+    let mut found = BTreeSet::new();
+    for file in report["files"].as_array().unwrap() {
+        let name = file_name(file["path"].as_str().unwrap());
+        for f in file["findings"].as_array().unwrap() {
+            if f["rule"] != rule {
+                found.insert((
+                    name.clone(),
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["pointer"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// A real spec with a first `transform` that a later one repeats: from 2.8 pachctl uses
+/// the later one, so everything but one `duplicate-key` warning is as for the original
+/// (the shadowed `0` would be an `invalid-value`); before 2.8 the file is refused.
+#[test]
+fn repeated_keys_in_real_specs_follow_the_release() {
+    let Some(corpus) = corpus() else { return };
+    let specs = json_specs_with_transform(&corpus);
+    let original = mutated(&specs, "");
+    let repeated = mutated(&specs, "\"transform\": 0, ");
+    let expected = findings_except(&check_release(original.path(), "2.12"), "");
+    let report = check_release(repeated.path(), "2.12");
+    assert_eq!(findings_except(&report, "duplicate-key"), expected);
+    let every: BTreeMap<String, usize> = specs.iter().map(|(n, _)| (n.clone(), 1)).collect();
+    assert_eq!(count_by_file(&report, "duplicate-key"), every);
+    for file in report["files"].as_array().unwrap() {
+        for f in file["findings"].as_array().unwrap() {
+            if f["rule"] == "duplicate-key" {
+                assert_eq!(f["severity"], "warning");
+                assert_eq!(f["pointer"], "/transform");
+                let message = f["message"].as_str().unwrap();
+                assert!(message.contains("at 1:2 and at"), "{message}");
+                assert!(message.contains("uses the last value"), "{message}");
+            }
+        }
+    }
+    let report = check_release(repeated.path(), "2.7");
+    assert_eq!(count_by_file(&report, "duplicate-key"), BTreeMap::new());
+    assert_eq!(count_by_file(&report, "parse-error"), every);
+}
+
+/// `dry_run` added to every real spec: one `dry-run-field` error each, and nothing else
+/// changes.
+#[test]
+fn dry_run_in_real_specs_is_reported() {
+    let Some(corpus) = corpus() else { return };
+    let specs = json_specs_with_transform(&corpus);
+    let original = mutated(&specs, "");
+    let expected = findings_except(&check_release(original.path(), "2.12"), "");
+    for key in ["dry_run", "dryRun"] {
+        let dir = mutated(&specs, &format!("\"{key}\": true, "));
+        let report = check_release(dir.path(), "2.12");
+        assert_eq!(findings_except(&report, "dry-run-field"), expected);
+        let every: BTreeMap<String, usize> = specs.iter().map(|(n, _)| (n.clone(), 1)).collect();
+        assert_eq!(count_by_file(&report, "dry-run-field"), every, "{key}");
+    }
+}
+
+/// Whether a JSON input tree has a cron input.
+fn has_cron(input: &Value) -> bool {
+    let Value::Object(map) = input else {
+        return false;
+    };
+    map.iter().any(|(k, v)| match k.as_str() {
+        "cron" => !v.is_null(),
+        "cross" | "union" | "join" | "group" => v.as_array().into_iter().flatten().any(has_cron),
+        _ => false,
+    })
+}
+
+/// With `[deploy] enabled` and `reprocess`, exactly the specs with a cron input warn.
+#[test]
+fn reprocess_warns_on_the_real_cron_pipelines() {
+    let Some(corpus) = corpus() else { return };
+    let repo = tempfile::tempdir().unwrap();
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(repo.path())
+        .status()
+        .unwrap();
+    assert!(git.success());
+    std::fs::write(
+        repo.path().join("pachhook.toml"),
+        "[deploy]\nenabled = true\nreprocess = true\n",
+    )
+    .unwrap();
+    let mut crons = 0;
+    for folder in ["pachyderm-2.x-examples", "pachyderm-2.x-internal"] {
+        let dir = corpus.join(folder);
+        let mut expected = BTreeMap::new();
+        for path in spec_files(&dir) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let specs = match serde_json::from_str::<Value>(&text) {
+                Ok(Value::Array(items)) => items,
+                Ok(spec) => vec![spec],
+                // YAML: a line `cron:` inside the input.
+                Err(_) => {
+                    let n = text
+                        .lines()
+                        .filter(|l| l.trim().trim_start_matches("- ").starts_with("cron:"))
+                        .count();
+                    if n > 0 {
+                        expected.insert(file_name(&path.to_string_lossy()), n);
+                    }
+                    continue;
+                }
+            };
+            let n = specs.iter().filter(|s| has_cron(&s["input"])).count();
+            if n > 0 && specs.iter().any(|s| s.get("pipeline").is_some()) {
+                expected.insert(file_name(&path.to_string_lossy()), n);
+            }
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
+            .args(["check", "--format", "json"])
+            .arg(&dir)
+            .current_dir(repo.path())
+            .env_remove("PACHHOOK_SKIP")
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            count_by_file(&report, "cron-reprocess"),
+            expected,
+            "{folder}"
+        );
+        crons += expected.len();
+    }
+    assert!(crons >= 3, "the corpus has cron pipelines: {crons}");
 }

@@ -393,3 +393,41 @@ fn on_push_follows_branches_and_on_failure() {
     );
     assert!(repo.calls().is_empty());
 }
+
+/// `[deploy] reprocess = true` on a cron pipeline: the deploy warns for the pipeline it
+/// updates with `--reprocess` (Pachyderm issue 6218), and still deploys.
+#[test]
+fn deploy_warns_when_reprocess_replays_a_cron() {
+    let repo = Repo::new();
+    repo.write(
+        "pachhook.toml",
+        &format!(
+            "[deploy]\nenabled = true\nreprocess = true\npachctl = \"{}\"\n",
+            pachctl()
+        ),
+    );
+    repo.write(
+        "tick.yaml",
+        "pipeline: {name: tick}\ntransform: {image: team/tick:1.0}\ninput: {cron: {name: t, spec: \"@hourly\"}}\n",
+    );
+    repo.write(
+        "plain.yaml",
+        "pipeline: {name: plain}\ntransform: {image: team/plain:1.0}\ninput: {pfs: {repo: r, glob: /}}\n",
+    );
+    repo.commit_all("cron");
+    let run = repo.pachhook(&["deploy"], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("replays every tick"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{run}");
+    assert!(warnings[0].contains("tick (tick.yaml)"), "{run}");
+    let calls = repo.calls();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(
+        calls.iter().all(|c| c.argv.contains("--reprocess")),
+        "{calls:?}"
+    );
+}

@@ -229,33 +229,344 @@ fn images() {
     );
 }
 
-#[test]
-fn the_same_pipeline_in_two_files() {
-    let (code, report) = check(&[fixture("duplicate-b.json"), fixture("duplicate-a.json")]);
-    assert_eq!(code, 1);
-    let files = report["files"].as_array().expect("files");
-    let mut reported = Vec::new();
-    for file in files {
+/// `(path, rule, severity, spec, pointer, line, column, message)` of every finding.
+type Located = (
+    String,
+    String,
+    String,
+    Option<u64>,
+    String,
+    u64,
+    u64,
+    String,
+);
+
+fn located(report: &Value) -> Vec<Located> {
+    let mut found = Vec::new();
+    for file in report["files"].as_array().expect("files") {
         for f in file["findings"].as_array().expect("findings") {
-            reported.push((
+            let text = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            found.push((
                 file["path"].as_str().unwrap_or_default().to_string(),
-                f["rule"].as_str().unwrap_or_default().to_string(),
+                text("rule"),
+                text("severity"),
                 f["spec"].as_u64(),
-                f["pointer"].as_str().unwrap_or_default().to_string(),
+                text("pointer"),
                 f["line"].as_u64().unwrap_or_default(),
                 f["column"].as_u64().unwrap_or_default(),
-                f["message"].as_str().unwrap_or_default().to_string(),
+                text("message"),
             ));
         }
     }
-    assert_eq!(reported.len(), 1, "{reported:?}");
-    let (path, rule, spec, pointer, line, column, message) = &reported[0];
+    found
+}
+
+/// A git repository in a temporary directory with these files.
+fn repo_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .expect("git runs");
+    assert!(git.success());
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn the_same_pipeline_in_two_files_warns_where_nothing_deploys() {
+    let (code, report) = check(&[fixture("duplicate-b.json"), fixture("duplicate-a.json")]);
+    let found = located(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (path, rule, severity, spec, pointer, line, column, message) = &found[0];
     assert!(path.ends_with("duplicate-b.json"), "{path}");
     assert_eq!(
-        (rule.as_str(), *spec, pointer.as_str(), *line, *column),
-        ("duplicate-pipeline", Some(1), "/pipeline/name", 8, 26)
+        (
+            rule.as_str(),
+            severity.as_str(),
+            *spec,
+            pointer.as_str(),
+            *line,
+            *column
+        ),
+        (
+            "duplicate-pipeline",
+            "warning",
+            Some(1),
+            "/pipeline/name",
+            8,
+            26
+        )
     );
     assert!(message.contains("duplicate-a.json:2"), "{message}");
+    assert_eq!(code, 0, "a warning does not fail the check");
+}
+
+#[test]
+fn the_same_pipeline_in_two_files_is_an_error_where_the_repository_deploys() {
+    let a = std::fs::read_to_string(fixture("duplicate-a.json")).expect("fixture");
+    let b = std::fs::read_to_string(fixture("duplicate-b.json")).expect("fixture");
+    let paths = [PathBuf::from("a.json"), PathBuf::from("b.json")];
+    for config in [
+        "[deploy]\nenabled = true\n",
+        // `team/edges` is built by deploy: the spec is managed.
+        "[[build]]\nimage = \"team/edges\"\ncontext = \".\"\n",
+        "[[build]]\nimage = \"team/other\"\ncontext = \".\"\npipelines = [\"edges\"]\n",
+    ] {
+        let dir = repo_with(&[("pachhook.toml", config), ("a.json", &a), ("b.json", &b)]);
+        let (code, report) = check_in(dir.path(), &paths);
+        let found = located(&report);
+        assert_eq!(found.len(), 1, "{config}: {found:?}");
+        assert_eq!(
+            (found[0].1.as_str(), found[0].2.as_str()),
+            ("duplicate-pipeline", "error")
+        );
+        assert!(found[0].7.contains("deploys"), "{}", found[0].7);
+        assert_eq!(code, 1, "{config}");
+    }
+    // A `[[build]]` that manages neither definition changes nothing.
+    let dir = repo_with(&[
+        (
+            "pachhook.toml",
+            "[[build]]\nimage = \"team/other\"\ncontext = \".\"\n",
+        ),
+        ("a.json", &a),
+        ("b.json", &b),
+    ]);
+    let (code, report) = check_in(dir.path(), &paths);
+    assert_eq!(located(&report)[0].2, "warning");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn the_same_pipeline_twice_in_one_file_is_an_error() {
+    let dir = repo_with(&[(
+        "two.yaml",
+        "pipeline: {name: edges}\ntransform: {image: team/edges:v1}\ninput: {pfs: {repo: images, glob: /}}\n---\npipeline:\n  name: edges\ntransform: {image: team/edges:v2}\ninput: {pfs: {repo: images, glob: /}}\n",
+    )]);
+    let (code, report) = check_in(dir.path(), &[PathBuf::from("two.yaml")]);
+    let found = located(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (_, rule, severity, spec, pointer, line, column, message) = &found[0];
+    assert_eq!(
+        (
+            rule.as_str(),
+            severity.as_str(),
+            *spec,
+            pointer.as_str(),
+            *line,
+            *column
+        ),
+        (
+            "duplicate-pipeline",
+            "error",
+            Some(1),
+            "/pipeline/name",
+            6,
+            9
+        )
+    );
+    assert!(message.contains("in this file at line 1"), "{message}");
+    assert_eq!(code, 1);
+}
+
+/// A spec with `cmd` written twice (lines 3 and 5) and a repeated env var (6 and 7).
+const REPEATED: &str = "pipeline: {name: edges}\ntransform:\n  cmd: [python, old.py]\n  image: team/edges:v1\n  cmd: [python, new.py]\n  env: {MODE: slow,\n        MODE: fast}\ninput: {pfs: {repo: images, glob: /}}\n";
+
+#[test]
+fn duplicate_keys_warn_from_2_8_and_name_the_value_pachctl_uses() {
+    let dir = repo_with(&[("edges.yaml", REPEATED)]);
+    let path = [PathBuf::from("edges.yaml")];
+    for release in ["2.8", "2.12"] {
+        let (code, report) = check_in_release(dir.path(), &path, release);
+        let found = located(&report);
+        let at: Vec<_> = found
+            .iter()
+            .map(|f| (f.1.as_str(), f.2.as_str(), f.4.as_str(), f.5, f.6))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                ("duplicate-key", "warning", "/transform/cmd", 5, 3),
+                ("duplicate-key", "warning", "/transform/env/MODE", 7, 9),
+            ],
+            "{release}"
+        );
+        let message = &found[0].7;
+        assert!(message.contains("at 3:3 and at 5:3"), "{message}");
+        assert!(
+            message.contains(&format!("pachctl {release} uses the last value (at 5:3)")),
+            "{message}"
+        );
+        assert_eq!(code, 0, "{release}");
+    }
+    // The spec deploys with the last value.
+    let dir = repo_with(&[(
+        "edges.json",
+        "{\"pipeline\": {\"name\": \"edges\"}, \"transform\": {\"image\": \"a/b:1\", \"image\": \"a/b:latest\"}, \"input\": {\"pfs\": {\"repo\": \"r\", \"glob\": \"/\"}}}",
+    )]);
+    let (_, report) = check_in(dir.path(), &[PathBuf::from("edges.json")]);
+    let rules: Vec<_> = located(&report).into_iter().map(|f| (f.1, f.6)).collect();
+    assert_eq!(
+        rules,
+        [
+            ("duplicate-key".to_string(), 65),
+            ("floating-tag".to_string(), 74)
+        ]
+    );
+}
+
+#[test]
+fn duplicate_keys_are_a_parse_error_before_2_8() {
+    let dir = repo_with(&[("edges.yaml", REPEATED)]);
+    for release in ["2.0", "2.7"] {
+        let (code, report) = check_in_release(dir.path(), &[PathBuf::from("edges.yaml")], release);
+        let found = located(&report);
+        let at: Vec<_> = found
+            .iter()
+            .map(|f| (f.1.as_str(), f.2.as_str(), f.5, f.6))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                ("parse-error", "error", 5, 3),
+                ("parse-error", "error", 7, 9)
+            ],
+            "{release}"
+        );
+        let message = &found[0].7;
+        assert!(message.contains("first written at 3:3"), "{message}");
+        assert!(
+            message.contains(&format!("pachctl {release} refuses")),
+            "{message}"
+        );
+        assert_eq!(code, 1);
+    }
+}
+
+fn check_in_release(dir: &Path, paths: &[PathBuf], release: &str) -> (i32, Value) {
+    let output = Command::new(env!("CARGO_BIN_EXE_pachhook"))
+        .arg("check")
+        .args(paths)
+        .args(["--format", "json", "--pachyderm", release])
+        .current_dir(dir)
+        .env_remove("PACHHOOK_SKIP")
+        .output()
+        .expect("pachhook runs");
+    let report = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    (output.status.code().unwrap_or(-1), report)
+}
+
+#[test]
+fn dry_run_in_a_spec_is_reported_as_what_pachctl_does_with_it() {
+    let spec = |key: &str, value: &str| {
+        format!(
+            "{{\"pipeline\": {{\"name\": \"{value}\"}},\n \"{key}\": {value},\n \"transform\": {{\"image\": \"a/b:1\"}},\n \"input\": {{\"pfs\": {{\"repo\": \"r\", \"glob\": \"/\"}}}}}}"
+        )
+    };
+    let dir = repo_with(&[
+        ("true.json", &spec("dry_run", "true")),
+        ("false.json", &spec("dryRun", "false")),
+    ]);
+    let paths = [PathBuf::from("false.json"), PathBuf::from("true.json")];
+    let (code, report) = check_in(dir.path(), &paths);
+    let found = located(&report);
+    let at: Vec<_> = found
+        .iter()
+        .map(|f| (f.1.as_str(), f.2.as_str(), f.4.as_str(), f.5, f.6))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("dry-run-field", "error", "/dryRun", 2, 2),
+            ("dry-run-field", "error", "/dry_run", 2, 2),
+        ]
+    );
+    assert!(
+        found[0]
+            .7
+            .contains("`--reprocess` (or `[deploy] reprocess`) is switched off"),
+        "{}",
+        found[0].7
+    );
+    assert!(
+        found[1]
+            .7
+            .contains("reads `dry_run` in a spec as the reprocess flag"),
+        "{}",
+        found[1].7
+    );
+    assert!(
+        found[1]
+            .7
+            .contains("created or updated for real, and every datum"),
+        "{}",
+        found[1].7
+    );
+    assert_eq!(code, 1);
+    // 2.7 has the field and ignores it; before 2.7 it is no field at all.
+    let (_, report) = check_in_release(dir.path(), &paths[1..], "2.7");
+    let found = located(&report);
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].7.contains("pachd 2.7 ignores `dry_run`"),
+        "{}",
+        found[0].7
+    );
+    let (_, report) = check_in_release(dir.path(), &paths[1..], "2.6");
+    let rules: Vec<_> = located(&report).into_iter().map(|f| f.1).collect();
+    assert_eq!(rules, ["unavailable-field"]);
+}
+
+#[test]
+fn reprocess_on_deploy_warns_for_cron_inputs() {
+    let cron = "pipeline: {name: tick}\ntransform: {image: a/b:1}\ninput:\n  cross:\n  - pfs: {repo: r, glob: /}\n  - cron: {name: t, spec: \"@every 60s\"}\n";
+    let plain =
+        "pipeline: {name: plain}\ntransform: {image: a/b:1}\ninput: {pfs: {repo: r, glob: /}}\n";
+    let paths = [PathBuf::from("cron.yaml"), PathBuf::from("plain.yaml")];
+    let deploying = "[deploy]\nenabled = true\nreprocess = true\n";
+    let dir = repo_with(&[
+        ("pachhook.toml", deploying),
+        ("cron.yaml", cron),
+        ("plain.yaml", plain),
+    ]);
+    let (code, report) = check_in(dir.path(), &paths);
+    let found = located(&report);
+    let at: Vec<_> = found
+        .iter()
+        .map(|f| {
+            (
+                f.0.as_str(),
+                f.1.as_str(),
+                f.2.as_str(),
+                f.4.as_str(),
+                f.5,
+                f.6,
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [(
+            "cron.yaml",
+            "cron-reprocess",
+            "warning",
+            "/input/cross/1/cron",
+            6,
+            5
+        )]
+    );
+    assert!(found[0].7.contains("replays every tick"), "{}", found[0].7);
+    assert_eq!(code, 0);
+    // Not deploying, or not reprocessing: nothing to say.
+    for config in ["[deploy]\nreprocess = true\n", "[deploy]\nenabled = true\n"] {
+        let dir = repo_with(&[("pachhook.toml", config), ("cron.yaml", cron)]);
+        let (_, report) = check_in(dir.path(), &paths[..1]);
+        assert_eq!(located(&report), [], "{config}");
+    }
 }
 
 /// A repository whose pachhook.toml configures the image rules.
