@@ -415,7 +415,7 @@ fn deploy_warns_when_reprocess_replays_a_cron() {
         "pipeline: {name: plain}\ntransform: {image: team/plain:1.0}\ninput: {pfs: {repo: r, glob: /}}\n",
     );
     repo.commit_all("cron");
-    let run = repo.pachhook(&["deploy"], &[]);
+    let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, Some(0), "{run}");
     let warnings: Vec<&str> = run
         .stderr
