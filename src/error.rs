@@ -7,7 +7,7 @@
 //! (`status_of`) and renders the error once.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// How the process ends.
@@ -57,21 +57,44 @@ impl std::error::Error for UsageError {}
 #[derive(Debug)]
 pub struct ConfigError {
     pub file: PathBuf,
+    /// 1-based; 0 when the error is the whole file's (a link, a FIFO, too large).
     pub line: usize,
     pub column: usize,
     pub message: String,
+    /// How to get past the error for one command, when a hook met it: a broken
+    /// configuration blocks every commit until it is fixed, so the message says how to
+    /// commit the fix. The hooks set it (`commands::hooks::run`).
+    pub bypass: Option<&'static str>,
+}
+
+impl ConfigError {
+    pub fn new(file: &Path, line: usize, column: usize, message: String) -> ConfigError {
+        ConfigError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message,
+            bypass: None,
+        }
+    }
+
+    /// An error about the file as a whole, with no position in it.
+    pub fn file(file: &Path, message: String) -> ConfigError {
+        ConfigError::new(file, 0, 0, message)
+    }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.message
-        )
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(bypass) = self.bypass {
+            write!(f, "\n  {bypass}")?;
+        }
+        Ok(())
     }
 }
 

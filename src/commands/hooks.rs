@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use crate::cli::{HookArgs, HookName, RunArgs};
+use crate::config::ConfigError;
 use crate::error::{ExitStatus, UsageError};
 use crate::hooks::install::{self, Installed, State, Uninstalled};
 use crate::hooks::{self, pre_commit, pre_push};
@@ -91,6 +92,29 @@ pub fn run(args: RunArgs) -> Result<ExitStatus> {
     if hooks::disabled() {
         return Ok(ExitStatus::Ok);
     }
+    let hook = args.hook;
+    run_hook(args).map_err(|mut error| {
+        if let Some(config) = error.downcast_mut::<ConfigError>() {
+            config.bypass = Some(bypass(hook));
+        }
+        error
+    })
+}
+
+/// A broken configuration refuses every commit, including the one that fixes it: how
+/// to get past it once.
+fn bypass(hook: HookName) -> &'static str {
+    match hook {
+        HookName::PreCommit => {
+            "to commit once without pachhook: `git commit --no-verify`, or `PACHHOOK=0 git commit`"
+        }
+        HookName::PrePush => {
+            "to push once without pachhook: `git push --no-verify`, or `PACHHOOK=0 git push`"
+        }
+    }
+}
+
+fn run_hook(args: RunArgs) -> Result<ExitStatus> {
     match args.hook {
         HookName::PreCommit => pre_commit::run(),
         HookName::PrePush => {

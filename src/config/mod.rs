@@ -8,12 +8,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Deserialize;
 
 use crate::check::{Level, Options, Rule};
 pub use crate::error::ConfigError;
 use crate::release::Release;
+
+pub mod file;
 
 pub const TEAM_FILE: &str = "pachhook.toml";
 pub const LOCAL_FILE: &str = "pachhook.local.toml";
@@ -166,10 +168,8 @@ impl Config {
         let mut config = Config::default();
         for name in [TEAM_FILE, LOCAL_FILE] {
             let path = root.join(name);
-            let text = match std::fs::read_to_string(&path) {
-                Ok(text) => text,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+            let Some(text) = file::read_text(&path)? else {
+                continue;
             };
             let layer = parse_layer(&path, &text)?;
             config.apply(layer, &path, &text)?;
@@ -406,14 +406,6 @@ fn error_at(
     span: std::ops::Range<usize>,
     message: String,
 ) -> anyhow::Error {
-    let before = &text[..span.start.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    ConfigError {
-        file: path.to_path_buf(),
-        line,
-        column,
-        message,
-    }
-    .into()
+    let (line, column) = file::position(text.as_bytes(), span.start);
+    ConfigError::new(path, line, column, message).into()
 }
