@@ -37,9 +37,19 @@ pub enum Command {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Compiler-style frames with the source line (the default).
     #[default]
     Human,
+    /// The JSON report (a stable contract, see the README).
     Json,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitLab Code Quality JSON, for merge request widgets.
+    Gitlab,
+    /// JUnit XML: one test case per spec.
+    Junit,
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +58,9 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Write the report to this file (atomically); the human report goes to the terminal.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Pachyderm release the specs must work on (default: [pachyderm] version, else 2.12).
     #[arg(long, value_name = "RELEASE")]
     pub pachyderm: Option<String>,

@@ -165,6 +165,8 @@ pub fn check(sources: Vec<Source>, opts: &Options) -> Report {
         .into_iter()
         .flatten()
         .collect();
+    // Reports list files by path, whatever order the sources came in.
+    files.sort_by(|a, b| a.source.path.cmp(&b.source.path));
     across::check(&mut files, opts);
     for file in &mut files {
         // A level set in `[rules]` (or `PACHHOOK_SKIP`) replaces the severity the rule

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::check::{self, Options};
-use crate::cli::CheckArgs;
+use crate::cli::{CheckArgs, Format};
 use crate::config::Config;
 use crate::error::{ExitStatus, UsageError};
 use crate::repo::Repo;
@@ -39,7 +39,14 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         discover::from_paths(&args.paths)?
     };
     let report = check::check(sources, &opts);
-    report::print(&report, args.format)?;
+    match &args.output {
+        // The file for the CI system, the human report for the log.
+        Some(path) => {
+            report::save(&report, args.format, path)?;
+            report::print(&report, Format::Human)?;
+        }
+        None => report::print(&report, args.format)?,
+    }
     let status = if report.has_errors() {
         ExitStatus::Findings
     } else {

@@ -1,15 +1,28 @@
-//! Rendering a report. Findings are data; the human and JSON forms are two views of the
-//! same list.
+//! Rendering a report. Findings are data; each format is one view of the same list:
+//! `human` for a terminal, `json` for scripts, and the formats CI systems read
+//! (`github` workflow commands, `sarif` for code scanning, `gitlab` Code Quality,
+//! `junit` test reports).
 
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+mod output;
+pub mod sarif;
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use anyhow::Result;
 
 use crate::check::Report;
 use crate::cli::Format;
+
+/// Where the documentation of a rule lives: the README's rule table, on the project's
+/// repository page (SARIF `helpUri`, `pachhook explain`).
+pub const RULES_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "#rules");
 
 /// Prints the report to standard output: colour only on a terminal, and never when
 /// `NO_COLOR` is set (no-color.org).
@@ -17,10 +30,49 @@ pub fn print(report: &Report, format: Format) -> Result<()> {
     let stdout = std::io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match format {
-        Format::Human => human::write(&mut out, report, color)?,
-        Format::Json => json::write(&mut out, report)?,
-    }
+    write(&mut out, report, format, color)?;
     out.flush()?;
     Ok(())
+}
+
+/// Writes the report to a file (`check --output`), atomically: a reader never sees half
+/// a report, and a failed write leaves the previous file as it was.
+pub fn save(report: &Report, format: Format, path: &Path) -> Result<()> {
+    output::write_atomically(path, |out| write(out, report, format, false))
+}
+
+/// Writes the report in one format.
+pub fn write(
+    out: &mut dyn Write,
+    report: &Report,
+    format: Format,
+    color: bool,
+) -> std::io::Result<()> {
+    let mut out = out;
+    match format {
+        Format::Human => human::write(&mut out, report, color),
+        Format::Json => json::write(&mut out, report),
+        Format::Github => github::write(&mut out, report),
+        Format::Sarif => sarif::write(&mut out, report),
+        Format::Gitlab => gitlab::write(&mut out, report),
+        Format::Junit => junit::write(&mut out, report),
+    }
+}
+
+/// Text from a repository (paths, values quoted in messages) with its control
+/// characters written as `\u{1b}`: a report must not carry terminal escapes or line
+/// breaks that a reader would take for its own structure.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }

@@ -17,6 +17,7 @@ mod hooks_install;
 mod hooks_pre_commit;
 mod hooks_pre_push;
 mod read;
+mod report_formats;
 mod robustness;
 mod rules;
 mod schema;
