@@ -9,6 +9,7 @@ pub mod across;
 pub mod duplicate_key;
 pub mod hazard;
 pub mod image;
+pub mod schema;
 pub mod server;
 
 use std::collections::BTreeMap;
@@ -220,7 +221,7 @@ fn check_file(source: Source, opts: &Options) -> Option<FileReport> {
     for (index, mut node) in specs.into_iter().enumerate() {
         let mut out = Findings::new(Some(index));
         duplicate_key::check(&node, opts.release, &mut out);
-        spec::normalize::normalize(&mut node, opts.release, &mut out);
+        schema::check(&mut node, opts.release, &mut out);
         server::check(&node, &mut out);
         image::check(&node, opts, &mut out);
         hazard::check(&node, opts, &mut out);

@@ -1,8 +1,10 @@
 //! Pipeline specs: reading them the way pachctl does, and knowing which fields exist.
 //!
 //! Data flows one way: `read` turns bytes into value trees (`tree`), `normalize` (with
-//! the field table in `fields`) checks them against the spec description and renames keys
-//! to their canonical names; the rules in `crate::check` then run on the normalized trees.
+//! the field table in `fields`) walks them against the spec description, renames keys to
+//! their canonical names and notes what pachctl would refuse, as data. No rule lives
+//! here: `crate::check` words those notes as findings (`check::schema`) and runs the
+//! other rules on the normalized trees.
 
 pub mod fields;
 pub mod json;

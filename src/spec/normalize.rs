@@ -1,26 +1,126 @@
-//! Checks a spec against the field table (`spec::fields`) and renames its keys to their
+//! Walks a spec against the field table (`spec::fields`) and renames its keys to their
 //! canonical protobuf names, as pachctl's protobuf-JSON decoding sees them.
 //!
 //! One walk per spec does both: it drops `$schema` keys, accepts either spelling of every
-//! field and sets `Entry.name` to the protobuf name, and reports unknown, removed (1.x) and
-//! not-yet-available fields, values of the wrong type, and a missing `pipeline.name`.
+//! field and sets `Entry.name` to the protobuf name, and notes what pachctl would refuse
+//! (unknown, removed (1.x) and not-yet-available fields, values of the wrong type, a
+//! missing `pipeline.name`) as `Issue`s: data, which `check::schema` words as findings.
 //! Values are never changed: deploy renders the spec as the user wrote it.
 //!
-//! The walk is on the hot path of the pre-commit hook, so it allocates only to report:
-//! pointers are built from a chain of stack frames (`Path`) when a finding needs one.
+//! The walk is on the hot path of the pre-commit hook, so it allocates only for issues:
+//! pointers are built from a chain of stack frames (`Path`) when an issue needs one.
 
-use crate::check::{Findings, Rule};
 use crate::release::Release;
 use crate::spec::fields::{CREATE_PIPELINE_REQUEST, Field, Int, Kind, Message, Removed};
 use crate::spec::protojson::{self, IntError};
-use crate::spec::suggest::{Style, closest, in_child, key_style, spell};
+use crate::spec::suggest::{Style, key_style};
 use crate::spec::{Entry, Node, Pointer, Span, Value};
 
-/// Checks and normalizes one spec (a `pps.CreatePipelineRequest`) for `release`.
-pub fn normalize(spec: &mut Node, release: Release, out: &mut Findings) {
+/// Something in a spec that pachctl would refuse, found by the walk: where, and what.
+#[derive(Debug)]
+pub struct Issue {
+    /// In the file's own key spelling.
+    pub pointer: Pointer,
+    pub span: Span,
+    pub kind: IssueKind,
+}
+
+#[derive(Debug)]
+pub enum IssueKind {
+    /// The spec is not a mapping.
+    NotAMapping { found: &'static str },
+    /// The key `written` sets the field `proto` a second time, first spelled `first`.
+    SetTwice {
+        written: String,
+        proto: &'static str,
+        first: String,
+    },
+    /// A key that is not a 2.x field of `message` (`owner`: "the spec" or "`transform`");
+    /// `removed` when it is a 1.x field. `style` is how the user spells keys here.
+    Stray {
+        written: String,
+        owner: String,
+        message: &'static Message,
+        removed: Option<&'static Removed>,
+        style: Style,
+    },
+    /// The field at `name` (dotted path) does not exist in the target `release`.
+    Unavailable {
+        name: String,
+        field: &'static Field,
+        release: Release,
+    },
+    /// The value at `name` (dotted path) is not one the field takes.
+    Invalid { name: String, problem: Invalid },
+    /// pachctl refuses a spec without `pipeline` or `pipeline.name` before sending it.
+    Missing(Missing),
+}
+
+/// How a value is not one its field takes.
+#[derive(Debug)]
+pub enum Invalid {
+    /// A repeated field given something else than a list.
+    NotAList { kind: &'static Kind, found: Found },
+    /// A null element in a list.
+    NullInList { kind: &'static Kind },
+    /// A number too large for a 32-bit float.
+    FloatOutOfRange { text: String },
+    /// Not an integer of the field's type, or out of its range.
+    Integer {
+        int: Int,
+        error: IntError,
+        found: Found,
+    },
+    /// A value of a `map<string, string>` that is not a string.
+    NotAString { found: Found },
+    /// A value of another type than `kind`.
+    WrongType { kind: &'static Kind, found: Found },
+}
+
+/// Which part of `pipeline.name` a spec lacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    Pipeline,
+    NullPipeline,
+    Name,
+}
+
+/// A value found where another was expected: scalars as written, the kind of the rest.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Found {
+    String(String),
+    Number(String),
+    Bool(bool),
+    Other(&'static str),
+}
+
+impl Found {
+    fn of(node: &Node) -> Found {
+        match &node.value {
+            Value::String(s) => Found::String(s.clone()),
+            Value::Number { text, .. } => Found::Number(text.clone()),
+            Value::Bool(b) => Found::Bool(*b),
+            other => Found::Other(other.kind()),
+        }
+    }
+
+    /// The kind of value: "a string", "null", ...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Found::String(_) => "a string",
+            Found::Number(_) => "a number",
+            Found::Bool(_) => "a boolean",
+            Found::Other(kind) => kind,
+        }
+    }
+}
+
+/// Normalizes one spec (a `pps.CreatePipelineRequest`) for `release`, and returns what
+/// pachctl would refuse in it, in the order of the walk (unknown keys last).
+pub fn normalize(spec: &mut Node, release: Release) -> Vec<Issue> {
     let mut walk = Walk {
         release,
-        out,
+        issues: Vec::new(),
         snake: 0,
         camel: 0,
         strays: Vec::new(),
@@ -30,15 +130,16 @@ pub fn normalize(spec: &mut Node, release: Release, out: &mut Findings) {
             walk.message(entries, &CREATE_PIPELINE_REQUEST, &Path::Root);
             walk.required(spec);
         }
-        _ => walk.out.push(
-            Rule::InvalidValue,
-            &Pointer::root(),
+        other => walk.issue(
+            Pointer::root(),
             spec.span,
-            format!("a pipeline spec must be a mapping, found {}", spec.kind()),
-            "write the spec as a mapping: {\"pipeline\": {\"name\": \"...\"}, \"transform\": {...}, ...}",
+            IssueKind::NotAMapping {
+                found: other.kind(),
+            },
         ),
     }
-    walk.report_strays();
+    walk.strays();
+    walk.issues
 }
 
 /// Where the walk is, as a chain of stack frames: free to extend, turned into a
@@ -78,8 +179,8 @@ impl Path<'_> {
     }
 }
 
-/// A key that is not a 2.x field. Reported after the walk, when the spec's own key style
-/// (snake_case or camelCase) is known, so suggestions are spelled the user's way.
+/// A key that is not a 2.x field. Noted after the walk, when the spec's own key style
+/// (snake_case or camelCase) is known, so suggestions can be spelled the user's way.
 struct Stray {
     pointer: Pointer,
     owner: String,
@@ -89,16 +190,24 @@ struct Stray {
     removed: Option<&'static Removed>,
 }
 
-struct Walk<'o> {
+struct Walk {
     release: Release,
-    out: &'o mut Findings,
+    issues: Vec<Issue>,
     /// Known multi-word fields written in protobuf (snake) and JSON (camel) spelling.
     snake: u32,
     camel: u32,
     strays: Vec<Stray>,
 }
 
-impl Walk<'_> {
+impl Walk {
+    fn issue(&mut self, pointer: Pointer, span: Span, kind: IssueKind) {
+        self.issues.push(Issue {
+            pointer,
+            span,
+            kind,
+        });
+    }
+
     fn message(&mut self, entries: &mut Vec<Entry>, message: &'static Message, path: &Path) {
         drop_schema_keys(entries);
         for i in 0..entries.len() {
@@ -118,15 +227,15 @@ impl Walk<'_> {
                 continue;
             };
             if let Some(first) = before.iter().find(|e| e.name() == field.proto) {
-                self.out.push(
-                    Rule::ParseError,
-                    &Path::Key(path, &entry.written).pointer(),
+                let kind = IssueKind::SetTwice {
+                    written: entry.written.clone(),
+                    proto: field.proto,
+                    first: first.written.clone(),
+                };
+                self.issue(
+                    Path::Key(path, &entry.written).pointer(),
                     entry.key_span,
-                    format!(
-                        "`{}` sets `{}` a second time (first as `{}`)",
-                        entry.written, field.proto, first.written
-                    ),
-                    "keep one of the two spellings: pachctl refuses a field given twice",
+                    kind,
                 );
                 continue;
             }
@@ -158,29 +267,13 @@ impl Walk<'_> {
         }
     }
 
-    fn unavailable(&mut self, field: &Field, path: &Path, span: Span) {
-        let name = path.dotted();
-        let (message, help) = match field.until {
-            Some(until) if until == field.since => (
-                format!(
-                    "`{name}` exists only in Pachyderm {until}; this check targets {} ([pachyderm] version / --pachyderm)",
-                    self.release
-                ),
-                format!("remove it: Pachyderm releases other than {until} reject it"),
-            ),
-            _ => (
-                format!(
-                    "`{name}` needs Pachyderm {}; this check targets {} ([pachyderm] version / --pachyderm)",
-                    field.since, self.release
-                ),
-                format!(
-                    "remove it, or if your cluster runs Pachyderm {} or newer, set [pachyderm] version in pachhook.toml (or pass --pachyderm)",
-                    field.since
-                ),
-            ),
+    fn unavailable(&mut self, field: &'static Field, path: &Path, span: Span) {
+        let kind = IssueKind::Unavailable {
+            name: path.dotted(),
+            field,
+            release: self.release,
         };
-        self.out
-            .push(Rule::UnavailableField, &path.pointer(), span, message, help);
+        self.issue(path.pointer(), span, kind);
     }
 
     /// A field's value: a list of `kind` for a repeated field, else one `kind`.
@@ -192,23 +285,15 @@ impl Walk<'_> {
             return self.single(node, &field.kind, path);
         }
         let Value::Seq(items) = &mut node.value else {
-            let found = found(node);
-            return self.invalid(
-                path,
-                node.span,
-                format!("must be a list of {}, found {found}", plural(&field.kind)),
-                "write a list: [ ... ], one element per item",
-            );
+            let found = Found::of(node);
+            let kind = &field.kind;
+            return self.invalid(path, node.span, Invalid::NotAList { kind, found });
         };
         for (i, item) in items.iter_mut().enumerate() {
             let here = Path::Index(path, i);
             if item.is_null() {
-                self.invalid(
-                    &here,
-                    item.span,
-                    format!("must be {}, found null", expected(&field.kind)),
-                    "remove the null from the list: pachctl refuses null list elements",
-                );
+                let kind = &field.kind;
+                self.invalid(&here, item.span, Invalid::NullInList { kind });
             } else {
                 self.single(item, &field.kind, &here);
             }
@@ -222,11 +307,11 @@ impl Walk<'_> {
             (Kind::Message(message), Value::Map(entries)) => self.message(entries, message, path),
             (Kind::StringMap, Value::Map(entries)) => self.string_map(entries, path),
             (Kind::String, Value::String(_)) | (Kind::Bool, Value::Bool(_)) => {}
-            (Kind::Int(int), value) => self.integer(value, *int, path, span),
-            (Kind::Int64Value, value) => self.integer(value, Int::I64, path, span),
+            (Kind::Int(int), _) => self.integer(node, *int, path),
+            (Kind::Int64Value, _) => self.integer(node, Int::I64, path),
             (Kind::Float, Value::Number { text, .. }) if !protojson::fits_f32(text) => {
-                let message = format!("is out of range for a 32-bit float, found {text}");
-                self.invalid(path, span, message, "write a smaller number");
+                let text = text.clone();
+                self.invalid(path, span, Invalid::FloatOutOfRange { text });
             }
             (Kind::Float, Value::Number { .. }) => {}
             (Kind::Float, Value::String(s)) if protojson::float_string(s) => {}
@@ -236,40 +321,21 @@ impl Walk<'_> {
             (Kind::Duration, Value::String(s)) if protojson::duration(s) => {}
             (Kind::Timestamp, Value::String(s)) if protojson::timestamp(s) => {}
             _ => {
-                let help = help_for(kind, node);
-                let message = format!("must be {}, found {}", expected(kind), found(node));
-                self.invalid(path, span, message, help);
+                let found = Found::of(node);
+                self.invalid(path, span, Invalid::WrongType { kind, found });
             }
         }
     }
 
-    fn integer(&mut self, value: &Value, int: Int, path: &Path, span: Span) {
-        let result = match value {
+    fn integer(&mut self, node: &Node, int: Int, path: &Path) {
+        let result = match &node.value {
             Value::Number { text, .. } | Value::String(text) => protojson::integer(text, int),
             _ => Err(IntError::NotInteger),
         };
-        let Err(error) = result else {
-            return;
-        };
-        let found = match value {
-            Value::Number { text, .. } => text.clone(),
-            Value::String(s) => format!("\"{s}\""),
-            other => other.kind().to_string(),
-        };
-        let (message, help) = match error {
-            IntError::OutOfRange => {
-                let (min, max) = int.range();
-                (
-                    format!("is out of range for {}, found {found}", int.name()),
-                    format!("write a whole number from {min} to {max}"),
-                )
-            }
-            IntError::NotInteger => (
-                format!("must be an integer ({}), found {found}", int.name()),
-                "write a whole number, such as 2 or \"2\"".to_string(),
-            ),
-        };
-        self.invalid(path, span, message, help);
+        if let Err(error) = result {
+            let found = Found::of(node);
+            self.invalid(path, node.span, Invalid::Integer { int, error, found });
+        }
     }
 
     /// A `map<string, string>`: keys are the user's, values must be strings.
@@ -280,58 +346,35 @@ impl Walk<'_> {
                 continue;
             }
             let here = Path::Key(path, &entry.written);
-            let help = match &entry.value.value {
-                Value::Number { text, .. } => format!("quote it: \"{text}\""),
-                Value::Bool(b) => format!("quote it: \"{b}\""),
-                Value::Null => "give it a string value, or remove the key".to_string(),
-                _ => "write a single string".to_string(),
-            };
-            let message = format!("must be a string, found {}", found(&entry.value));
-            self.invalid(&here, entry.value.span, message, help);
+            let found = Found::of(&entry.value);
+            self.invalid(&here, entry.value.span, Invalid::NotAString { found });
         }
     }
 
-    fn invalid(&mut self, path: &Path, span: Span, what: String, help: impl Into<String>) {
-        let message = format!("`{}` {what}", path.dotted());
-        self.out
-            .push(Rule::InvalidValue, &path.pointer(), span, message, help);
+    fn invalid(&mut self, path: &Path, span: Span, problem: Invalid) {
+        let name = path.dotted();
+        self.issue(path.pointer(), span, IssueKind::Invalid { name, problem });
     }
 
     /// pachctl refuses a spec without `pipeline` or `pipeline.name` before sending it.
     fn required(&mut self, spec: &Node) {
         let Some(pipeline) = spec.entry("pipeline") else {
-            self.out.push(
-                Rule::MissingField,
-                &Pointer::root(),
-                Span::point(spec.span.start),
-                "the spec has no `pipeline`",
-                "add \"pipeline\": {\"name\": \"<pipeline name>\"}: pachctl refuses a spec without it",
-            );
-            return;
+            let span = Span::point(spec.span.start);
+            return self.issue(Pointer::root(), span, IssueKind::Missing(Missing::Pipeline));
+        };
+        let missing = match &pipeline.value.value {
+            Value::Null => Missing::NullPipeline,
+            Value::Map(_) if pipeline.value.get("name").is_none() => Missing::Name,
+            // Any other value is already invalid.
+            _ => return,
         };
         let pointer = Pointer::root().key(&pipeline.written);
-        match &pipeline.value.value {
-            Value::Null => self.out.push(
-                Rule::MissingField,
-                &pointer,
-                pipeline.key_span,
-                "`pipeline` is null",
-                "set \"pipeline\": {\"name\": \"<pipeline name>\"}: pachctl refuses a spec without it",
-            ),
-            Value::Map(_) if pipeline.value.get("name").is_none() => self.out.push(
-                Rule::MissingField,
-                &pointer,
-                pipeline.key_span,
-                "`pipeline` has no `name`",
-                "add \"name\": \"<pipeline name>\" to `pipeline`: pachctl refuses a spec without it",
-            ),
-            // Any other value is already an `invalid-value`.
-            _ => {}
-        }
+        self.issue(pointer, pipeline.key_span, IssueKind::Missing(missing));
     }
 
-    /// Reports the unknown and 1.x keys, with suggestions in the user's key style.
-    fn report_strays(&mut self) {
+    /// Notes the unknown and 1.x keys, with the key style suggestions should use: the
+    /// key's own, else the spec's.
+    fn strays(&mut self) {
         let spec_style = if self.camel > self.snake {
             Style::Camel
         } else {
@@ -339,55 +382,14 @@ impl Walk<'_> {
         };
         for stray in std::mem::take(&mut self.strays) {
             let style = key_style(&stray.written).unwrap_or(spec_style);
-            let written = &stray.written;
-            let owner = &stray.owner;
-            if let Some(removed) = stray.removed {
-                let message = match removed.replacement {
-                    Some(new) => format!(
-                        "`{written}` is a Pachyderm 1.x field that 2.x rejects; 2.x uses `{}`",
-                        spell(stray.message.field(new), new, style)
-                    ),
-                    None => format!("`{written}` is a Pachyderm 1.x field that 2.x rejects"),
-                };
-                self.out.push(
-                    Rule::RemovedField,
-                    &stray.pointer,
-                    stray.span,
-                    message,
-                    removed.help,
-                );
-                continue;
-            }
-            let message = format!("`{written}` is not a field of {owner}");
-            let help = if let Some(field) = closest(stray.message, written) {
-                format!("did you mean `{}`?", spell(Some(field), field.proto, style))
-            } else if let Some((parent, field)) = in_child(stray.message, written) {
-                format!(
-                    "`{}` is a field of `{}`: move it there",
-                    spell(Some(field), field.proto, style),
-                    spell(Some(parent), parent.proto, style)
-                )
-            } else if stray.message.fields.len() <= 8 {
-                let names: Vec<&str> = stray
-                    .message
-                    .fields
-                    .iter()
-                    .map(|f| spell(Some(f), f.proto, style))
-                    .collect();
-                format!(
-                    "remove it or fix its spelling (pachctl refuses unknown fields); the fields here are: {}",
-                    names.join(", ")
-                )
-            } else {
-                "remove it or fix its spelling: pachctl refuses unknown fields".to_string()
+            let kind = IssueKind::Stray {
+                written: stray.written,
+                owner: stray.owner,
+                message: stray.message,
+                removed: stray.removed,
+                style,
             };
-            self.out.push(
-                Rule::UnknownField,
-                &stray.pointer,
-                stray.span,
-                message,
-                help,
-            );
+            self.issue(stray.pointer, stray.span, kind);
         }
     }
 }
@@ -398,81 +400,3 @@ fn drop_schema_keys(entries: &mut Vec<Entry>) {
         entries.retain(|e| e.written != "$schema");
     }
 }
-
-fn expected(kind: &Kind) -> String {
-    match kind {
-        Kind::String => "a string".into(),
-        Kind::Bool => "true or false".into(),
-        Kind::Int(int) => format!("an integer ({})", int.name()),
-        Kind::Int64Value => "an integer (int64)".into(),
-        Kind::Float => "a number".into(),
-        Kind::Enum(e) => format!("one of {}", e.values.join(", ")),
-        Kind::Duration => "a duration in seconds such as \"60s\"".into(),
-        Kind::Timestamp => "an RFC 3339 timestamp such as \"2024-01-31T08:00:00Z\"".into(),
-        Kind::StringMap => "a mapping of string values".into(),
-        Kind::Message(_) => "a mapping".into(),
-    }
-}
-
-fn plural(kind: &Kind) -> String {
-    match kind {
-        Kind::String => "strings".into(),
-        Kind::Int(int) => format!("integers ({})", int.name()),
-        Kind::Message(_) => "mappings".into(),
-        other => expected(other),
-    }
-}
-
-/// What was found, quoting short scalars: `a string ("1m")`, `a number (60)`.
-fn found(node: &Node) -> String {
-    match &node.value {
-        Value::String(s) if s.chars().count() <= 40 => format!("\"{s}\""),
-        Value::Number { text, .. } if text.len() <= 40 => text.clone(),
-        Value::Bool(b) => b.to_string(),
-        _ => node.kind().to_string(),
-    }
-}
-
-/// What to do about a value of the wrong type.
-fn help_for(kind: &Kind, node: &Node) -> String {
-    let value = &node.value;
-    match (kind, value) {
-        (Kind::String, Value::Number { text, .. }) => format!("quote it: \"{text}\""),
-        (Kind::String, Value::Bool(b)) => format!("quote it: \"{b}\""),
-        (Kind::String, _) => "write a single string".into(),
-        (Kind::Bool, Value::String(s)) if s.eq_ignore_ascii_case("true") => {
-            "write true, without quotes".into()
-        }
-        (Kind::Bool, Value::String(s)) if s.eq_ignore_ascii_case("false") => {
-            "write false, without quotes".into()
-        }
-        (Kind::Bool, _) => "write true or false".into(),
-        (Kind::Float, _) => "write a number, such as 0.5 or 2".into(),
-        (Kind::Enum(e), Value::String(s)) => {
-            match e.values.iter().find(|v| v.eq_ignore_ascii_case(s)) {
-                Some(v) => format!("write `{v}`: enum names are case-sensitive"),
-                None => format!("use one of {}", e.values.join(", ")),
-            }
-        }
-        (Kind::Enum(e), _) => format!("use one of {}", e.values.join(", ")),
-        (Kind::Duration, Value::String(s)) => match protojson::duration_hint(s) {
-            Some(seconds) => {
-                format!("write \"{seconds}\": durations are seconds with an `s` suffix")
-            }
-            None => "write seconds with an `s` suffix, such as \"60s\" or \"1.5s\"".into(),
-        },
-        (Kind::Duration, Value::Number { text, .. }) => {
-            format!("write \"{text}s\": durations are strings of seconds with an `s` suffix")
-        }
-        (Kind::Duration, _) => "write seconds with an `s` suffix, such as \"60s\"".into(),
-        (Kind::Timestamp, _) => {
-            "write an RFC 3339 time with a zone, such as \"2024-01-31T08:00:00Z\"".into()
-        }
-        (Kind::StringMap, _) => "write a mapping such as {\"KEY\": \"value\"}".into(),
-        (Kind::Message(_), _) => "write a mapping of its fields: { ... }".into(),
-        (Kind::Int(_) | Kind::Int64Value, _) => "write a whole number, such as 2 or \"2\"".into(),
-    }
-}
-
-#[cfg(test)]
-mod tests;

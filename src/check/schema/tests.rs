@@ -1,11 +1,11 @@
 use super::*;
 use crate::check::Finding;
-use crate::spec::{Pos, json};
+use crate::spec::{Pos, Value, json};
 
 fn run(text: &str, release: Release) -> (Node, Vec<Finding>) {
     let mut node = json::parse(text).expect("test spec is valid JSON");
     let mut out = Findings::new(Some(0));
-    normalize(&mut node, release, &mut out);
+    check(&mut node, release, &mut out);
     (node, out.into_vec())
 }
 
@@ -478,7 +478,7 @@ fn normalizing_twice_changes_nothing() {
     let (mut node, _) = run(CAMEL, Release::NEWEST);
     let before = node.clone();
     let mut out = Findings::new(Some(0));
-    normalize(&mut node, Release::NEWEST, &mut out);
+    check(&mut node, Release::NEWEST, &mut out);
     assert_eq!(out.into_vec(), []);
     assert_eq!(node, before);
 }
