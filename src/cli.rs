@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+
+use crate::hooks::HookName;
+use crate::report::Format;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,23 +38,6 @@ pub enum Command {
     Rules,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Compiler-style frames with the source line (the default).
-    #[default]
-    Human,
-    /// The JSON report (a stable contract, see the README).
-    Json,
-    /// GitHub Actions workflow commands: annotations on the pull request.
-    Github,
-    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
-    Sarif,
-    /// GitLab Code Quality JSON, for merge request widgets.
-    Gitlab,
-    /// JUnit XML: one test case per spec.
-    Junit,
-}
-
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Spec files, or directories searched for *.json, *.yaml and *.yml spec files.
@@ -70,12 +56,6 @@ pub struct CheckArgs {
     /// Check every spec file of the repository at HEAD's working tree.
     #[arg(long, conflicts_with = "paths")]
     pub all: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum HookName {
-    PreCommit,
-    PrePush,
 }
 
 #[derive(Debug, Args)]

@@ -5,10 +5,11 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::check::{self, Options};
-use crate::cli::{CheckArgs, Format};
+use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::error::{ExitStatus, UsageError};
 use crate::repo::Repo;
+use crate::report::Format;
 use crate::{discover, hooks, report};
 
 pub fn run(args: CheckArgs) -> Result<ExitStatus> {

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{HookArgs, HookName, RunArgs};
+use crate::cli::{HookArgs, RunArgs};
 use crate::config::ConfigError;
 use crate::error::{ExitStatus, UsageError};
+use crate::hooks::HookName;
 use crate::hooks::install::{self, Installed, State, Uninstalled};
 use crate::hooks::{self, pre_commit, pre_push};
 use crate::repo::Repo;

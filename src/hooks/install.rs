@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 
-use crate::cli::HookName;
+use super::HookName;
 use crate::error::UsageError;
 
 /// The line that identifies a hook written by pachhook.

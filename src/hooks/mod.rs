@@ -10,10 +10,16 @@ use anyhow::Result;
 use globset::GlobSet;
 
 use crate::check::{self, Options, Report};
-use crate::cli::Format;
 use crate::config::Config;
 use crate::source::Source;
 use crate::{discover, report};
+
+/// The hooks pachhook provides; the command line offers each as `--hook <name>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum HookName {
+    PreCommit,
+    PrePush,
+}
 
 /// Which repository paths are spec files: the `[specs] paths` globs when the team set
 /// them (those files are checked whatever they hold), else every JSON and YAML file,
@@ -62,7 +68,7 @@ impl Filter {
 /// Checks `sources` and prints the findings; returns the report for the verdict.
 pub fn check_and_print(sources: Vec<Source>, opts: &Options) -> Result<Report> {
     let report = check::check(sources, opts);
-    report::print(&report, Format::Human)?;
+    report::print(&report, report::Format::Human)?;
     Ok(report)
 }
 

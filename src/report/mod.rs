@@ -18,7 +18,24 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::check::Report;
-use crate::cli::Format;
+
+/// The formats of a report; the command line offers each as `--format <name>`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Compiler-style frames with the source line (the default).
+    #[default]
+    Human,
+    /// The JSON report (a stable contract, see the README).
+    Json,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitLab Code Quality JSON, for merge request widgets.
+    Gitlab,
+    /// JUnit XML: one test case per spec.
+    Junit,
+}
 
 /// Where the documentation of a rule lives: the README's rule table, on the project's
 /// repository page (SARIF `helpUri`, `pachhook explain`).
