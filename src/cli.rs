@@ -36,6 +36,8 @@ pub enum Command {
     Deploy(DeployArgs),
     /// List the rules, their default severity and what they catch.
     Rules,
+    /// Print a JSON Schema of the spec, for editors (YAML language server, VS Code).
+    Schema(SchemaArgs),
 }
 
 #[derive(Debug, Args)]
@@ -100,4 +102,12 @@ pub struct DeployArgs {
     /// Also treat the repository path as this (for tests and CI checkouts).
     #[arg(long, hide = true)]
     pub repo: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The Pachyderm release whose fields the schema allows (default: [pachyderm] version,
+    /// else 2.12).
+    #[arg(long, value_name = "RELEASE")]
+    pub pachyderm: Option<String>,
 }

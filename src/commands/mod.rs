@@ -6,6 +6,7 @@ mod deploy;
 mod hooks;
 mod init;
 mod rules;
+mod schema;
 
 use anyhow::Result;
 
@@ -22,5 +23,6 @@ pub fn run(command: Command) -> Result<ExitStatus> {
         Command::Run(args) => hooks::run(args),
         Command::Deploy(args) => deploy::run(args),
         Command::Rules => rules::run(),
+        Command::Schema(args) => schema::run(args),
     }
 }

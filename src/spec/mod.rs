@@ -8,6 +8,7 @@
 
 pub mod fields;
 pub mod json;
+pub mod json_schema;
 pub mod normalize;
 pub mod protojson;
 pub mod read;

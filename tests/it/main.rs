@@ -16,6 +16,7 @@ mod hooks_init;
 mod hooks_install;
 mod hooks_pre_commit;
 mod hooks_pre_push;
+mod json_schema;
 mod layout;
 mod read;
 mod report_formats;

@@ -1,0 +1,227 @@
+//! `pachhook schema`: the JSON Schema editors use agrees with `check` on the corpus of
+//! real Pachyderm specs (`$PACHHOOK_CORPUS`): it accepts every spec that `check` finds
+//! free of schema findings, and rejects every spec with a field `check` refuses (unknown,
+//! 1.x, not in the release) and every corpus spec given an unknown field. Validated with
+//! the `jsonschema` crate as draft-07, the dialect the YAML language server reads.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pachhook::spec::{Node, Value as V};
+use serde_json::{Value, json};
+
+use crate::support::{Repo, code, text};
+
+/// Rules whose findings a JSON schema can express; `check` has more (server rules).
+const SCHEMA_RULES: &[&str] = &[
+    "unknown-field",
+    "removed-field",
+    "unavailable-field",
+    "invalid-value",
+];
+/// Findings the schema must reject for.
+const FIELD_RULES: &[&str] = &["unknown-field", "removed-field", "unavailable-field"];
+
+fn corpus() -> Option<PathBuf> {
+    match std::env::var_os("PACHHOOK_CORPUS") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None if std::env::var_os("CI").is_some() => panic!("PACHHOOK_CORPUS must be set in CI"),
+        None => {
+            eprintln!("note: PACHHOOK_CORPUS is not set; the schema corpus test did not run");
+            None
+        }
+    }
+}
+
+fn schema(release: &str) -> jsonschema::Validator {
+    let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
+        .args(["schema", "--pachyderm", release])
+        .output()
+        .expect("run pachhook");
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let schema: Value = serde_json::from_slice(&out.stdout).expect("schema is JSON");
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    jsonschema::draft7::new(&schema).expect("the schema compiles as draft-07")
+}
+
+/// A spec as an editor's language server sees it: the keys as written.
+fn as_written(node: &Node) -> Value {
+    match &node.value {
+        V::Null => Value::Null,
+        V::Bool(b) => json!(b),
+        V::Number { text, .. } => serde_json::from_str(text).unwrap_or(json!(text)),
+        V::String(s) => json!(s),
+        V::Seq(items) => Value::Array(items.iter().map(as_written).collect()),
+        V::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|e| (e.written.clone(), as_written(&e.value)))
+                .collect(),
+        ),
+    }
+}
+
+/// Each spec of a file, in the order `check` numbers them (documents, list elements).
+fn specs_of(path: &Path) -> Vec<Value> {
+    let docs = pachhook::spec::read::read(&std::fs::read(path).unwrap()).expect("readable");
+    docs.iter()
+        .flat_map(|doc| match as_written(doc) {
+            Value::Array(items) => items,
+            other => vec![other],
+        })
+        .collect()
+}
+
+/// `check --format json` on a directory: for each file, the rules found per spec index.
+fn findings(dir: &Path, release: &str) -> BTreeMap<String, BTreeMap<u64, Vec<String>>> {
+    let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
+        .args(["check", "--format", "json", "--pachyderm", release])
+        .arg(dir)
+        .env_remove("PACHHOOK_SKIP")
+        .output()
+        .expect("run pachhook");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let mut files = BTreeMap::new();
+    for file in report["files"].as_array().unwrap() {
+        let findings = file["findings"].as_array().unwrap();
+        if findings.iter().any(|f| f["rule"] == "parse-error") {
+            continue; // not a document an editor could validate either
+        }
+        let mut by_spec: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+        for spec in file["specs"].as_array().unwrap() {
+            by_spec.insert(spec["index"].as_u64().unwrap(), Vec::new());
+        }
+        for f in findings {
+            if let Some(i) = f["spec"].as_u64() {
+                by_spec
+                    .entry(i)
+                    .or_default()
+                    .push(f["rule"].as_str().unwrap().to_string());
+            }
+        }
+        files.insert(file["path"].as_str().unwrap().to_string(), by_spec);
+    }
+    files
+}
+
+#[test]
+fn the_schema_agrees_with_check_on_the_corpus() {
+    let Some(corpus) = corpus() else { return };
+    let dirs = [
+        "pachyderm-2.x-examples",
+        "pachyderm-2.x-internal",
+        "pachyderm-1.13-examples",
+    ];
+    let (mut accepted, mut rejected, mut mutated) = (0, 0, 0);
+    let mut wrong = Vec::new();
+    for release in ["2.12", "2.0"] {
+        let validator = schema(release);
+        for dir in dirs {
+            for (path, by_spec) in findings(&corpus.join(dir), release) {
+                let specs = specs_of(Path::new(&path));
+                assert_eq!(specs.len(), by_spec.len(), "{path}: spec count");
+                for (i, spec) in specs.iter().enumerate() {
+                    let rules = &by_spec[&(i as u64)];
+                    let valid = validator.is_valid(spec);
+                    if !rules.iter().any(|r| SCHEMA_RULES.contains(&r.as_str())) {
+                        accepted += 1;
+                        if !valid {
+                            let errors: Vec<String> =
+                                validator.iter_errors(spec).map(|e| e.to_string()).collect();
+                            wrong.push(format!("{release} {path}#{i}: rejected: {errors:?}"));
+                        }
+                        // The same spec with a key that is no field: rejected.
+                        for pointer in ["", "/transform", "/input/pfs"] {
+                            let mut spec = spec.clone();
+                            if let Some(Value::Object(map)) = spec.pointer_mut(pointer) {
+                                map.insert("imagePullPolicy".into(), json!("Always"));
+                                mutated += 1;
+                                if validator.is_valid(&spec) {
+                                    wrong.push(format!(
+                                        "{release} {path}#{i}: accepted an unknown key at {pointer:?}"
+                                    ));
+                                }
+                            }
+                        }
+                    } else if rules.iter().any(|r| FIELD_RULES.contains(&r.as_str())) {
+                        rejected += 1;
+                        if valid {
+                            wrong.push(format!("{release} {path}#{i}: accepted despite {rules:?}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} disagreements:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    // The corpus exercises both sides.
+    assert!(
+        accepted > 100 && rejected > 10 && mutated > 200,
+        "{accepted} {rejected} {mutated}"
+    );
+    eprintln!(
+        "schema: {accepted} specs accepted, {rejected} rejected, {mutated} mutations rejected"
+    );
+}
+
+#[test]
+fn the_schema_reads_specs_as_pachctl_does() {
+    let validator = schema("2.12");
+    let good = [
+        // Both spellings, integers as strings, durations, enums by name and number,
+        // pod_spec as a JSON string, null fields, `$schema`, a list of specs.
+        json!({"$schema": "https://example.com/s.json", "pipeline": {"name": "a"},
+               "parallelism_spec": {"constant": "4"}, "datumTimeout": "1.5s",
+               "transform": {"image": "a:1", "cmd": ["x"], "env": {"A": "1"}},
+               "input": {"pfs": {"repo": "r", "glob": "/*"}},
+               "tolerations": [{"operator": "EXISTS", "effect": 2, "tolerationSeconds": 30}],
+               "pod_spec": "{\"nodeSelector\": {}}", "salt": null}),
+        json!([{"pipeline": {"name": "a"}}, {"pipeline": {"name": "b"}}]),
+        json!({"pipeline": {"name": "a"}, "maximum_expected_uptime": "60s",
+               "input": {"cron": {"name": "t", "spec": "@daily", "start": "2024-01-31T08:00:00Z"}}}),
+    ];
+    for spec in &good {
+        let errors: Vec<String> = validator.iter_errors(spec).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{spec}: {errors:?}");
+    }
+    let bad = [
+        json!({"pipeline": {"name": "a"}, "datumTimeout": "5m"}),
+        json!({"pipeline": {"name": "a"}, "enable_stats": true}),
+        json!({"pipeline": {"name": "a"}, "parallelism_spec": {"constant": -1}}),
+        json!({"pipeline": {"name": "a"}, "parallelism_spec": {"constant": "four"}}),
+        json!({"pipeline": {"name": "a"}, "tolerations": [{"operator": "Exists"}]}),
+        json!({"pipeline": {"name": "a"}, "pod_spec": {"nodeSelector": {}}}),
+        json!({"pipeline": {"name": "a"}, "transform": {"env": {"A": 1}}}),
+        json!({"pipeline": {"name": "a"}, "input": {"cron": {"start": "yesterday"}}}),
+    ];
+    for spec in &bad {
+        assert!(!validator.is_valid(spec), "accepted {spec}");
+    }
+    // The release's fields only.
+    let old = schema("2.8");
+    let uptime = json!({"pipeline": {"name": "a"}, "maximumExpectedUptime": "60s"});
+    assert!(!old.is_valid(&uptime));
+    assert!(validator.is_valid(&uptime));
+}
+
+#[test]
+fn the_default_release_is_the_repositorys() {
+    let repo = Repo::new();
+    repo.write("pachhook.toml", "[pachyderm]\nversion = \"2.8\"\n");
+    let out = repo.pachhook(&["schema"]);
+    assert_eq!(code(&out), 0, "{out}");
+    assert!(
+        out.stdout
+            .contains("\"title\": \"Pachyderm 2.8 pipeline spec\"")
+    );
+    assert!(!out.stdout.contains("maximum_expected_uptime"));
+    let out = repo.pachhook(&["schema", "--pachyderm", "3.0"]);
+    assert_eq!(code(&out), 2, "{out}");
+    assert!(out.stderr.contains("--pachyderm"), "{out}");
+}
