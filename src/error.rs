@@ -159,6 +159,16 @@ pub fn status_of(error: &anyhow::Error) -> ExitStatus {
         .unwrap_or(ExitStatus::Failed)
 }
 
+/// Whether the error is a write to a reader that went away (`pachhook rules | head`):
+/// not a failure, so the command ends quietly and successfully, as ripgrep does.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

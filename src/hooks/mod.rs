@@ -65,10 +65,14 @@ impl Filter {
     }
 }
 
-/// Checks `sources` and prints the findings; returns the report for the verdict.
+/// Checks `sources` and prints the findings; returns the report for the verdict. A
+/// reader that went away does not change the verdict: findings still refuse.
 pub fn check_and_print(sources: Vec<Source>, opts: &Options) -> Result<Report> {
     let report = check::check(sources, opts);
-    report::print(&report, report::Format::Human)?;
+    match report::print(&report, report::Format::Human) {
+        Err(error) if !crate::error::is_broken_pipe(&error) => return Err(error),
+        _ => {}
+    }
     Ok(report)
 }
 

@@ -4,6 +4,7 @@
 //! helpers they share. Run one file with
 //! `cargo test --test it <module>::`.
 
+mod broken_pipe;
 mod conformance;
 mod deploy;
 mod deploy_faults;
