@@ -65,6 +65,9 @@ pub struct HookArgs {
     /// Only this hook (default: both).
     #[arg(long, value_enum)]
     pub hook: Option<HookName>,
+    /// Replace or remove a hook of pachhook's that was edited (a copy is kept).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 //! `install`, `uninstall`, `status`, `run`: the hooks' command-line side.
 
 use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -9,7 +9,7 @@ use crate::cli::{HookArgs, RunArgs};
 use crate::config::ConfigError;
 use crate::error::{ExitStatus, UsageError};
 use crate::hooks::HookName;
-use crate::hooks::install::{self, Installed, State, Uninstalled};
+use crate::hooks::install::{self, Binary, Installed, State, Uninstalled};
 use crate::hooks::{self, pre_commit, pre_push};
 use crate::repo::Repo;
 
@@ -23,65 +23,158 @@ fn this_exe() -> Result<PathBuf> {
     Ok(exe.canonicalize().unwrap_or(exe))
 }
 
+/// Where the hooks go, and how they are written there: into a directory of the work
+/// tree (a committed `core.hooksPath`), portable hooks that call `pachhook` from `PATH`
+/// and never replace the team's own hook; elsewhere, hooks that call this binary and
+/// keep a hook that was there.
+struct Target {
+    dir: PathBuf,
+    shared: bool,
+    exe: PathBuf,
+}
+
+impl Target {
+    fn find(repo: &Repo) -> Result<Target> {
+        let dir = repo.hooks_dir()?;
+        let shared = repo.is_tracked_dir(&dir)?;
+        Ok(Target {
+            dir,
+            shared,
+            exe: this_exe()?,
+        })
+    }
+
+    fn binary(&self) -> Binary<'_> {
+        if self.shared {
+            Binary::OnPath
+        } else {
+            Binary::At(&self.exe)
+        }
+    }
+
+    /// The hooks directory as the user knows it: relative to the current directory when
+    /// inside it.
+    fn show(&self, path: &Path) -> String {
+        let cwd = std::env::current_dir().ok();
+        cwd.and_then(|c| path.strip_prefix(c).ok().map(Path::to_path_buf))
+            .unwrap_or_else(|| path.to_path_buf())
+            .display()
+            .to_string()
+    }
+}
+
 pub fn install(args: HookArgs) -> Result<ExitStatus> {
     let repo = Repo::discover()?;
-    let dir = repo.hooks_dir()?;
-    let exe = this_exe()?;
+    let target = Target::find(&repo)?;
+    let mut written = Vec::new();
     for hook in chosen(args.hook) {
         let name = install::file_name(hook);
-        let path = dir.join(name);
-        match install::install(&dir, hook, &exe)? {
-            Installed::Written => println!("installed {name}: {}", path.display()),
-            Installed::Updated => println!("updated {name}: {}", path.display()),
-            Installed::Unchanged => println!("{name} is installed and current: {}", path.display()),
+        let path = target.dir.join(name);
+        let shown = target.show(&path);
+        let outcome = install::install(
+            &target.dir,
+            hook,
+            target.binary(),
+            !target.shared,
+            args.force,
+        )?;
+        match &outcome {
+            Installed::Written => println!("installed {name}: {shown}"),
+            Installed::Updated => println!("updated {name}: {shown}"),
+            Installed::Unchanged => println!("{name} is installed and current: {shown}"),
             Installed::Chained(previous) => println!(
-                "installed {name}: {}\n  the hook that was there runs first, kept as {}",
-                path.display(),
-                previous.display()
+                "installed {name}: {shown}\n  the hook that was there runs first, kept as {}",
+                target.show(previous)
+            ),
+            Installed::Replaced(copy) => println!(
+                "replaced {name}, which was edited: {shown}\n  your version is kept as {}",
+                target.show(copy)
             ),
         }
+        if outcome != Installed::Unchanged {
+            written.push(shown);
+        }
+    }
+    if target.shared && !written.is_empty() {
+        println!(
+            "  {} is a directory of the work tree: these are portable hooks (they run \
+             `pachhook` from PATH), meant to be committed so the team shares them: \
+             `git add {}` and commit",
+            target.show(&target.dir),
+            written.join(" ")
+        );
     }
     Ok(ExitStatus::Ok)
 }
 
 pub fn uninstall(args: HookArgs) -> Result<ExitStatus> {
     let repo = Repo::discover()?;
-    let dir = repo.hooks_dir()?;
+    let target = Target::find(&repo)?;
+    let mut changed = Vec::new();
     for hook in chosen(args.hook) {
         let name = install::file_name(hook);
-        let path = dir.join(name);
-        match install::uninstall(&dir, hook)? {
-            Uninstalled::Removed => println!("removed {name}: {}", path.display()),
-            Uninstalled::Restored => println!(
-                "removed {name}, and restored the hook it had replaced: {}",
-                path.display()
-            ),
-            Uninstalled::NotInstalled => println!("{name} was not installed"),
-            Uninstalled::NotOurs => {
-                println!("{name} is not pachhook's, left alone: {}", path.display())
+        let shown = target.show(&target.dir.join(name));
+        let (outcome, saved) = install::uninstall(&target.dir, hook, args.force)?;
+        match outcome {
+            Uninstalled::Removed => println!("removed {name}: {shown}"),
+            Uninstalled::Restored => {
+                println!("removed {name}, and restored the hook it had replaced: {shown}")
             }
+            Uninstalled::NotInstalled => println!("{name} was not installed"),
+            Uninstalled::NotOurs => println!("{name} is not pachhook's, left alone: {shown}"),
         }
+        if let Some(copy) = saved {
+            println!(
+                "  it was edited: your version is kept as {}",
+                target.show(&copy)
+            );
+        }
+        if matches!(outcome, Uninstalled::Removed | Uninstalled::Restored) {
+            changed.push(shown);
+        }
+    }
+    if target.shared && !changed.is_empty() {
+        println!(
+            "  {} is a directory of the work tree: commit the change (`git add -A {}`), \
+             or undo it with `git checkout -- {}`",
+            target.show(&target.dir),
+            changed.join(" "),
+            changed.join(" ")
+        );
     }
     Ok(ExitStatus::Ok)
 }
 
 pub fn status() -> Result<ExitStatus> {
     let repo = Repo::discover()?;
-    let dir = repo.hooks_dir()?;
-    let exe = this_exe()?;
-    println!("hooks directory: {}", dir.display());
+    let target = Target::find(&repo)?;
+    println!("hooks directory: {}", target.dir.display());
+    if target.shared {
+        println!("  a directory of the work tree: hooks there are the team's, committed");
+    }
     for hook in install::ALL {
         let name = install::file_name(hook);
-        let status = install::status(&dir, hook, &exe)?;
+        let status = install::status(&target.dir, hook, target.binary())?;
         let state = match status.state {
             State::Missing => "not installed (run `pachhook install`)",
             State::Current => "installed, current",
             State::Outdated => {
                 "installed, outdated: written by another pachhook (run `pachhook install`)"
             }
+            State::Modified => {
+                "installed, modified: edited since pachhook wrote it; pachhook leaves it \
+                 alone (`pachhook install --force` rewrites it and keeps a copy)"
+            }
+            State::Foreign if target.shared => "the team's own hook, not pachhook's",
             State::Foreign => "another hook, not pachhook's (`pachhook install` keeps it)",
         };
         println!("{name}: {state}");
+        if target.shared && status.state == State::Foreign {
+            println!("  to run pachhook from it, add: {}", install::snippet(hook));
+        }
+        if let Some(link) = status.link {
+            println!("  a symbolic link to {}", link.display());
+        }
         if let Some(previous) = status.previous {
             println!("  runs first: {}", previous.display());
         }

@@ -86,6 +86,27 @@ impl Repo {
         }
     }
 
+    /// Whether `dir` is a directory of the work tree whose files git would track (not
+    /// in the git directory, not ignored): hooks written there are the team's, meant to
+    /// be committed.
+    pub fn is_tracked_dir(&self, dir: &Path) -> Result<bool> {
+        let top = self.work_tree()?;
+        let Ok(relative) = dir.strip_prefix(top) else {
+            return Ok(false);
+        };
+        if dir.starts_with(self.git.path()) || dir.starts_with(self.git.commondir()) {
+            return Ok(false);
+        }
+        if relative.as_os_str().is_empty() {
+            return Ok(true);
+        }
+        let ignored = self
+            .git
+            .is_path_ignored(relative)
+            .with_context(|| format!("cannot tell whether git ignores {}", dir.display()))?;
+        Ok(!ignored)
+    }
+
     pub fn object_format(&self) -> ObjectFormat {
         self.git.object_format()
     }

@@ -77,7 +77,8 @@ fn an_existing_hook_runs_first_and_is_restored_byte_for_byte() {
     // Installing again keeps one chain: ours never becomes its own previous hook.
     repo.install();
     repo.install();
-    let previous = std::fs::read(hooks.join("pre-commit.pachhook-previous")).unwrap();
+    let kept = hooks.with_file_name("hooks.pachhook-previous/pre-commit");
+    let previous = std::fs::read(&kept).unwrap();
     assert_eq!(previous, THEIRS.as_bytes());
     let shown = text(&repo.pachhook(&["status"]));
     assert!(shown.contains("runs first: "), "{shown}");
@@ -103,7 +104,8 @@ fn an_existing_hook_runs_first_and_is_restored_byte_for_byte() {
     assert_eq!(std::fs::read(&theirs).unwrap(), THEIRS.as_bytes());
     let mode = std::fs::metadata(&theirs).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o750);
-    assert!(!hooks.join("pre-commit.pachhook-previous").exists());
+    assert!(!kept.exists());
+    assert!(!hooks.with_file_name("hooks.pachhook-previous").exists());
     assert!(!hooks.join("pre-push").exists());
 }
 
@@ -164,8 +166,14 @@ fn core_hooks_path_relative_and_absolute() {
         assert!(!repo.dir.join(".git/hooks/pre-commit").exists());
         repo.write("edges.json", BAD);
         repo.git(&["add", "edges.json"]);
-        let out = repo.try_git(&["commit", "-m", "bad"]);
+        // The hooks of a directory of the work tree run `pachhook` from PATH.
+        let out = repo.git_env(
+            &["commit", "-m", "bad"],
+            &[("PATH", &path_with_pachhook())],
+            None,
+        );
         assert_eq!(code(&out), 1, "{name}: {}", text(&out));
+        assert!(text(&out).contains("edges.json:"), "{name}: {}", text(&out));
         let out = repo.pachhook(&["status"]);
         assert!(
             text(&out).contains(&dir.display().to_string()),
@@ -320,4 +328,14 @@ fn a_foreign_hook_is_left_alone_by_uninstall() {
         std::fs::read(hooks.join("pre-commit")).unwrap(),
         THEIRS.as_bytes()
     );
+}
+
+/// `PATH` with the directory of the pachhook under test first.
+pub fn path_with_pachhook() -> String {
+    let dir = std::path::Path::new(PACHHOOK).parent().unwrap();
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }

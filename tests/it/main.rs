@@ -11,6 +11,7 @@ mod deploy_faults;
 mod deploy_plan;
 mod deploy_push;
 mod examples;
+mod hooks_chain;
 mod hooks_config_file;
 mod hooks_history;
 mod hooks_init;
