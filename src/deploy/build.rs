@@ -20,8 +20,6 @@ use crate::config::Build;
 /// connect time.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Archive chunks (one per file) read ahead of the upload.
-const READ_AHEAD: usize = 8;
 
 /// Connects to the engine named by `DOCKER_HOST` (or the local socket) and agrees on an
 /// API version it speaks, so an older engine still answers.
@@ -68,8 +66,8 @@ pub async fn build(
     let total = context.total_bytes;
     let read_error = Arc::new(Mutex::new(None));
     let sent = Arc::new(AtomicU64::new(0));
-    let chunks = read_ahead(context.into_chunks(read_error.clone(), sent.clone()));
-    let body = bollard::body_stream(futures_util::stream::iter(chunks.map(Into::into)));
+    let chunks = context.stream(read_error.clone(), sent.clone());
+    let body = bollard::body_stream(chunks.map(Into::into));
     let mut stream = docker.build_image(options.build(), None, Some(body));
 
     let mut last_step = String::new();
@@ -114,23 +112,6 @@ pub async fn build(
         return Err(Failure::Git(message));
     }
     Ok(())
-}
-
-/// Produces the archive on a thread of its own, a few chunks ahead, so that inflating
-/// blobs overlaps with sending them to the engine.
-fn read_ahead(
-    chunks: impl Iterator<Item = Vec<u8>> + Send + 'static,
-) -> impl Iterator<Item = Vec<u8>> + Send + 'static {
-    let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
-    std::thread::spawn(move || {
-        for chunk in chunks {
-            if tx.send(chunk).is_err() {
-                // The request was dropped (a failed build, Ctrl-C): stop reading.
-                break;
-            }
-        }
-    });
-    rx.into_iter()
 }
 
 /// An engine error during a build: the build's own message, or an engine that went away.

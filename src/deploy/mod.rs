@@ -15,7 +15,6 @@ pub mod plan;
 pub mod push;
 pub mod record;
 mod show;
-mod tar;
 pub mod ui;
 pub mod update;
 
@@ -27,6 +26,7 @@ use git2::{Oid, Repository, Tree};
 use crate::check;
 use crate::config::{Config, Pin};
 use crate::error::{ExitStatus, StatusError};
+use crate::repo::tree::CommitTree;
 pub use error::{DeployError, Failure};
 pub use plan::{Changes, Plan};
 use ui::Ui;
@@ -149,8 +149,7 @@ pub fn run(
     // Every context must exist in the commit before anything happens.
     for image in &plan.images {
         context::collect(
-            repo,
-            &tree,
+            &CommitTree::new(repo, &tree),
             commit_time,
             &image.build.context,
             &image.build.dockerfile,
@@ -321,8 +320,7 @@ async fn publish(
         let registry = credentials::registry_of(repository);
         let cred = creds.get(&registry).and_then(Option::as_ref);
         let context = context::collect(
-            repo,
-            tree,
+            &CommitTree::new(repo, tree),
             commit_time,
             &image.build.context,
             &image.build.dockerfile,

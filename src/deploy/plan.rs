@@ -15,6 +15,7 @@ use super::error::Failure;
 use crate::check::{self, Report};
 use crate::config::{Build, Config};
 use crate::discover;
+use crate::repo::tree::{self, CommitTree, Step};
 use crate::source::Source;
 use crate::spec::Node;
 
@@ -108,38 +109,30 @@ pub fn spec_sources(repo: &Repository, tree: &Tree, globs: &[String]) -> Result<
         Some(discover::glob_set(globs)?)
     };
     let mut sources = Vec::new();
-    let mut failure = None;
-    tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
-        if entry.kind() != Some(git2::ObjectType::Blob) || entry.filemode() == 0o120000 {
-            return git2::TreeWalkResult::Ok;
+    // Names are bytes in git; one that is not UTF-8 is shown with replacement characters.
+    CommitTree::new(repo, tree).walk("", &mut |entry| {
+        match entry.kind {
+            tree::Kind::File | tree::Kind::Exec => {}
+            tree::Kind::Dir => return Ok(Step::Descend),
+            // Symbolic links and submodules hold no spec of this commit.
+            tree::Kind::Symlink | tree::Kind::Submodule => return Ok(Step::Skip),
         }
-        let Ok(name) = entry.name() else {
-            return git2::TreeWalkResult::Ok;
-        };
-        let path = format!("{parent}{name}");
+        let path = String::from_utf8_lossy(entry.path).into_owned();
         let explicit = match &set {
             Some(set) if set.is_match(&path) => true,
-            Some(_) => return git2::TreeWalkResult::Ok,
+            Some(_) => return Ok(Step::Descend),
             None if discover::is_spec_path(&path) => false,
-            None => return git2::TreeWalkResult::Ok,
+            None => return Ok(Step::Descend),
         };
-        match repo.find_blob(entry.id()) {
-            Ok(blob) => sources.push(if explicit {
-                Source::new(path, blob.content())
-            } else {
-                Source::scanned(path, blob.content())
-            }),
-            Err(e) => {
-                failure = Some(anyhow::anyhow!("cannot read `{path}` from the commit: {e}"));
-                return git2::TreeWalkResult::Abort;
-            }
-        }
-        git2::TreeWalkResult::Ok
+        let content = entry.content()?;
+        sources.push(if explicit {
+            Source::new(path, content)
+        } else {
+            Source::scanned(path, content)
+        });
+        Ok(Step::Descend)
     })?;
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(sources),
-    }
+    Ok(sources)
 }
 
 /// Decides the work from a checked report of the commit's specs, made with

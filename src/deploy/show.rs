@@ -10,6 +10,7 @@ use git2::{Repository, Tree};
 use super::plan::Plan;
 use super::{Summary, context, short, update};
 use crate::config::{Config, Pin};
+use crate::repo::tree::CommitTree;
 
 pub fn dry_run(
     repo: &Repository,
@@ -26,8 +27,7 @@ pub fn dry_run(
     )?;
     for image in &plan.images {
         let ctx = context::collect(
-            repo,
-            tree,
+            &CommitTree::new(repo, tree),
             commit_time,
             &image.build.context,
             &image.build.dockerfile,

@@ -17,9 +17,14 @@
 //! in-process; the price is that code parsing hex ids must use `Repo::parse_oid` (plain
 //! `Oid::from_str` assumes SHA-1). The integration tests cover a SHA-256 repository.
 
+pub mod blob;
+mod child;
 mod index;
+pub mod lfs;
+mod submodule;
 #[cfg(test)]
 mod tests;
+pub mod tree;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -3,13 +3,12 @@
 //! command's answers to bad input (findings, configuration errors).
 
 use std::collections::BTreeSet;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
 
 use crate::support::*;
 use pachhook::config::Config;
 use pachhook::deploy::{Changes, context, plan};
 use pachhook::error::ExitStatus;
+use pachhook::repo::tree::CommitTree;
 
 fn plan_for(repo: &Repo, old: Option<&str>, new: &str) -> plan::Plan {
     let git = git2::Repository::open(repo.path()).unwrap();
@@ -139,9 +138,15 @@ pipelines = ["uses-tools"]
         .unwrap()
         .peel_to_tree()
         .unwrap();
-    let ctx = context::collect(&git, &tree, 0, "tools", "../docker/tools.Dockerfile").unwrap();
+    let ctx = context::collect(
+        &CommitTree::new(&git, &tree),
+        0,
+        "tools",
+        "../docker/tools.Dockerfile",
+    )
+    .unwrap();
     assert_eq!(ctx.dockerfile, ".pachhook.Dockerfile");
-    assert!(ctx.paths().contains(&"run.sh"));
+    assert!(ctx.paths().contains(&b"run.sh".as_slice()));
 }
 
 /// The archive sent to the engine, read back by the system's tar.
@@ -169,13 +174,15 @@ fn the_context_archive_keeps_modes_symlinks_and_long_names() {
 
     let git = git2::Repository::open(repo.path()).unwrap();
     let tree = git.revparse_single(&sha).unwrap().peel_to_tree().unwrap();
-    let ctx = context::collect(&git, &tree, 1_700_000_000, "ctx", "Dockerfile").unwrap();
-    let error = Arc::new(Mutex::new(None));
-    let bytes: Vec<u8> = ctx
-        .into_chunks(error.clone(), Arc::new(AtomicU64::new(0)))
-        .flatten()
-        .collect();
-    assert!(error.lock().unwrap().is_none());
+    let ctx = context::collect(
+        &CommitTree::new(&git, &tree),
+        1_700_000_000,
+        "ctx",
+        "Dockerfile",
+    )
+    .unwrap();
+    let mut bytes = Vec::new();
+    ctx.write(&mut bytes).unwrap();
     let archive = repo.aux.path().join("ctx.tar");
     std::fs::write(&archive, &bytes).unwrap();
 

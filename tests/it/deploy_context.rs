@@ -1,0 +1,509 @@
+//! What a build context holds, checked in the image the real engine builds from it:
+//! names as git stores them (not UTF-8, long), modes and links; Git LFS files with their
+//! real content; submodules at their recorded commits; and a large file streamed in
+//! bounded memory.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::support::*;
+
+/// Exit code of a deploy stopped by its configuration or the commit (usage).
+const USAGE: Option<i32> = Some(2);
+
+/// One entry of the image's copy of the context.
+#[derive(Debug, PartialEq, Eq)]
+enum Node {
+    Dir,
+    File { mode: u32, content: Vec<u8> },
+    Link(Vec<u8>),
+}
+
+/// Everything under `dir` in the image `reference`, by path below `dir` (bytes), read
+/// through the engine (`docker cp` streams a tar archive; a `FROM scratch` image runs
+/// nothing).
+fn tree_in_image(reference: &str, dir: &str) -> BTreeMap<Vec<u8>, Node> {
+    let created = docker(&["create", reference, "/none"]);
+    assert!(
+        created.status.success(),
+        "docker create {reference}: {created:?}"
+    );
+    let id = String::from_utf8_lossy(&created.stdout).trim().to_string();
+    let copied = docker(&["cp", &format!("{id}:{dir}"), "-"]);
+    let _ = docker(&["rm", "-f", &id]);
+    assert!(copied.status.success(), "docker cp: {copied:?}");
+    let mut archive = tar::Archive::new(copied.stdout.as_slice());
+    let top = Path::new(dir).file_name().unwrap().as_bytes().to_vec();
+    let mut nodes = BTreeMap::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path_bytes().into_owned();
+        let path = path.strip_suffix(b"/").unwrap_or(&path).to_vec();
+        let Some(rel) = path.strip_prefix(top.as_slice()) else {
+            continue;
+        };
+        let rel = rel.strip_prefix(b"/").unwrap_or(rel).to_vec();
+        if rel.is_empty() {
+            continue;
+        }
+        let node = match entry.header().entry_type() {
+            tar::EntryType::Directory => Node::Dir,
+            tar::EntryType::Symlink => Node::Link(entry.link_name_bytes().unwrap().into_owned()),
+            _ => {
+                let mut content = Vec::new();
+                entry.read_to_end(&mut content).unwrap();
+                Node::File {
+                    mode: entry.header().mode().unwrap() & 0o777,
+                    content,
+                }
+            }
+        };
+        nodes.insert(rel, node);
+    }
+    nodes
+}
+
+fn file(content: &[u8]) -> Node {
+    Node::File {
+        mode: 0o644,
+        content: content.to_vec(),
+    }
+}
+
+/// A repository whose one image copies its whole context to `/ctx`.
+fn copying_repo(registry: &str, name: &str) -> (Repo, String) {
+    let (repo, image, _) = managed_repo(registry, name, "");
+    repo.write("images/edges/Dockerfile", "FROM scratch\nCOPY . /ctx/\n");
+    (repo, image)
+}
+
+fn write_bytes(repo: &Repo, rel: &[u8], content: &[u8]) {
+    let path = repo.path().join(OsStr::from_bytes(rel));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+#[test]
+fn names_modes_and_links_reach_the_image_as_committed() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "names");
+    // Latin-1 names, as an old tool writes them: not UTF-8.
+    write_bytes(&repo, b"images/edges/caf\xe9.txt", b"latin-1 name\n");
+    write_bytes(
+        &repo,
+        b"images/edges/d\xefr/inner.txt",
+        b"in a latin-1 directory\n",
+    );
+    let long_dir = "d".repeat(120);
+    let long_name = "f".repeat(110);
+    repo.write(
+        &format!("images/edges/{long_dir}/{long_name}"),
+        "long path\n",
+    );
+    repo.write("images/edges/run.sh", "#!/bin/sh\n");
+    std::fs::set_permissions(
+        repo.path().join("images/edges/run.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let long_target = format!("{long_dir}/{long_name}");
+    std::os::unix::fs::symlink(&long_target, repo.path().join("images/edges/link")).unwrap();
+    let sha = repo.commit_all("names");
+
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let ctx = tree_in_image(&format!("{image}:{sha}"), "/ctx");
+    assert_eq!(
+        ctx.get(b"caf\xe9.txt".as_slice()),
+        Some(&file(b"latin-1 name\n")),
+        "{ctx:?}"
+    );
+    assert_eq!(ctx.get(b"d\xefr".as_slice()), Some(&Node::Dir));
+    assert_eq!(
+        ctx.get(b"d\xefr/inner.txt".as_slice()),
+        Some(&file(b"in a latin-1 directory\n"))
+    );
+    assert_eq!(
+        ctx.get(format!("{long_dir}/{long_name}").as_bytes()),
+        Some(&file(b"long path\n"))
+    );
+    assert_eq!(
+        ctx.get(b"run.sh".as_slice()),
+        Some(&Node::File {
+            mode: 0o755,
+            content: b"#!/bin/sh\n".to_vec()
+        })
+    );
+    assert_eq!(
+        ctx.get(b"link".as_slice()),
+        Some(&Node::Link(long_target.into_bytes()))
+    );
+    assert_eq!(
+        ctx.get(b"message.txt".as_slice()),
+        Some(&file(b"committed\n"))
+    );
+}
+
+/// `git lfs`, which scripts/services.sh installs: these tests run for real, never skip.
+fn lfs(repo: &Repo) {
+    let version = Command::new("git").args(["lfs", "version"]).output();
+    assert!(
+        version.is_ok_and(|o| o.status.success()),
+        "git-lfs is not installed: run scripts/services.sh as root"
+    );
+    repo.git(&["lfs", "install", "--local"]);
+    repo.write(
+        ".gitattributes",
+        "*.bin filter=lfs diff=lfs merge=lfs -text\n",
+    );
+}
+
+const POINTER_LOOKALIKE: &str = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+
+#[test]
+fn lfs_files_are_built_from_their_content() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "lfs");
+    lfs(&repo);
+    let model: Vec<u8> = (0..300_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    write_bytes(&repo, b"images/edges/model.bin", &model);
+    // Pointer text in a file the attributes do not give to LFS stays as it is.
+    repo.write("images/edges/notes/pointer.txt", POINTER_LOOKALIKE);
+    let sha = repo.commit_all("lfs");
+    let stored = repo.git(&["cat-file", "-p", "HEAD:images/edges/model.bin"]);
+    assert!(
+        stored.starts_with("version https://git-lfs"),
+        "committed as a pointer: {stored}"
+    );
+
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let ctx = tree_in_image(&format!("{image}:{sha}"), "/ctx");
+    assert_eq!(
+        ctx.get(b"model.bin".as_slice()),
+        Some(&file(&model)),
+        "the real content"
+    );
+    assert_eq!(
+        ctx.get(b"notes/pointer.txt".as_slice()),
+        Some(&file(POINTER_LOOKALIKE.as_bytes()))
+    );
+}
+
+#[test]
+fn an_lfs_object_missing_from_the_local_store_stops_before_any_build() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "lfs-missing");
+    lfs(&repo);
+    repo.write("images/edges/weights/model.bin", "weights\n");
+    let sha = repo.commit_all("lfs");
+    std::fs::remove_dir_all(repo.path().join(".git/lfs/objects")).unwrap();
+
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, USAGE, "{run}");
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("images/edges/weights/model.bin"))
+        .unwrap_or_else(|| panic!("one line names the file: {run}"));
+    assert!(line.contains("not in the local LFS store"), "{line}");
+    assert!(line.contains("git lfs fetch"), "says how to fix it: {line}");
+    assert!(!run.stderr.contains("building"), "nothing built: {run}");
+    assert!(
+        !docker(&["image", "inspect", &format!("{image}:{sha}")])
+            .status
+            .success(),
+        "no image"
+    );
+    assert!(repo.calls().is_empty());
+}
+
+/// A directory holding every program of `PATH` except git-lfs.
+fn path_without_git_lfs(repo: &Repo) -> String {
+    let bin = repo.aux.path().join("no-lfs-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let path = std::env::var("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if name == "git-lfs" || bin.join(&name).exists() {
+                continue;
+            }
+            let _ = std::os::unix::fs::symlink(entry.path(), bin.join(&name));
+        }
+    }
+    bin.to_string_lossy().into_owned()
+}
+
+#[test]
+fn without_git_lfs_a_deploy_stops_naming_the_file() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "no-lfs");
+    lfs(&repo);
+    repo.write("images/edges/model.bin", "weights\n");
+    let sha = repo.commit_all("lfs");
+    let path = path_without_git_lfs(&repo);
+    let check = Command::new("git")
+        .args(["lfs", "version"])
+        .env("PATH", &path)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!check.success(), "git-lfs must be out of reach");
+
+    let run = repo.pachhook_env(&["deploy"], &[("PATH", &path)], None);
+    assert_eq!(run.code, USAGE, "{run}");
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("images/edges/model.bin"))
+        .unwrap_or_else(|| panic!("one line names the file: {run}"));
+    assert!(line.contains("install git-lfs"), "{line}");
+    assert!(!run.stderr.contains("building"), "nothing built: {run}");
+    assert!(
+        !docker(&["image", "inspect", &format!("{image}:{sha}")])
+            .status
+            .success()
+    );
+}
+
+/// A repository of its own with `lib.txt` at two commits: (its path, first, second).
+fn library(parent: &Repo) -> (std::path::PathBuf, String, String) {
+    let dir = parent.aux.path().join("library");
+    std::fs::create_dir_all(&dir).unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@test.invalid"])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(dir.join("lib.txt"), "library v1\n").unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "v1"]);
+    let first = git(&["rev-parse", "HEAD"]);
+    std::fs::write(dir.join("lib.txt"), "library v2\n").unwrap();
+    git(&["commit", "-qam", "v2"]);
+    let second = git(&["rev-parse", "HEAD"]);
+    (dir, first, second)
+}
+
+#[test]
+fn a_submodule_is_built_from_the_commit_its_gitlink_records() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "submodule");
+    let (library, first, second) = library(&repo);
+    repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        &library.to_string_lossy(),
+        "images/edges/vendor/lib",
+    ]);
+    // The gitlink records the first commit; the submodule's checkout then moves on to
+    // the second, uncommitted in the superproject: the first is what gets built.
+    let sub = repo.path().join("images/edges/vendor/lib");
+    let checkout = |rev: &str| {
+        let ok = Command::new("git")
+            .args(["checkout", "-q", rev])
+            .current_dir(&sub)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    checkout(&first);
+    let sha = repo.commit_all("vendored library at v1");
+    checkout(&second);
+    assert!(repo.git(&["status", "--porcelain"]).contains("vendor/lib"));
+
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let ctx = tree_in_image(&format!("{image}:{sha}"), "/ctx");
+    assert_eq!(
+        ctx.get(b"vendor/lib".as_slice()),
+        Some(&Node::Dir),
+        "{ctx:?}"
+    );
+    assert_eq!(
+        ctx.get(b"vendor/lib/lib.txt".as_slice()),
+        Some(&file(b"library v1\n")),
+        "the recorded commit, not the checkout"
+    );
+}
+
+#[test]
+fn a_submodule_without_its_commit_stops_the_deploy_naming_it_unless_ignored() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "submodule-missing");
+    // A gitlink to a commit no local repository has (a clone without
+    // `--recurse-submodules` looks like this).
+    let missing = "0123456789abcdef0123456789abcdef01234567";
+    repo.commit_all("base");
+    repo.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{missing},images/edges/third_party"),
+    ]);
+    repo.git(&["commit", "-qm", "gitlink"]);
+    let sha = repo.git(&["rev-parse", "HEAD"]);
+
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, USAGE, "{run}");
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("images/edges/third_party"))
+        .unwrap_or_else(|| panic!("one line names the submodule: {run}"));
+    assert!(line.contains(missing), "and its commit: {line}");
+    assert!(line.contains("git submodule update --init"), "{line}");
+    assert!(
+        !docker(&["image", "inspect", &format!("{image}:{sha}")])
+            .status
+            .success()
+    );
+
+    // Left out of the context on purpose, it is no longer needed.
+    repo.write("images/edges/.dockerignore", "third_party\n");
+    let sha = repo.commit_all("ignore the submodule");
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let ctx = tree_in_image(&format!("{image}:{sha}"), "/ctx");
+    assert!(!ctx.contains_key(b"third_party".as_slice()));
+    assert_eq!(
+        ctx.get(b"message.txt".as_slice()),
+        Some(&file(b"committed\n"))
+    );
+}
+
+/// 300 MB of content that names its own position (so a lost or repeated block shows),
+/// made one 64 KiB block at a time.
+const BIG: u64 = 300 * 1000 * 1000;
+const BLOCK: usize = 64 * 1024;
+
+fn big_block(index: u64) -> Vec<u8> {
+    let line = format!("block {index:012}\n");
+    line.bytes().cycle().take(BLOCK).collect()
+}
+
+fn write_big(path: &Path) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut left = BIG;
+    let mut index = 0;
+    while left > 0 {
+        let block = big_block(index);
+        let n = left.min(BLOCK as u64) as usize;
+        out.write_all(&block[..n]).unwrap();
+        left -= n as u64;
+        index += 1;
+    }
+    out.flush().unwrap();
+}
+
+/// Whether `/ctx/big.bin` in the image is exactly the content `write_big` made, read
+/// as a stream from the engine.
+fn big_in_image(reference: &str) -> Result<(), String> {
+    let created = docker(&["create", reference, "/none"]);
+    let id = String::from_utf8_lossy(&created.stdout).trim().to_string();
+    let mut child = Command::new("docker")
+        .args(["cp", &format!("{id}:/ctx/big.bin"), "-"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut archive = tar::Archive::new(child.stdout.take().unwrap());
+    let mut result = Err("no big.bin in the image".to_string());
+    if let Some(entry) = archive.entries().unwrap().next() {
+        let mut entry = entry.unwrap();
+        let mut index = 0;
+        let mut seen = 0u64;
+        let mut buf = vec![0u8; BLOCK];
+        result = loop {
+            let want = (BIG - seen).min(BLOCK as u64) as usize;
+            if want == 0 {
+                let extra = entry.read(&mut buf).unwrap();
+                break if extra == 0 {
+                    Ok(())
+                } else {
+                    Err("longer than written".into())
+                };
+            }
+            if entry.read_exact(&mut buf[..want]).is_err() {
+                break Err(format!("ends after {seen} bytes"));
+            }
+            if buf[..want] != big_block(index)[..want] {
+                break Err(format!("block {index} differs"));
+            }
+            seen += want as u64;
+            index += 1;
+        };
+    }
+    let _ = child.wait();
+    let _ = docker(&["rm", "-f", &id]);
+    result
+}
+
+/// `pachhook deploy` under GNU time: the run, and its peak resident memory in KiB (the
+/// largest of pachhook and each program it ran).
+fn deploy_measured(repo: &Repo) -> (Run, u64) {
+    let time = Path::new("/usr/bin/time");
+    assert!(
+        time.exists(),
+        "GNU time is missing: run scripts/services.sh as root"
+    );
+    let out = repo.aux.path().join("time.txt");
+    let mut command = repo.command(time);
+    command.args(["-o", &out.to_string_lossy(), "-f", "%M", BIN, "deploy"]);
+    let run = run(command, std::time::Duration::from_secs(600));
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let kib = text
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no figure from time: {text}\n{run}"));
+    (run, kib)
+}
+
+#[test]
+fn a_300_mb_file_is_streamed_in_bounded_memory_loose_and_packed() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "big");
+    write_big(&repo.path().join("images/edges/big.bin"));
+    let sha = repo.commit_all("a 300 MB file");
+    const LIMIT_KIB: u64 = 160 * 1024;
+
+    // As `git add` leaves it: a loose object.
+    let (run, kib) = deploy_measured(&repo);
+    assert_eq!(run.code, Some(0), "{run}");
+    eprintln!("peak with a loose 300 MB blob: {kib} KiB");
+    assert!(kib < LIMIT_KIB, "peak {kib} KiB with a loose 300 MB blob");
+    let reference = format!("{image}:{sha}");
+    assert_eq!(big_in_image(&reference), Ok(()));
+    let _ = docker(&["rmi", "-f", &reference]);
+
+    // As a clone or `git gc` leaves it: packed.
+    repo.git(&["repack", "-adq"]);
+    repo.write("images/edges/message.txt", "packed\n");
+    let sha = repo.commit_all("packed");
+    repo.git(&["repack", "-adq"]);
+    let (run, kib) = deploy_measured(&repo);
+    assert_eq!(run.code, Some(0), "{run}");
+    eprintln!("peak with a packed 300 MB blob: {kib} KiB");
+    assert!(kib < LIMIT_KIB, "peak {kib} KiB with a packed 300 MB blob");
+    let reference = format!("{image}:{sha}");
+    assert_eq!(big_in_image(&reference), Ok(()));
+    let _ = docker(&["rmi", "-f", &reference]);
+}
