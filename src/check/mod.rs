@@ -9,6 +9,7 @@ pub mod across;
 pub mod duplicate_key;
 pub mod hazard;
 pub mod image;
+pub mod policy;
 pub mod schema;
 pub mod server;
 
@@ -45,6 +46,12 @@ pub struct Options {
     /// Keep each spec's normalized tree in `FileReport::parsed`, for callers that act on
     /// the specs (deploy). Off, a large check holds only the sources and findings.
     pub keep_trees: bool,
+    /// The team's policies (`[[policy]]`), compiled once for the run.
+    pub policies: Vec<std::sync::Arc<policy::Policy>>,
+    /// For files named on the command line: how their paths relate to the repository
+    /// root, which the policies' `paths` are relative to. `None`: source paths are
+    /// repository paths already.
+    pub path_base: Option<policy::PathBase>,
 }
 
 impl Default for Options {
@@ -59,6 +66,8 @@ impl Default for Options {
             reprocess: false,
             levels: BTreeMap::new(),
             keep_trees: false,
+            policies: Vec::new(),
+            path_base: None,
         }
     }
 }
@@ -218,6 +227,7 @@ fn check_file(source: Source, opts: &Options) -> Option<FileReport> {
     let mut summaries = Vec::with_capacity(specs.len());
     let mut parsed = Vec::with_capacity(specs.len());
     let mut findings = Vec::new();
+    let policies = policy::applicable(&source.path, opts);
     for (index, mut node) in specs.into_iter().enumerate() {
         let mut out = Findings::new(Some(index));
         duplicate_key::check(&node, opts.release, &mut out);
@@ -225,6 +235,7 @@ fn check_file(source: Source, opts: &Options) -> Option<FileReport> {
         server::check(&node, &mut out);
         image::check(&node, opts, &mut out);
         hazard::check(&node, opts, &mut out);
+        policy::check(&node, &policies, &mut out);
         summaries.push(SpecSummary {
             index,
             name: pipeline_name(&node),

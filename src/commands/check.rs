@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use crate::check::{self, Options};
 use crate::cli::CheckArgs;
-use crate::config::Config;
+use crate::config::{Config, policy};
 use crate::error::{ExitStatus, UsageError};
 use crate::repo::Repo;
 use crate::report::Format;
@@ -23,22 +23,33 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         Some(root) => Config::load(root)?,
         None => Config::default(),
     };
-    let opts = options(&config, args.pachyderm.as_deref())?;
+    let mut opts = options(&config, args.pachyderm.as_deref())?;
     let sources = if args.staged {
-        // The pre-commit hook's selection: the staged content of the changed specs.
+        // The pre-commit hook's selection: the staged content of the changed specs, and
+        // the policies as staged.
         let repo = repo.ok_or_else(|| UsageError("--staged: not in a git repository".into()))?;
         let filter = hooks::Filter::new(&config)?;
+        opts.policies = policy::load(&config.policies, &mut policy::Files::index(&repo))?;
         hooks::pre_commit::staged_sources(&repo, &filter)?
     } else if args.paths.is_empty() || args.all {
-        let root = root.ok_or_else(|| {
+        let root = root.as_ref().ok_or_else(|| {
             UsageError(
                 "not in a git repository: name the spec files or directories to check".into(),
             )
         })?;
-        discover::from_repo(&root, &config.spec_paths)?
+        discover::from_repo(root, &config.spec_paths)?
     } else {
+        if let Some(root) = &root {
+            opts.path_base = Some(check::policy::PathBase {
+                root: root.canonicalize().unwrap_or_else(|_| root.clone()),
+                cwd: std::env::current_dir()?,
+            });
+        }
         discover::from_paths(&args.paths)?
     };
+    if let (Some(root), false) = (&root, args.staged) {
+        opts.policies = policy::load(&config.policies, &mut policy::Files::work_tree(root))?;
+    }
     let report = check::check(sources, &opts);
     match &args.output {
         // The file for the CI system, the human report for the log.

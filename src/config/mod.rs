@@ -16,6 +16,7 @@ pub use crate::error::ConfigError;
 use crate::release::Release;
 
 pub mod file;
+pub mod policy;
 
 pub const TEAM_FILE: &str = "pachhook.toml";
 pub const LOCAL_FILE: &str = "pachhook.local.toml";
@@ -31,6 +32,8 @@ pub struct Config {
     pub rules: BTreeMap<Rule, Level>,
     pub builds: Vec<Build>,
     pub deploy: Deploy,
+    /// `[[policy]]`: the team's JSON Schemas for its specs.
+    pub policies: Vec<policy::PolicyConfig>,
     /// The files the configuration came from, for `status` and messages.
     pub files: Vec<PathBuf>,
 }
@@ -124,6 +127,8 @@ struct Layer {
     build: Option<Vec<Build>>,
     #[serde(default)]
     deploy: Option<DeployLayer>,
+    #[serde(default)]
+    policy: Option<Vec<policy::PolicyLayer>>,
 }
 
 /// `[deploy]` of one file: every key optional so the local file overrides key by key,
@@ -250,6 +255,9 @@ impl Config {
         }
         if let Some(deploy) = layer.deploy {
             self.deploy.apply(deploy, path, text)?;
+        }
+        if let Some(policies) = layer.policy {
+            self.policies = policy::parse(policies, path, text)?;
         }
         Ok(())
     }

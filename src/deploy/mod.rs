@@ -108,6 +108,13 @@ pub fn run(
     // Deploy renders the specs it updates from their trees.
     check_opts.keep_trees = true;
     check_opts.deploys = true;
+    // The policies as they are in the commit, like the specs.
+    if !config.policies.is_empty() {
+        let repo = crate::repo::Repo::open(repo.path()).map_err(git)?;
+        let mut files = crate::config::policy::Files::commit(&repo, commit);
+        check_opts.policies = crate::config::policy::load(&config.policies, &mut files)
+            .map_err(|e| fail(Failure::Config(format!("{e:#}"))))?;
+    }
     let report = check::check(sources, &check_opts);
     if report.has_errors() {
         let mut err = std::io::stderr().lock();

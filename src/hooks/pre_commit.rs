@@ -9,7 +9,7 @@
 use anyhow::Result;
 
 use super::Filter;
-use crate::config::Config;
+use crate::config::{Config, policy};
 use crate::error::ExitStatus;
 use crate::repo::{Repo, TreeFiles};
 use crate::source::Source;
@@ -23,7 +23,10 @@ pub fn run() -> Result<ExitStatus> {
     if sources.is_empty() {
         return Ok(ExitStatus::Ok);
     }
-    let report = super::check_and_print(sources, &config.engine_options()?)?;
+    let mut opts = config.engine_options()?;
+    // The policies as staged: a commit that changes them is checked against them.
+    opts.policies = policy::load(&config.policies, &mut policy::Files::index(&repo))?;
+    let report = super::check_and_print(sources, &opts)?;
     if report.has_errors() {
         eprintln!(
             "pachhook: commit refused: fix the errors above and stage the fix \

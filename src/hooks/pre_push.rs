@@ -12,7 +12,7 @@ use anyhow::{Context, Result, anyhow};
 use git2::Oid;
 
 use super::Filter;
-use crate::config::Config;
+use crate::config::{Config, policy};
 use crate::error::{ExitStatus, UsageError};
 use crate::repo::{Repo, is_zero};
 use crate::source::Source;
@@ -42,16 +42,22 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
         if sources.is_empty() {
             continue;
         }
-        let opts = match &opts {
+        let base = match &opts {
             Some(opts) => opts,
             None => opts.insert(config.engine_options()?),
         };
+        // The policies as they are at the pushed tip, like the specs.
+        let mut opts = base.clone();
+        if !config.policies.is_empty() {
+            let mut files = policy::Files::commit(&repo, update.local_oid);
+            opts.policies = policy::load(&config.policies, &mut files)?;
+        }
         println!(
             "pachhook: {} at {}",
             update.local_ref,
             short(&update.local_oid)
         );
-        refused |= super::check_and_print(sources, opts)?.has_errors();
+        refused |= super::check_and_print(sources, &opts)?.has_errors();
     }
     if refused {
         eprintln!("pachhook: push refused: fix the errors above in a new commit");

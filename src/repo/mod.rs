@@ -258,16 +258,35 @@ impl Repo {
                 "`{path}` at commit {short} is {what}: pachhook reads it only as a regular file; commit the file itself"
             ))));
         }
+        self.bounded_blob(entry.id(), &format!("`{path}` at commit {short}"))
+            .map(Some)
+    }
+
+    /// The bytes of the file at `path` as staged in the index (`GIT_INDEX_FILE`
+    /// honoured): the settings and policy files a commit being made carries. Bounded
+    /// like `file_at_commit`; `None` when no regular file is staged there.
+    pub fn staged_file(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let staged = self.staged_files(|p| p == path.as_bytes())?;
+        match staged.first() {
+            Some((_, id)) => self
+                .bounded_blob(*id, &format!("`{path}` in the index"))
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A blob of at most `TREE_FILE_MAX` bytes, its size read before its content.
+    fn bounded_blob(&self, id: Oid, what: &str) -> Result<Vec<u8>> {
         let odb = self.git.odb().context("cannot open the object database")?;
         let (size, _) = odb
-            .read_header(entry.id())
-            .with_context(|| format!("cannot read `{path}` at commit {short}"))?;
+            .read_header(id)
+            .with_context(|| format!("cannot read {what}"))?;
         if size > TREE_FILE_MAX {
             return Err(anyhow!(UsageError(format!(
-                "`{path}` at commit {short} is {size} bytes; pachhook reads at most {TREE_FILE_MAX} bytes from it"
+                "{what} is {size} bytes; pachhook reads at most {TREE_FILE_MAX} bytes from it"
             ))));
         }
-        self.blob(entry.id()).map(Some)
+        self.blob(id)
     }
 
     /// The commits reachable from `tip` that are not reachable from `hide` (the remote's

@@ -6,6 +6,7 @@
 //! here: `crate::check` words those notes as findings (`check::schema`) and runs the
 //! other rules on the normalized trees.
 
+pub mod canonical;
 pub mod fields;
 pub mod json;
 pub mod json_schema;

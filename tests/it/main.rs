@@ -21,6 +21,7 @@ mod hooks_pre_commit;
 mod hooks_pre_push;
 mod json_schema;
 mod layout;
+mod policy;
 mod read;
 mod report_formats;
 mod robustness;
