@@ -4,4 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/services.sh
+# go-jsonnet, the oracle of the jsonnet differential test (tests/it/jsonnet.rs).
+PACHHOOK_GOJSONNET="$(bash scripts/gojsonnet.sh)"
+export PACHHOOK_GOJSONNET
 cargo test --locked "$@"

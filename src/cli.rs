@@ -38,6 +38,8 @@ pub enum Command {
     Rules,
     /// Print a JSON Schema of the spec, for editors (YAML language server, VS Code).
     Schema(SchemaArgs),
+    /// Print the JSON a jsonnet pipeline template renders to, as pachd would render it.
+    Render(RenderArgs),
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +94,15 @@ pub struct RunArgs {
     pub hook: HookName,
     /// Arguments git passed to the hook (pre-push: remote name and URL).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The template (`*.jsonnet`): a top-level function of string arguments.
+    pub template: PathBuf,
+    /// A top-level argument, passed as a string, as `pachctl --arg` does (repeatable).
+    #[arg(long = "arg", value_name = "NAME=VALUE")]
     pub args: Vec<String>,
 }
 

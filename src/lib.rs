@@ -15,6 +15,7 @@ pub mod discover;
 pub mod error;
 pub mod hooks;
 pub mod image_ref;
+pub mod jsonnet;
 pub mod parallel;
 pub mod release;
 pub mod repo;

@@ -5,6 +5,7 @@ mod check;
 mod deploy;
 mod hooks;
 mod init;
+mod render;
 mod rules;
 mod schema;
 
@@ -24,5 +25,6 @@ pub fn run(command: Command) -> Result<ExitStatus> {
         Command::Deploy(args) => deploy::run(args),
         Command::Rules => rules::run(),
         Command::Schema(args) => schema::run(args),
+        Command::Render(args) => render::run(args),
     }
 }

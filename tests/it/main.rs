@@ -20,6 +20,7 @@ mod hooks_install;
 mod hooks_pre_commit;
 mod hooks_pre_push;
 mod json_schema;
+mod jsonnet;
 mod layout;
 mod policy;
 mod read;

@@ -1,0 +1,133 @@
+//! `pachhook render` against go-jsonnet, the evaluator pachd renders templates with:
+//! every template of the corpus (`$PACHHOOK_CORPUS`) and of the project's fixtures is
+//! rendered by both, with the same arguments, and the outputs must be the same JSON,
+//! byte for byte. go-jsonnet comes from its Python binding (`gojsonnet` on PyPI), which
+//! `scripts/gojsonnet.sh` installs and `scripts/test.sh` names in `PACHHOOK_GOJSONNET`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The python that imports `_gojsonnet`, or `None` (with a note) outside CI.
+fn gojsonnet() -> Option<PathBuf> {
+    match std::env::var_os("PACHHOOK_GOJSONNET") {
+        Some(python) => Some(PathBuf::from(python)),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("PACHHOOK_GOJSONNET must be set in CI: scripts/test.sh sets it")
+        }
+        None => {
+            eprintln!(
+                "note: PACHHOOK_GOJSONNET is not set (scripts/test.sh sets it); the jsonnet \
+                 differential test did not run"
+            );
+            None
+        }
+    }
+}
+
+fn render(template: &Path, args: &BTreeMap<String, String>) -> (i32, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pachhook"));
+    command.arg("render").arg(template);
+    for (k, v) in args {
+        command.arg("--arg").arg(format!("{k}={v}"));
+    }
+    let out = command.output().expect("pachhook runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Renders with go-jsonnet the way pachd's `pachtmpl.RenderTemplate` does: an anonymous
+/// snippet named `main`, every argument a top-level string.
+fn go_render(
+    python: &Path,
+    template: &Path,
+    args: &BTreeMap<String, String>,
+) -> Result<String, String> {
+    let script = "import _gojsonnet, json, sys\n\
+                  text = open(sys.argv[1]).read()\n\
+                  args = json.loads(sys.argv[2])\n\
+                  try:\n    sys.stdout.write(_gojsonnet.evaluate_snippet('main', text, tla_vars=args))\n\
+                  except RuntimeError as e:\n    sys.stderr.write(str(e)); sys.exit(1)\n";
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(template)
+        .arg(serde_json::to_string(args).unwrap())
+        .output()
+        .expect("python runs");
+    if out.status.success() {
+        Ok(String::from_utf8(out.stdout).expect("UTF-8"))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn templates(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonnet"))
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn render_agrees_with_go_jsonnet() {
+    let Some(python) = gojsonnet() else { return };
+    let mut all =
+        templates(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/templates"));
+    match std::env::var_os("PACHHOOK_CORPUS") {
+        Some(corpus) => {
+            for folder in ["pachyderm-2.x-examples", "pachyderm-2.x-internal"] {
+                all.extend(templates(&Path::new(&corpus).join(folder)));
+            }
+        }
+        None if std::env::var_os("CI").is_some() => panic!("PACHHOOK_CORPUS must be set in CI"),
+        None => eprintln!("note: PACHHOOK_CORPUS is not set; only the project's templates"),
+    }
+    let mut compared = 0;
+    for template in &all {
+        // Each argument the template asks for gets a value, until it renders.
+        let mut args = BTreeMap::new();
+        let ours = loop {
+            let (code, stdout, stderr) = render(template, &args);
+            assert!(
+                !stderr.contains("panicked"),
+                "{}: {stderr}",
+                template.display()
+            );
+            let wanted = stderr
+                .split("needs the argument `")
+                .nth(1)
+                .and_then(|r| r.split('`').next());
+            match (code, wanted) {
+                (0, _) => break Ok(stdout),
+                (1, Some(name)) if args.len() < 20 => {
+                    args.insert(name.to_string(), format!("{}", args.len() + 1));
+                }
+                _ => break Err(stderr),
+            }
+        };
+        let theirs = go_render(&python, template, &args);
+        match (&ours, &theirs) {
+            (Ok(ours), Ok(theirs)) => {
+                assert_eq!(ours, theirs, "{} with {args:?}", template.display());
+                compared += 1;
+            }
+            // Both refuse it (a template that fails on purpose).
+            (Err(_), Err(_)) => {}
+            _ => panic!(
+                "{} with {args:?}: pachhook {ours:?}, go-jsonnet {theirs:?}",
+                template.display()
+            ),
+        }
+    }
+    assert!(compared >= 3, "only {compared} templates rendered");
+    if std::env::var_os("PACHHOOK_CORPUS").is_some() {
+        assert!(compared >= 18, "only {compared} templates rendered");
+    }
+}
