@@ -190,7 +190,7 @@ fn error(s: &str, offset: usize, message: String) -> ImageRefError {
 
 fn describe(c: char) -> String {
     if c.is_whitespace() || c.is_control() {
-        format!("{:?}", c)
+        format!("{c:?}")
     } else {
         format!("`{c}`")
     }

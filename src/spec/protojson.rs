@@ -24,9 +24,7 @@ pub fn integer(text: &str, int: Int) -> Result<(), IntError> {
     if !json_number(text) {
         return Err(IntError::NotInteger);
     }
-    let value = if !text.contains(['.', 'e', 'E']) {
-        text.parse::<i128>().map_err(|_| IntError::OutOfRange)?
-    } else {
+    let value = if text.contains(['.', 'e', 'E']) {
         let v: f64 = text.parse().map_err(|_| IntError::NotInteger)?;
         // Past 2^127 the cast would saturate; every type here is far smaller anyway.
         if !v.is_finite() || v.abs() >= 1.7e38 {
@@ -36,6 +34,8 @@ pub fn integer(text: &str, int: Int) -> Result<(), IntError> {
             return Err(IntError::NotInteger);
         }
         v as i128
+    } else {
+        text.parse::<i128>().map_err(|_| IntError::OutOfRange)?
     };
     let (min, max) = int.range();
     if value < min || value > max {

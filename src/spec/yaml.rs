@@ -236,10 +236,10 @@ impl Builder {
                 };
                 // A flow collection ends at its bracket; a block one where its last
                 // child ends (saphyr puts the end event at the next token).
-                let end = if span.start != span.end {
-                    span.end
-                } else {
+                let end = if span.start == span.end {
                     last_end.unwrap_or(start)
+                } else {
+                    span.end
                 };
                 self.attach(Node::new(value, Span::new(start, end)))
             }

@@ -68,7 +68,7 @@ fn assert_case(name: &str, expected: &[Row]) {
     let (code, report) = check(&[fixture(name)]);
     assert_eq!(rows(&report), expected, "{name}");
     let errors = expected.iter().any(|r| r.1 == "error");
-    assert_eq!(code, if errors { 1 } else { 0 }, "{name}: exit code");
+    assert_eq!(code, i32::from(errors), "{name}: exit code");
     for file in report["files"].as_array().into_iter().flatten() {
         for f in file["findings"].as_array().into_iter().flatten() {
             for key in ["message", "help"] {
