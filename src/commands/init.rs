@@ -20,6 +20,10 @@ use crate::repo::Repo;
 use crate::{discover, spec};
 
 const TEMPLATE: &str = include_str!("../../templates/pachhook.toml");
+/// The starter team policy `init` offers, and where it writes it (README, "Team
+/// policies"); the `[[policy]]` block naming it is written commented out.
+const POLICY_TEMPLATE: &str = include_str!("../../templates/policy.yaml");
+const POLICY_PATH: &str = "policy/pipelines.policy.yaml";
 
 /// A Dockerfile found in the repository: a candidate `[[build]]`.
 struct Dockerfile {
@@ -103,6 +107,12 @@ pub fn run(args: InitArgs) -> Result<ExitStatus> {
     } else {
         println!("  specs: {}", specs.join(", "));
     }
+    if write_new(&root.join(POLICY_PATH), POLICY_TEMPLATE.as_bytes())? {
+        println!(
+            "wrote {} (a starter team policy, off until [[policy]] names it)",
+            root.join(POLICY_PATH).display()
+        );
+    }
     println!("  next: `pachhook install` to check specs on every commit and push");
     Ok(ExitStatus::Ok)
 }
@@ -125,6 +135,31 @@ fn render(release: Release, specs: &[String], builds: &[String]) -> String {
         .replace("{{release}}", &release.to_string())
         .replace("{{specs}}", &specs)
         .replace("{{builds}}", &builds)
+        .replace("{{policy}}", POLICY_PATH)
+}
+
+/// Writes a new file, synced; never over an existing one (a policy the team already has
+/// stays as it is). Whether it wrote.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<bool> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut file = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(e).with_context(|| format!("cannot write {}", path.display())),
+    };
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(true)
 }
 
 fn build_block(image: &str, dockerfile: &Dockerfile, commented: bool) -> String {

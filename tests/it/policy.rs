@@ -529,3 +529,55 @@ fn a_remote_ref_is_refused_and_a_local_ref_beside_the_policy_works() {
     assert_eq!(code(&out), 2, "{}", text(&out));
     assert!(text(&out).contains("outside.json"), "{}", text(&out));
 }
+
+#[test]
+fn init_offers_a_starter_policy_that_works_once_named() {
+    let repo = Repo::new();
+    repo.write(
+        "pipelines/edges.json",
+        COMPLIANT
+            .replace("registry.example.com", "docker.io")
+            .as_str(),
+    );
+    let out = repo.pachhook(&["init", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("policy/pipelines.policy.yaml"),
+        "{}",
+        text(&out)
+    );
+    // Written, but off until the team names it.
+    let out = repo.pachhook(&["check", "pipelines"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+
+    let config = String::from_utf8(repo.read("pachhook.toml")).unwrap();
+    let enabled = config
+        .replace("# [[policy]]", "[[policy]]")
+        .replace("# schema = ", "schema = ");
+    repo.write("pachhook.toml", &enabled);
+    let (status, report) = json_report(&repo, &["pipelines"]);
+    assert_eq!(status, 1, "{report}");
+    let found: Vec<_> = findings(&report, "pipelines/edges.json")
+        .into_iter()
+        .map(|f| (f.2, f.5))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "/transform/image".to_string(),
+                "policy policy/pipelines.policy.yaml: images come from the company registry, registry.example.com".to_string()
+            ),
+            (
+                "/resource_limits".to_string(),
+                "policy policy/pipelines.policy.yaml: resource_limits sets memory and cpu (`cpu` is missing)".to_string()
+            ),
+        ]
+    );
+
+    // Running init again keeps the team's policy as it is.
+    repo.write("policy/pipelines.policy.yaml", "{}\n");
+    let out = repo.pachhook(&["init", "--yes", "--force"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(repo.read("policy/pipelines.policy.yaml"), b"{}\n");
+}
