@@ -1,6 +1,7 @@
 //! Did-you-mean for unknown keys, spelled the way the user spells keys.
 //!
-//! Only runs when a key is already wrong, so it may allocate freely.
+//! Only runs when a key is already wrong, so it may allocate freely. The edit distance
+//! is `strsim`'s Levenshtein (over characters), already in the build through clap.
 
 use crate::spec::fields::{Field, Kind, Message};
 
@@ -42,7 +43,7 @@ pub fn closest(message: &'static Message, key: &str) -> Option<&'static Field> {
     message
         .fields
         .iter()
-        .map(|f| (edit_distance(&key, &squash(f.proto)), f))
+        .map(|f| (strsim::levenshtein(&key, &squash(f.proto)), f))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, f)| f)
@@ -67,20 +68,4 @@ fn squash(s: &str) -> String {
         .filter(|c| *c != '_' && *c != '-')
         .flat_map(char::to_lowercase)
         .collect()
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
 }
