@@ -224,7 +224,7 @@ fn walk_tree(
             display_path(&[at.base, out_prefix].concat())
         );
     }
-    for item in tree.iter() {
+    for item in tree {
         let name = item.name_bytes();
         let path = [out_prefix, name].concat();
         let repo_path = [repo_prefix, name].concat();
