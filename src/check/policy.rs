@@ -143,6 +143,10 @@ pub fn check(spec: &Node, policies: &[&Policy], out: &mut Findings) {
     }
     let instance = canonical::to_json(spec);
     for policy in policies {
+        // Most specs meet the policy: the yes/no answer is much cheaper than the errors.
+        if policy.validator.is_valid(&instance) {
+            continue;
+        }
         for error in policy.validator.iter_errors(&instance).take(MAX_PER_SPEC) {
             let (pointer, span) = place(spec, &error);
             let (message, help) = policy.wording(&error);

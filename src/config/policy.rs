@@ -104,8 +104,13 @@ pub(super) fn parse(
             paths.push(glob.into_inner());
         }
         let (line, column) = super::file::position(text.as_bytes(), layer.schema.span().start);
+        // As git names it: `./policy//a.json` is `policy/a.json`.
+        let schema: Vec<&str> = schema
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect();
         out.push(PolicyConfig {
-            schema: schema.to_string(),
+            schema: schema.join("/"),
             severity,
             paths,
             at: (path.to_path_buf(), line, column),

@@ -108,7 +108,7 @@ const COMPLIANT: &str = r#"{
 "#;
 
 const CONFIG: &str = r#"[[policy]]
-schema = "policy/pipelines.schema.json"
+schema = "./policy/pipelines.schema.json"
 "#;
 
 fn json_report(repo: &Repo, args: &[&str]) -> (i32, Value) {
@@ -256,6 +256,19 @@ fn findings_go_through_the_human_format_and_respect_rules_and_skip() {
         "{shown}"
     );
     assert!(shown.contains("--> pipelines/edges.yaml:8:10"), "{shown}");
+
+    // Every output format carries it.
+    for format in ["json", "github", "gitlab", "sarif", "junit"] {
+        let out = repo.pachhook(&["check", "--format", format, "pipelines"]);
+        assert_eq!(code(&out), 1, "{format}: {}", text(&out));
+        assert!(
+            out.stdout.contains(
+                "policy policy/pipelines.schema.json: images come from registry.example.com"
+            ),
+            "{format}: {}",
+            text(&out)
+        );
+    }
 
     let out = repo.pachhook_env(
         &["check", "pipelines"],
