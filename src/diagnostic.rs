@@ -95,6 +95,8 @@ rules! {
     DuplicateKey => "duplicate-key", Warning, "a key given twice in one mapping: pachctl 2.8+ keeps the last value (before 2.8 it is a parse error)";
     DryRunField => "dry-run-field", Error, "`dry_run` in a spec: pachctl 2.8+ reads it as the reprocess flag and creates the pipeline for real";
     CronReprocess => "cron-reprocess", Warning, "`[deploy] reprocess = true` on a pipeline with a cron input: every past tick is replayed";
+    TemplateError => "template-error", Error, "a jsonnet template that does not render (pachd would refuse it), or a `[[template]]` naming no file";
+    UncheckedTemplate => "unchecked-template", Warning, "a jsonnet template no `[[template]]` instance gives arguments to: only its syntax is checked";
     Policy => "policy", Error, "a spec that breaks one of the team's policies (`[[policy]]` JSON Schemas); each policy sets its level";
 }
 

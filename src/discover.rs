@@ -13,10 +13,11 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use crate::error::UsageError;
 use crate::source::Source;
 
-/// The extensions a spec file may have.
+/// The extensions a spec file may have; `.jsonnet` is a pipeline template, rendered by
+/// its `[[template]]` instances (`check::template`).
 pub fn is_spec_path(path: &str) -> bool {
     let lower = path.rsplit('/').next().unwrap_or(path);
-    [".json", ".yaml", ".yml"]
+    [".json", ".yaml", ".yml", ".jsonnet"]
         .iter()
         .any(|ext| lower.len() > ext.len() && lower.to_ascii_lowercase().ends_with(ext))
 }
@@ -118,5 +119,7 @@ mod tests {
         assert!(super::is_spec_path("edges.YML"));
         assert!(!super::is_spec_path("a.json/readme.md"));
         assert!(!super::is_spec_path(".json"));
+        assert!(super::is_spec_path("pipelines/edges.jsonnet"));
+        assert!(!super::is_spec_path("lib/util.libsonnet"));
     }
 }

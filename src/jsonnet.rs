@@ -140,6 +140,21 @@ pub fn render(
     }
 }
 
+/// Reads a template without evaluating it: syntax and names, for a template that no
+/// `[[template]]` instance gives arguments to.
+pub fn syntax(template: &[u8]) -> Result<(), RenderError> {
+    let arena = Arena::new();
+    let mut program = Program::new(&arena);
+    let (ctx, _) = program
+        .span_manager_mut()
+        .insert_source_context(template.len());
+    let at = Locator { template, ctx };
+    program
+        .load_source(ctx, template, true, "main")
+        .map(|_| ())
+        .map_err(|e| at.load_error(&program, &e))
+}
+
 fn evaluate(
     template: &[u8],
     args: &BTreeMap<String, String>,

@@ -12,6 +12,7 @@ pub mod image;
 pub mod policy;
 pub mod schema;
 pub mod server;
+pub mod template;
 
 use std::collections::BTreeMap;
 
@@ -40,6 +41,8 @@ pub struct Options {
     pub deploys: bool,
     /// Deploy passes `--reprocess` (`[deploy] reprocess`).
     pub reprocess: bool,
+    /// `[[template]]` instances: the renderings of jsonnet templates to check.
+    pub templates: Vec<template::Instance>,
     /// Per-rule levels that replace the defaults (`[rules]` in pachhook.toml,
     /// `PACHHOOK_SKIP`).
     pub levels: BTreeMap<Rule, Level>,
@@ -64,6 +67,7 @@ impl Default for Options {
             managed_pipelines: Vec::new(),
             deploys: false,
             reprocess: false,
+            templates: Vec::new(),
             levels: BTreeMap::new(),
             keep_trees: false,
             policies: Vec::new(),
@@ -171,13 +175,40 @@ impl Report {
 /// Checks every source. A scanned source (`Source::scanned`) that holds no pipeline spec
 /// is someone else's JSON or YAML and is left out of the report.
 pub fn check(sources: Vec<Source>, opts: &Options) -> Report {
+    let (templates, sources): (Vec<Source>, Vec<Source>) = sources
+        .into_iter()
+        .partition(|s| template::is_template(&s.path));
     let mut files: Vec<FileReport> = crate::parallel::map(sources, |s| check_file(s, opts))
         .into_iter()
         .flatten()
         .collect();
+    // Templates: each instance rendered and checked like a spec file; the renderings
+    // take part in the rules across files, then their findings go back on the template.
+    let (direct, rendered) = template::check(templates, opts, |s| check_file(s, opts));
+    let first_rendered = files.len();
+    let mut origins = Vec::with_capacity(rendered.len());
+    for r in rendered {
+        files.push(r.report);
+        origins.push((r.template, r.instance));
+    }
+    across::check(&mut files, opts);
+    let renderings: Vec<FileReport> = files.drain(first_rendered..).collect();
+    let mut placed = direct;
+    for (report, (template, instance)) in renderings.into_iter().zip(origins) {
+        let (on_template, on_config) = template::place(template::Rendered {
+            report,
+            template,
+            instance,
+        });
+        placed.push(on_template);
+        placed.extend(on_config);
+    }
+    if !placed.is_empty() {
+        files.extend(placed);
+        files = template::merge(files);
+    }
     // Reports list files by path, whatever order the sources came in.
     files.sort_by(|a, b| a.source.path.cmp(&b.source.path));
-    across::check(&mut files, opts);
     for file in &mut files {
         // A level set in `[rules]` (or `PACHHOOK_SKIP`) replaces the severity the rule
         // chose for each finding.

@@ -17,6 +17,7 @@ use crate::release::Release;
 
 pub mod file;
 pub mod policy;
+pub mod template;
 
 pub const TEAM_FILE: &str = "pachhook.toml";
 pub const LOCAL_FILE: &str = "pachhook.local.toml";
@@ -34,6 +35,8 @@ pub struct Config {
     pub deploy: Deploy,
     /// `[[policy]]`: the team's JSON Schemas for its specs.
     pub policies: Vec<policy::PolicyConfig>,
+    /// `[[template]]`: jsonnet templates and the arguments of each rendering.
+    pub templates: Vec<crate::check::template::Instance>,
     /// The files the configuration came from, for `status` and messages.
     pub files: Vec<PathBuf>,
 }
@@ -129,6 +132,8 @@ struct Layer {
     deploy: Option<DeployLayer>,
     #[serde(default)]
     policy: Option<Vec<policy::PolicyLayer>>,
+    #[serde(default)]
+    template: Option<Vec<template::TemplateLayer>>,
 }
 
 /// `[deploy]` of one file: every key optional so the local file overrides key by key,
@@ -256,6 +261,9 @@ impl Config {
         if let Some(deploy) = layer.deploy {
             self.deploy.apply(deploy, path, text)?;
         }
+        if let Some(templates) = layer.template {
+            self.templates = template::parse(templates, path, text)?;
+        }
         if let Some(policies) = layer.policy {
             self.policies = policy::parse(policies, path, text)?;
         }
@@ -290,6 +298,7 @@ impl Config {
             .collect();
         opts.deploys = self.deploy.enabled;
         opts.reprocess = self.deploy.reprocess;
+        opts.templates = self.templates.clone();
         opts.levels = self.rules.clone();
         for id in skip
             .unwrap_or("")

@@ -81,13 +81,15 @@ pub fn disabled() -> bool {
     std::env::var_os("PACHHOOK").is_some_and(|v| v == "0")
 }
 
-/// `*.json`, `*.yaml`, `*.yml` (any case), with a name before the extension; the same
+/// `*.json`, `*.yaml`, `*.yml`, `*.jsonnet` (any case), with a name before the extension; the same
 /// test as `discover::is_spec_path`, on bytes and without allocating.
 fn has_spec_extension(path: &[u8]) -> bool {
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
-    [&b".json"[..], b".yaml", b".yml"].iter().any(|ext| {
-        name.len() > ext.len() && name[name.len() - ext.len()..].eq_ignore_ascii_case(ext)
-    })
+    [&b".json"[..], b".yaml", b".yml", b".jsonnet"]
+        .iter()
+        .any(|ext| {
+            name.len() > ext.len() && name[name.len() - ext.len()..].eq_ignore_ascii_case(ext)
+        })
 }
 
 #[cfg(test)]
@@ -103,6 +105,8 @@ mod tests {
             "a/.yml",
             "json",
             "ü/é.json",
+            "t/edges.jsonnet",
+            "lib.libsonnet",
         ] {
             assert_eq!(
                 super::has_spec_extension(path.as_bytes()),

@@ -29,4 +29,5 @@ mod robustness;
 mod rules;
 mod schema;
 mod support;
+mod templates;
 mod upstream_oracle;

@@ -1,0 +1,187 @@
+//! `[[template]]` instances: `check` renders each instance of a jsonnet template and
+//! checks its specs with every rule; findings land on the template's literal, or on the
+//! instance in pachhook.toml, naming the instance. The pre-commit hook does the same for
+//! a staged template.
+
+use serde_json::Value;
+
+use crate::support::{Repo, Sandbox, code, text};
+
+const TEMPLATE: &str = "// Edges, one pipeline per suffix.
+function(suffix, src, parallelism='2')
+  {
+    pipeline: { name: 'edges-' + suffix },
+    transform: {
+      image: 'team/edges:latest',
+      cmd: ['python3', '/edges.py'],
+    },
+    parallelism_spec: { constant: std.parseInt(parallelism) },
+    [if src != 'none' then 'input']: { pfs: { repo: src, glob: '/*' } },
+  }
+";
+
+const CONFIG: &str = "[[template]]
+path = \"pipelines/edges.jsonnet\"
+args = { suffix = \"a\", src = \"images\" }
+
+[[template]]
+path = \"pipelines/edges.jsonnet\"
+args = { suffix = \"b\", src = \"none\" }
+";
+
+/// `(path, rule, severity, line, column, message)` of every finding.
+fn findings(report: &Value) -> Vec<(String, String, String, u64, u64, String)> {
+    let mut out = Vec::new();
+    for file in report["files"].as_array().expect("files") {
+        for f in file["findings"].as_array().expect("findings") {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            out.push((
+                file["path"].as_str().unwrap_or_default().to_string(),
+                s("rule"),
+                s("severity"),
+                f["line"].as_u64().unwrap_or_default(),
+                f["column"].as_u64().unwrap_or_default(),
+                s("message"),
+            ));
+        }
+    }
+    out
+}
+
+fn check_json(repo: &Repo) -> (i32, Value) {
+    let run = repo.pachhook(&["check", "--format", "json"]);
+    let report = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run}"));
+    (run.code.unwrap_or(-1), report)
+}
+
+#[test]
+fn each_instance_is_rendered_and_checked_with_every_rule() {
+    let repo = Repo::new();
+    repo.write("pachhook.toml", CONFIG);
+    repo.write("pipelines/edges.jsonnet", TEMPLATE);
+    let (code, report) = check_json(&repo);
+    let found = findings(&report);
+    let at: Vec<_> = found
+        .iter()
+        .map(|f| (f.0.as_str(), f.1.as_str(), f.3, f.4))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            // No input in the `b` rendering: nothing in the template to point at, so
+            // the instance in pachhook.toml.
+            ("pachhook.toml", "missing-field", 6, 8),
+            // The literal in the template, once per instance.
+            ("pipelines/edges.jsonnet", "floating-tag", 6, 14),
+            ("pipelines/edges.jsonnet", "floating-tag", 6, 14),
+        ],
+        "{found:#?}"
+    );
+    assert!(found[0].5.contains("pachhook.toml:6"), "{}", found[0].5);
+    assert!(
+        found[1]
+            .5
+            .contains("pachhook.toml:2 (src=\"images\", suffix=\"a\")"),
+        "{}",
+        found[1].5
+    );
+    assert!(
+        found[2]
+            .5
+            .contains("pachhook.toml:6 (src=\"none\", suffix=\"b\")"),
+        "{}",
+        found[2].5
+    );
+    assert_eq!(code, 1);
+    // Both renderings' specs are listed under the template.
+    let file = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "pipelines/edges.jsonnet")
+        .expect("the template's report");
+    let names: Vec<_> = file["specs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(names, ["edges-a", "edges-b"]);
+}
+
+#[test]
+fn an_instance_that_does_not_render_is_an_error_at_the_template() {
+    let repo = Repo::new();
+    repo.write(
+        "pachhook.toml",
+        "[[template]]\npath = \"pipelines/edges.jsonnet\"\nargs = { suffix = \"a\", src = \"r\", parallelism = \"many\" }\n",
+    );
+    repo.write("pipelines/edges.jsonnet", TEMPLATE);
+    let (code, report) = check_json(&repo);
+    let found = findings(&report);
+    // The other instance-free findings cannot exist: nothing rendered.
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let error = found
+        .iter()
+        .find(|f| f.1 == "template-error")
+        .expect("a template-error");
+    assert_eq!((error.0.as_str(), error.3), ("pipelines/edges.jsonnet", 9));
+    assert!(error.5.contains("parallelism=\"many\""), "{}", error.5);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_template_without_an_instance_is_read_for_syntax_and_warned_about() {
+    let repo = Repo::new();
+    repo.write("pipelines/edges.jsonnet", TEMPLATE);
+    repo.write(
+        "pipelines/broken.jsonnet",
+        "function(x) { pipeline: { name: x }",
+    );
+    // Some other jsonnet (a dashboard) is not a pipeline template.
+    repo.write("dash/board.jsonnet", "{ panels: [] }");
+    let (code, report) = check_json(&repo);
+    let found = findings(&report);
+    let at: Vec<_> = found
+        .iter()
+        .map(|f| (f.0.as_str(), f.1.as_str(), f.2.as_str()))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("pipelines/broken.jsonnet", "template-error", "error"),
+            ("pipelines/edges.jsonnet", "unchecked-template", "warning"),
+        ]
+    );
+    assert!(
+        found[1].5.contains("needs arguments to be checked"),
+        "{}",
+        found[1].5
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn the_pre_commit_hook_checks_a_staged_template() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    repo.install();
+    repo.write("pachhook.toml", CONFIG);
+    repo.write("pipelines/edges.jsonnet", TEMPLATE);
+    repo.git(&["add", "."]);
+    let out = repo.try_git(&["commit", "-m", "template"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(text(&out).contains("floating-tag"), "{}", text(&out));
+    assert!(
+        text(&out).contains("pipelines/edges.jsonnet:6:14"),
+        "{}",
+        text(&out)
+    );
+    let fixed = TEMPLATE
+        .replace("team/edges:latest", "team/edges:1.0")
+        .replace("[if src != 'none' then 'input']", "input");
+    repo.write("pipelines/edges.jsonnet", &fixed);
+    repo.git(&["add", "."]);
+    let out = repo.try_git(&["commit", "-m", "template"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+}
