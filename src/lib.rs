@@ -5,6 +5,7 @@
 //! (rules, findings) → `report` (human, JSON). `commands` wire the flow to the command
 //! line; the hooks and deploy only choose which sources to feed the engine.
 
+pub mod atomic_write;
 pub mod check;
 pub mod cli;
 pub mod commands;

@@ -3,7 +3,9 @@
 //! It looks at the repository first (spec files, Dockerfiles) and proposes settings from
 //! what it finds: asked one by one on a terminal, taken from the flags and the proposals
 //! otherwise (`--yes`, or no terminal). The text it writes is loaded with `Config` before
-//! it is written, so `init` never leaves a file the hooks would reject.
+//! it is written, so `init` never leaves a file the hooks would reject. It writes only a
+//! regular file of its own at the top of the work tree, through a temporary file and a
+//! rename, never through a link.
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -13,11 +15,12 @@ use anyhow::{Context, Result};
 use dialoguer::{Confirm, Input};
 
 use crate::cli::InitArgs;
-use crate::config::{Config, TEAM_FILE};
+use crate::config::{self, Config, LOCAL_FILE, TEAM_FILE};
+use crate::deploy::plan;
 use crate::error::{ExitStatus, UsageError};
 use crate::release::Release;
 use crate::repo::Repo;
-use crate::{discover, spec};
+use crate::{atomic_write, discover, spec};
 
 const TEMPLATE: &str = include_str!("../../templates/pachhook.toml");
 /// The starter team policy `init` offers, and where it writes it (README, "Team
@@ -34,17 +37,38 @@ struct Dockerfile {
 }
 
 pub fn run(args: InitArgs) -> Result<ExitStatus> {
-    let root = match Repo::discover() {
-        Ok(repo) => repo.work_tree()?.to_path_buf(),
-        Err(_) => std::env::current_dir()?,
+    let repo = Repo::discover().ok();
+    let root = match &repo {
+        Some(repo) => repo.work_tree()?.to_path_buf(),
+        None => std::env::current_dir()?,
     };
     let path = root.join(TEAM_FILE);
-    if path.exists() && !args.force {
-        return Err(UsageError(format!(
-            "{} exists already: edit it, or pass --force to replace it",
-            path.display()
-        ))
-        .into());
+    // What is there itself, a link not followed: a dangling `pachhook.toml` link must not
+    // make init create a file wherever it points, nor `--force` overwrite its target.
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(UsageError(format!(
+                "{} is {}, not a regular file: init writes only a file of its own there; \
+                 remove it, then run init again",
+                path.display(),
+                if meta.file_type().is_symlink() {
+                    "a symbolic link"
+                } else {
+                    "something else"
+                }
+            ))
+            .into());
+        }
+        Ok(_) if !args.force => {
+            return Err(UsageError(format!(
+                "{} exists already: edit it, or pass --force to replace it",
+                path.display()
+            ))
+            .into());
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
     let ask = !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
 
@@ -62,17 +86,15 @@ pub fn run(args: InitArgs) -> Result<ExitStatus> {
         None => Release::NEWEST,
     };
 
+    let found = Found::scan(&root)?;
     let specs = if args.specs.is_empty() {
-        let proposed = spec_globs(&root)?;
+        let proposed = found.globs.clone();
         let keep = !proposed.is_empty()
             && (!ask
-                || Confirm::new()
-                    .with_prompt(format!(
-                        "Check only the files matching {}?",
-                        proposed.join(", ")
-                    ))
-                    .default(true)
-                    .interact()?);
+                || confirm(&format!(
+                    "Check only the files matching {}?",
+                    proposed.join(", ")
+                ))?);
         if keep { proposed } else { Vec::new() }
     } else {
         args.specs.clone()
@@ -81,13 +103,8 @@ pub fn run(args: InitArgs) -> Result<ExitStatus> {
     let mut builds = Vec::new();
     for dockerfile in dockerfiles(&root) {
         let shown = Path::new(&dockerfile.context).join(&dockerfile.file);
-        let image = default_image(&root, &dockerfile.context);
-        if ask
-            && Confirm::new()
-                .with_prompt(format!("Build an image from {}?", shown.display()))
-                .default(true)
-                .interact()?
-        {
+        let image = found.image_for(&root, &dockerfile.context);
+        if ask && confirm(&format!("Build an image from {}?", shown.display()))? {
             let image: String = Input::new()
                 .with_prompt("Image repository (no tag)")
                 .default(image)
@@ -100,21 +117,68 @@ pub fn run(args: InitArgs) -> Result<ExitStatus> {
 
     let text = render(release, &specs, &builds);
     Config::from_str(&path, &text)?;
-    std::fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+    atomic_write::replace(&path, text.as_bytes(), None)?;
     println!("wrote {}", path.display());
     if specs.is_empty() {
         println!("  specs: every JSON and YAML file holding a pipeline spec");
     } else {
         println!("  specs: {}", specs.join(", "));
     }
-    if write_new(&root.join(POLICY_PATH), POLICY_TEMPLATE.as_bytes())? {
-        println!(
+    match ignore_local_file(repo.as_ref(), &root) {
+        Ok(Some(note)) => println!("  {note}"),
+        Ok(None) => {}
+        Err(e) => println!("  add {LOCAL_FILE} to .gitignore yourself: {e:#}"),
+    }
+    match write_new(&root, POLICY_PATH, POLICY_TEMPLATE.as_bytes()) {
+        Ok(true) => println!(
             "wrote {} (a starter team policy, off until [[policy]] names it)",
             root.join(POLICY_PATH).display()
-        );
+        ),
+        Ok(false) => {}
+        // pachhook.toml is written: the starter policy is an offer, not the job.
+        Err(e) => println!("  no starter policy written: {e:#}"),
     }
     println!("  next: `pachhook install` to check specs on every commit and push");
     Ok(ExitStatus::Ok)
+}
+
+/// A yes/no question answered with Enter: the key alone would leave its Enter to answer
+/// the next question.
+fn confirm(prompt: &str) -> Result<bool> {
+    Ok(Confirm::new()
+        .with_prompt(prompt)
+        .default(true)
+        .wait_for_newline(true)
+        .interact()?)
+}
+
+/// Adds `pachhook.local.toml` to the `.gitignore` at the top of the work tree unless git
+/// ignores it already: one developer's overrides are not committed. A `.gitignore` that
+/// is not a regular file is left alone. What was done, to tell the user.
+fn ignore_local_file(repo: Option<&Repo>, root: &Path) -> Result<Option<String>> {
+    if let Some(repo) = repo
+        && repo.is_ignored(Path::new(LOCAL_FILE))?
+    {
+        return Ok(None);
+    }
+    let path = root.join(".gitignore");
+    let mut text = config::file::read_bytes(&path)?.unwrap_or_default();
+    let listed = text
+        .split(|&b| b == b'\n')
+        .map(|l| l.trim_ascii())
+        .any(|l| l == LOCAL_FILE.as_bytes() || l == format!("/{LOCAL_FILE}").as_bytes());
+    if listed {
+        return Ok(None);
+    }
+    if !text.is_empty() && !text.ends_with(b"\n") {
+        text.push(b'\n');
+    }
+    text.extend_from_slice(format!("{LOCAL_FILE}\n").as_bytes());
+    atomic_write::replace(&path, &text, None)?;
+    Ok(Some(format!(
+        "added {LOCAL_FILE} (one developer's settings) to {}",
+        path.display()
+    )))
 }
 
 /// The template with the answers filled in.
@@ -140,26 +204,38 @@ fn render(release: Release, specs: &[String], builds: &[String]) -> String {
 
 /// Writes a new file, synced; never over an existing one (a policy the team already has
 /// stays as it is). Whether it wrote.
-fn write_new(path: &Path, bytes: &[u8]) -> Result<bool> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let mut file = match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
+fn write_new(root: &Path, relative: &str, bytes: &[u8]) -> Result<bool> {
+    // Every directory on the way is a real directory of the repository: a link there
+    // (committed in a cloned repository) must not lead the file out of it.
+    let mut dir = root.to_path_buf();
+    for part in Path::new(relative)
+        .parent()
+        .into_iter()
+        .flat_map(|p| p.components())
     {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
-        Err(e) => return Err(e).with_context(|| format!("cannot write {}", path.display())),
-    };
-    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
-        drop(file);
-        let _ = std::fs::remove_file(path);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+        dir.push(part);
+        match std::fs::symlink_metadata(&dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return Err(UsageError(format!(
+                    "{} is not a directory of the repository (a link?): init writes nothing \
+                     through it; remove it, or write {relative} yourself",
+                    dir.display()
+                ))
+                .into());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+        }
     }
-    Ok(true)
+    let path = root.join(relative);
+    match atomic_write::create_new(&path, bytes, 0o666) {
+        Ok(()) => Ok(true),
+        // Something is there already, a dangling link included: left as it is.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e).with_context(|| format!("cannot write {}", path.display())),
+    }
 }
 
 fn build_block(image: &str, dockerfile: &Dockerfile, commented: bool) -> String {
@@ -183,27 +259,65 @@ fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// One glob per directory and extension of the files that hold pipeline specs.
-fn spec_globs(root: &Path) -> Result<Vec<String>> {
-    let mut globs = BTreeSet::new();
-    for source in discover::from_repo(root, &[])? {
-        let holds = spec::read::read(&source.bytes).is_ok_and(|s| spec::read::holds_specs(&s));
-        if !holds {
-            continue;
+/// What the repository's specs say: where they are and which images they run.
+struct Found {
+    /// One glob per directory and extension of the files that hold pipeline specs.
+    globs: Vec<String>,
+    /// The repositories (no tag or digest) of the specs' `transform.image`.
+    images: BTreeSet<String>,
+}
+
+impl Found {
+    fn scan(root: &Path) -> Result<Found> {
+        let mut globs = BTreeSet::new();
+        let mut images = BTreeSet::new();
+        for source in discover::from_repo(root, &[])? {
+            let Ok(specs) = spec::read::read(&source.bytes) else {
+                continue;
+            };
+            if !spec::read::holds_specs(&specs) {
+                continue;
+            }
+            for spec in &specs {
+                if let Some(image) = plan::image_of(spec) {
+                    images.insert(plan::repository(image).to_string());
+                }
+            }
+            let path = PathBuf::from(&source.path);
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("json");
+            let glob = match path
+                .parent()
+                .and_then(|p| p.to_str())
+                .filter(|p| !p.is_empty())
+            {
+                Some(dir) => format!("{}/*.{ext}", dir.replace('\\', "/")),
+                None => format!("*.{ext}"),
+            };
+            globs.insert(glob);
         }
-        let path = PathBuf::from(&source.path);
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("json");
-        let glob = match path
-            .parent()
-            .and_then(|p| p.to_str())
-            .filter(|p| !p.is_empty())
-        {
-            Some(dir) => format!("{}/*.{ext}", dir.replace('\\', "/")),
-            None => format!("*.{ext}"),
-        };
-        globs.insert(glob);
+        Ok(Found {
+            globs: globs.into_iter().collect(),
+            images,
+        })
     }
-    Ok(globs.into_iter().collect())
+
+    /// The image to build from `context`: the specs' image whose last path component is
+    /// the context's directory name (`registry/team/edges` for `edges/`), or the only
+    /// image of the specs for a context at the root; else a placeholder.
+    fn image_for(&self, root: &Path, context: &str) -> String {
+        let name = directory_name(root, context);
+        let named = self
+            .images
+            .iter()
+            .find(|i| i.rsplit('/').next().is_some_and(|last| last == name));
+        if let Some(image) = named {
+            return image.clone();
+        }
+        if context == "." && self.images.len() == 1 {
+            return self.images.iter().next().cloned().unwrap_or_default();
+        }
+        format!("registry.example.com/{name}")
+    }
 }
 
 /// Dockerfiles in the repository (`Dockerfile`, `Dockerfile.*`, `*.Dockerfile`), skipping
@@ -241,8 +355,9 @@ fn dockerfiles(root: &Path) -> Vec<Dockerfile> {
     found
 }
 
-/// `registry.example.com/<context's directory name>`: a placeholder the team replaces.
-fn default_image(root: &Path, context: &str) -> String {
+/// The context's directory name as an image name component: lower case, characters
+/// outside `[a-z0-9._-]` as `-`.
+fn directory_name(root: &Path, context: &str) -> String {
     let dir = if context == "." {
         root
     } else {
@@ -253,8 +368,7 @@ fn default_image(root: &Path, context: &str) -> String {
         .map(|n| n.to_string_lossy().to_lowercase())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "app".into());
-    let name: String = name
-        .chars()
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "._-".contains(c) {
                 c
@@ -262,8 +376,7 @@ fn default_image(root: &Path, context: &str) -> String {
                 '-'
             }
         })
-        .collect();
-    format!("registry.example.com/{name}")
+        .collect()
 }
 
 #[cfg(test)]

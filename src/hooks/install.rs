@@ -15,13 +15,14 @@
 //!   neither overwritten nor removed without `force`, which keeps a copy.
 
 use std::ffi::OsString;
-use std::fs::{self, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::fs;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 
 use super::HookName;
+use crate::atomic_write::{self, create_new, temp_path};
 use crate::error::UsageError;
 
 /// The line that identifies a hook written by pachhook.
@@ -510,52 +511,10 @@ fn remove(path: &Path) -> Result<()> {
     }
 }
 
-fn temp_path(path: &Path) -> PathBuf {
-    let mut name = OsString::from(".");
-    name.push(path.file_name().unwrap_or_default());
-    name.push(".pachhook-tmp");
-    path.with_file_name(name)
-}
-
-/// A new file (never through a link, never over one), written and synced.
-fn create_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(mode).custom_flags(libc::O_NOFOLLOW);
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(path)?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    if written.is_err() {
-        drop(file);
-        let _ = fs::remove_file(path);
-    }
-    written
-}
-
 /// Writes through a temporary file in the same directory, synced, and a rename: git
 /// runs either the old hook or the whole new one, and a full disk leaves the old one.
 fn write_executable(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = temp_path(path);
-    remove(&tmp)?;
-    create_new(&tmp, bytes, 0o755).with_context(|| format!("cannot write {}", tmp.display()))?;
-    #[cfg(unix)]
-    {
-        // The mode given at creation is masked by the umask; a hook must be executable.
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755))
-            .with_context(|| format!("cannot make {} executable", tmp.display()))?;
-    }
-    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    if let Some(dir) = path.parent() {
-        // The rename itself survives a crash once the directory is synced.
-        let _ = fs::File::open(dir).and_then(|d| d.sync_all());
-    }
-    Ok(())
+    atomic_write::replace(path, bytes, Some(0o755))
 }
 
 #[cfg(unix)]

@@ -105,11 +105,14 @@ impl Repo {
         if relative.as_os_str().is_empty() {
             return Ok(true);
         }
-        let ignored = self
-            .git
-            .is_path_ignored(relative)
-            .with_context(|| format!("cannot tell whether git ignores {}", dir.display()))?;
-        Ok(!ignored)
+        Ok(!self.is_ignored(relative)?)
+    }
+
+    /// Whether git ignores `path` (relative to the top of the work tree).
+    pub fn is_ignored(&self, path: &Path) -> Result<bool> {
+        self.git
+            .is_path_ignored(path)
+            .with_context(|| format!("cannot tell whether git ignores {}", path.display()))
     }
 
     pub fn object_format(&self) -> ObjectFormat {
