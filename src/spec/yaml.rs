@@ -149,16 +149,7 @@ impl Builder {
                 Ok(())
             }
             Event::DocumentEnd => {
-                let mut root = self
-                    .root
-                    .take()
-                    .unwrap_or_else(|| Node::new(Value::Null, self.document));
-                // saphyr places an empty document's null at the next token: point at the
-                // document's start instead.
-                if root.is_null() && root.span.start == root.span.end {
-                    root.span = self.document;
-                }
-                self.documents.push(root);
+                self.end_document();
                 Ok(())
             }
             Event::Alias(_) => Err(ReadError {
@@ -166,84 +157,114 @@ impl Builder {
                 pos: span.start,
             }),
             Event::Scalar(text, style, _anchor, tag) => {
-                let style = match style {
-                    ScalarStyle::Plain => Style::Plain,
-                    _ => Style::Quoted,
-                };
-                let tag = tag.and_then(|t| scalar::short_tag(&format!("{}{}", t.handle, t.suffix)));
-                let value =
-                    scalar::value(&text, style, tag.as_deref()).map_err(|message| ReadError {
-                        message,
-                        pos: span.start,
-                    })?;
-                if let Some(Frame::Map {
-                    key: key @ None, ..
-                }) = self.stack.last_mut()
-                {
-                    return match value {
-                        Value::String(s) => {
-                            *key = Some((s, span));
-                            Ok(())
-                        }
-                        other => Err(non_string_key(&text, &other, span.start)),
-                    };
-                }
-                // An empty plain scalar (`key:` with nothing after) has an empty span.
-                self.attach(Node::new(value, span))
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                self.scalar(&text, style, tag.as_deref(), span)
             }
-            Event::SequenceStart(_, _) | Event::MappingStart(_, _) => {
-                if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
-                    return Err(ReadError {
-                        message: "a mapping or list used as a key: pachctl requires text keys"
-                            .into(),
-                        pos: span.start,
-                    });
-                }
-                if self.stack.len() >= MAX_DEPTH {
-                    return Err(ReadError {
-                        message: too_deep(),
-                        pos: span.start,
-                    });
-                }
-                let start = span.start;
-                self.stack.push(match event {
-                    Event::SequenceStart(..) => Frame::Seq {
-                        start,
-                        items: Vec::new(),
-                    },
-                    _ => Frame::Map {
-                        start,
-                        entries: Vec::new(),
-                        keys: KeyIndex::default(),
-                        key: None,
-                    },
-                });
-                Ok(())
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = self.stack.pop() else {
-                    return Ok(());
-                };
-                let (start, value, last_end) = match frame {
-                    Frame::Seq { start, items } => {
-                        let end = items.last().map(|n| n.span.end);
-                        (start, Value::Seq(items), end)
-                    }
-                    Frame::Map { start, entries, .. } => {
-                        let end = entries.last().map(|e| e.value.span.end);
-                        (start, Value::Map(entries), end)
-                    }
-                };
-                // A flow collection ends at its bracket; a block one where its last
-                // child ends (saphyr puts the end event at the next token).
-                let end = if span.start == span.end {
-                    last_end.unwrap_or(start)
-                } else {
-                    span.end
-                };
-                self.attach(Node::new(value, Span::new(start, end)))
-            }
+            Event::SequenceStart(..) => self.open(span.start, false),
+            Event::MappingStart(..) => self.open(span.start, true),
+            Event::SequenceEnd | Event::MappingEnd => self.close(span),
         }
+    }
+
+    fn end_document(&mut self) {
+        let mut root = self
+            .root
+            .take()
+            .unwrap_or_else(|| Node::new(Value::Null, self.document));
+        // saphyr places an empty document's null at the next token: point at the
+        // document's start instead.
+        if root.is_null() && root.span.start == root.span.end {
+            root.span = self.document;
+        }
+        self.documents.push(root);
+    }
+
+    /// A scalar: the key a mapping waits for, or a value. `tag` is the full tag.
+    fn scalar(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&str>,
+        span: Span,
+    ) -> Result<(), ReadError> {
+        let style = match style {
+            ScalarStyle::Plain => Style::Plain,
+            _ => Style::Quoted,
+        };
+        let tag = tag.and_then(scalar::short_tag);
+        let value = scalar::value(text, style, tag.as_deref()).map_err(|message| ReadError {
+            message,
+            pos: span.start,
+        })?;
+        if let Some(Frame::Map {
+            key: key @ None, ..
+        }) = self.stack.last_mut()
+        {
+            return match value {
+                Value::String(s) => {
+                    *key = Some((s, span));
+                    Ok(())
+                }
+                other => Err(non_string_key(text, &other, span.start)),
+            };
+        }
+        // An empty plain scalar (`key:` with nothing after) has an empty span.
+        self.attach(Node::new(value, span))
+    }
+
+    /// Opens a mapping or a list, unless it would be a key or nest too deep.
+    fn open(&mut self, start: Pos, mapping: bool) -> Result<(), ReadError> {
+        if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
+            return Err(ReadError {
+                message: "a mapping or list used as a key: pachctl requires text keys".into(),
+                pos: start,
+            });
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(ReadError {
+                message: too_deep(),
+                pos: start,
+            });
+        }
+        self.stack.push(if mapping {
+            Frame::Map {
+                start,
+                entries: Vec::new(),
+                keys: KeyIndex::default(),
+                key: None,
+            }
+        } else {
+            Frame::Seq {
+                start,
+                items: Vec::new(),
+            }
+        });
+        Ok(())
+    }
+
+    /// Closes the innermost collection and attaches it where it belongs.
+    fn close(&mut self, span: Span) -> Result<(), ReadError> {
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
+        let (start, value, last_end) = match frame {
+            Frame::Seq { start, items } => {
+                let end = items.last().map(|n| n.span.end);
+                (start, Value::Seq(items), end)
+            }
+            Frame::Map { start, entries, .. } => {
+                let end = entries.last().map(|e| e.value.span.end);
+                (start, Value::Map(entries), end)
+            }
+        };
+        // A flow collection ends at its bracket; a block one where its last child ends
+        // (saphyr puts the end event at the next token).
+        let end = if span.start == span.end {
+            last_end.unwrap_or(start)
+        } else {
+            span.end
+        };
+        self.attach(Node::new(value, Span::new(start, end)))
     }
 
     fn attach(&mut self, node: Node) -> Result<(), ReadError> {

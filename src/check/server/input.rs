@@ -107,6 +107,28 @@ fn pfs(entry: &Entry, ptr: &Pointer, combiner: Option<&str>, out: &mut Findings)
     if node.as_map().is_none() {
         return;
     }
+    pfs_repo_and_name(entry, ptr, out);
+    if let Some((commit, value)) = text(node, "commit")
+        && !value.is_empty()
+    {
+        out.push(
+            Rule::InvalidInput,
+            &ptr.key(&commit.written),
+            commit.key_span,
+            "a pfs input cannot name a `commit`: pachd refuses it",
+            "remove `commit` and use a `branch` (a branch whose head is that commit, if you need one)",
+        );
+    }
+    let s3 = flag(node, "s3");
+    pfs_glob(entry, s3, ptr, out);
+    if let Some(s3) = s3 {
+        pfs_s3(node, s3, combiner, ptr, out);
+    }
+}
+
+/// A pfs input names its repo, and a name (its mount point) that is free to use.
+fn pfs_repo_and_name(entry: &Entry, ptr: &Pointer, out: &mut Findings) {
+    let node = &entry.value;
     if unset(node, "repo") {
         out.push(
             Rule::InvalidInput,
@@ -121,12 +143,12 @@ fn pfs(entry: &Entry, ptr: &Pointer, combiner: Option<&str>, out: &mut Findings)
         && name_unset
     {
         out.push(
-                Rule::InvalidInput,
-                &ptr.key(&repo.written),
-                repo.value.span,
-                "an input of the repo `out` needs an explicit `name`: its default mount point, /pfs/out, is where the pipeline writes its output",
-                "add a `name` to this input, for example `\"name\": \"out_repo\"`",
-            );
+            Rule::InvalidInput,
+            &ptr.key(&repo.written),
+            repo.value.span,
+            "an input of the repo `out` needs an explicit `name`: its default mount point, /pfs/out, is where the pipeline writes its output",
+            "add a `name` to this input, for example `\"name\": \"out_repo\"`",
+        );
     }
     if let Some((name, value)) = text(node, "name") {
         if RESERVED.contains(&value) {
@@ -135,18 +157,11 @@ fn pfs(entry: &Entry, ptr: &Pointer, combiner: Option<&str>, out: &mut Findings)
     } else if name_unset && let Some((repo, ".env")) = text(node, "repo") {
         reserved(repo, ".env", ptr, out);
     }
-    if let Some((commit, value)) = text(node, "commit")
-        && !value.is_empty()
-    {
-        out.push(
-                Rule::InvalidInput,
-                &ptr.key(&commit.written),
-                commit.key_span,
-                "a pfs input cannot name a `commit`: pachd refuses it",
-                "remove `commit` and use a `branch` (a branch whose head is that commit, if you need one)",
-            );
-    }
-    let s3 = flag(node, "s3");
+}
+
+/// Every pfs input has a glob, and an S3 one the glob `/`.
+fn pfs_glob(entry: &Entry, s3: Option<&Entry>, ptr: &Pointer, out: &mut Findings) {
+    let node = &entry.value;
     let glob = text(node, "glob");
     match (s3, glob) {
         (None, _) if unset(node, "glob") => out.push(
@@ -171,30 +186,32 @@ fn pfs(entry: &Entry, ptr: &Pointer, combiner: Option<&str>, out: &mut Findings)
         }
         _ => {}
     }
-    if let Some(s3) = s3 {
-        for name in ["lazy", "empty_files"] {
-            if let Some(other) = flag(node, name) {
-                out.push(
-                    Rule::InvalidInput,
-                    &ptr.key(&other.written),
-                    other.key_span,
-                    format!(
-                        "`{}` cannot be combined with `{}`: S3 inputs are read through the S3 gateway, not the file system",
-                        other.written, s3.written
-                    ),
-                    format!("remove `{}`", other.written),
-                );
-            }
-        }
-        if let Some(kind) = combiner {
+}
+
+/// An S3 input (`s3` is its `s3: true` entry) reads no files, and joins nothing.
+fn pfs_s3(node: &Node, s3: &Entry, combiner: Option<&str>, ptr: &Pointer, out: &mut Findings) {
+    for name in ["lazy", "empty_files"] {
+        if let Some(other) = flag(node, name) {
             out.push(
                 Rule::InvalidInput,
-                &ptr.key(&s3.written),
-                s3.key_span,
-                format!("S3 inputs are not allowed inside a `{kind}`"),
-                "move this input out of the join, group or union (a `cross` is allowed), or drop `s3`",
+                &ptr.key(&other.written),
+                other.key_span,
+                format!(
+                    "`{}` cannot be combined with `{}`: S3 inputs are read through the S3 gateway, not the file system",
+                    other.written, s3.written
+                ),
+                format!("remove `{}`", other.written),
             );
         }
+    }
+    if let Some(kind) = combiner {
+        out.push(
+            Rule::InvalidInput,
+            &ptr.key(&s3.written),
+            s3.key_span,
+            format!("S3 inputs are not allowed inside a `{kind}`"),
+            "move this input out of the join, group or union (a `cross` is allowed), or drop `s3`",
+        );
     }
 }
 
