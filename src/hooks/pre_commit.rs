@@ -20,12 +20,16 @@ pub fn run() -> Result<ExitStatus> {
     let config = Config::load(repo.work_tree()?)?;
     let filter = Filter::new(&config)?;
     let sources = staged_sources(&repo, &filter)?;
-    if sources.is_empty() {
+    if sources.is_empty() && config.policies.is_empty() {
         return Ok(ExitStatus::Ok);
     }
     let mut opts = config.engine_options()?;
-    // The policies as staged: a commit that changes them is checked against them.
+    // The policies as staged: a commit that changes them is checked against them, and
+    // one that breaks a policy file is refused even when it changes no spec.
     opts.policies = policy::load(&config.policies, &mut policy::Files::index(&repo))?;
+    if sources.is_empty() {
+        return Ok(ExitStatus::Ok);
+    }
     let report = super::check_and_print(sources, &opts)?;
     if report.has_errors() {
         eprintln!(

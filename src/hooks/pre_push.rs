@@ -39,18 +39,22 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
     let mut refused = false;
     for update in &pushed {
         let sources = tip_sources(&repo, update, &filter)?;
-        if sources.is_empty() {
+        if sources.is_empty() && config.policies.is_empty() {
             continue;
         }
         let base = match &opts {
             Some(opts) => opts,
             None => opts.insert(config.engine_options()?),
         };
-        // The policies as they are at the pushed tip, like the specs.
+        // The policies as they are at the pushed tip, like the specs: a push whose
+        // policy file does not load is refused even when it changes no spec.
         let mut opts = base.clone();
         if !config.policies.is_empty() {
             let mut files = policy::Files::commit(&repo, update.local_oid);
             opts.policies = policy::load(&config.policies, &mut files)?;
+        }
+        if sources.is_empty() {
+            continue;
         }
         println!(
             "pachhook: {} at {}",

@@ -420,6 +420,25 @@ fn the_pre_commit_hook_applies_the_policy_as_staged() {
 }
 
 #[test]
+fn a_commit_that_breaks_the_policy_file_alone_is_refused() {
+    let repo = Repo::new();
+    repo.write("pachhook.toml", CONFIG);
+    repo.write("policy/pipelines.schema.json", POLICY);
+    repo.write("pipelines/edges.json", COMPLIANT);
+    repo.commit_all("policy");
+    repo.install();
+    repo.write("policy/pipelines.schema.json", "{\"type\": \"objekt\"}\n");
+    repo.git(&["add", "."]);
+    let out = repo.try_git(&["commit", "-m", "break the policy"]);
+    assert_ne!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("policy/pipelines.schema.json:1:10: not a valid JSON Schema"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
 fn the_pre_push_hook_applies_the_policy_of_the_pushed_commit() {
     let sandbox = Sandbox::new();
     let remote = sandbox.repo("remote");
