@@ -19,7 +19,8 @@ pub fn run() -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let config = Config::load(repo.work_tree()?)?;
     let filter = Filter::new(&config)?;
-    let sources = staged_sources(&repo, &filter)?;
+    let mut sources = staged_sources(&repo, &filter)?;
+    sources.extend(templates_of_changed_config(&repo, &config, &sources)?);
     if sources.is_empty() && config.policies.is_empty() {
         return Ok(ExitStatus::Ok);
     }
@@ -39,6 +40,45 @@ pub fn run() -> Result<ExitStatus> {
         return Ok(ExitStatus::Findings);
     }
     Ok(ExitStatus::Ok)
+}
+
+/// When the commit changes pachhook.toml, the staged templates its `[[template]]`
+/// instances name (those not already among `sources`): a changed argument is checked
+/// like a changed template.
+fn templates_of_changed_config(
+    repo: &Repo,
+    config: &Config,
+    sources: &[Source],
+) -> Result<Vec<Source>> {
+    if config.templates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let team = crate::config::TEAM_FILE.as_bytes();
+    let staged = repo.staged_files(|path| path == team)?;
+    let mut head = repo.head_tree()?.map(|tree| TreeFiles::new(repo, tree));
+    let mut changed = false;
+    for (path, id) in staged {
+        changed |= match &mut head {
+            Some(head) => head.blob(&path)? != Some(id),
+            None => true,
+        };
+    }
+    if !changed {
+        return Ok(Vec::new());
+    }
+    let wanted: Vec<&str> = config
+        .templates
+        .iter()
+        .map(|t| t.path.as_str())
+        .filter(|p| !sources.iter().any(|s| s.path == *p))
+        .collect();
+    let mut out = Vec::new();
+    for (path, id) in repo.staged_files(|p| wanted.iter().any(|w| w.as_bytes() == p))? {
+        if !out.iter().any(|s: &Source| s.path == path) {
+            out.push(Source::new(path, repo.blob(id)?));
+        }
+    }
+    Ok(out)
 }
 
 /// The spec files whose staged content differs from HEAD (added, copied, modified,

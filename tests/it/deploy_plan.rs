@@ -438,3 +438,52 @@ fn deploy_warns_when_reprocess_replays_a_cron() {
         "{calls:?}"
     );
 }
+
+/// A `[[template]]` instance deploys like a spec file: pachctl receives the JSON the
+/// instance renders to.
+#[test]
+fn deploy_sends_what_each_template_instance_renders() {
+    let repo = Repo::new();
+    repo.write(
+        "pachhook.toml",
+        &format!(
+            "[deploy]\nenabled = true\npachctl = \"{}\"\n\n[[template]]\npath = \"t/edges.jsonnet\"\nargs = {{ suffix = \"a\" }}\n\n[[template]]\npath = \"t/edges.jsonnet\"\nargs = {{ suffix = \"b\" }}\n",
+            pachctl()
+        ),
+    );
+    repo.write(
+        "t/edges.jsonnet",
+        "function(suffix) {\n  pipeline: { name: 'edges-' + suffix },\n  transform: { image: 'team/edges:1.0', env: { S: suffix } },\n  input: { pfs: { repo: 'images', glob: '/*' } },\n}\n",
+    );
+    repo.commit_all("template");
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let calls = repo.calls();
+    let sent: Vec<(String, String)> = calls
+        .iter()
+        .map(|c| {
+            (
+                c.spec["pipeline"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                c.spec["transform"]["env"]["S"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("edges-a".to_string(), "a".to_string()),
+            ("edges-b".to_string(), "b".to_string())
+        ],
+        "{calls:?}"
+    );
+    assert!(
+        calls.iter().all(|c| c.argv == "update pipeline -f -"),
+        "{calls:?}"
+    );
+}

@@ -185,3 +185,31 @@ fn the_pre_commit_hook_checks_a_staged_template() {
     let out = repo.try_git(&["commit", "-m", "template"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
 }
+
+#[test]
+fn a_commit_that_changes_an_instance_checks_its_template() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    repo.install();
+    let good = TEMPLATE
+        .replace("team/edges:latest", "team/edges:1.0")
+        .replace("[if src != 'none' then 'input']", "input");
+    repo.write("pipelines/edges.jsonnet", &good);
+    repo.write(
+        "pachhook.toml",
+        "[[template]]\npath = \"pipelines/edges.jsonnet\"\nargs = { suffix = \"a\", src = \"images\" }\n",
+    );
+    repo.git(&["add", "."]);
+    let out = repo.try_git(&["commit", "-m", "good"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    // Only pachhook.toml changes: an argument the template cannot use.
+    repo.write(
+        "pachhook.toml",
+        "[[template]]\npath = \"pipelines/edges.jsonnet\"\nargs = { suffix = \"a\", src = \"images\", parallelism = \"two\" }\n",
+    );
+    repo.git(&["add", "pachhook.toml"]);
+    let out = repo.try_git(&["commit", "-m", "bad args"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(text(&out).contains("template-error"), "{}", text(&out));
+    assert!(text(&out).contains("parallelism=\"two\""), "{}", text(&out));
+}
