@@ -18,44 +18,14 @@
 
 use super::{Findings, Options, Rule};
 use crate::image_ref::{self, ImageRef};
-use crate::spec::{Node, Pointer};
+use crate::spec::{Entry, Node, Pointer};
 
 const HELP_SHA: &str = "tag the image with the git commit SHA (`team/edges:3f2a9c1`), or pin it by digest (`@sha256:...`); `pachhook deploy` does this for images listed in `[[build]]`";
 
 pub fn check(spec: &Node, opts: &Options, out: &mut Findings) {
-    let Some(transform) = spec.entry("transform").filter(|e| !e.value.is_null()) else {
+    let Some((ptr, entry, text)) = transform_image(spec, out) else {
         return;
     };
-    if transform.value.as_map().is_none() {
-        return;
-    }
-    let transform_ptr = Pointer::root().key(&transform.written);
-    let image = transform
-        .value
-        .entry("image")
-        .filter(|e| !e.value.is_null());
-    let text = match image {
-        None => None,
-        Some(entry) => match entry.value.as_str() {
-            // A non-string image is a type error the schema reports.
-            None => return,
-            Some(text) => Some(text),
-        },
-    };
-    let (entry, text) = match (image, text) {
-        (Some(entry), Some(text)) if !text.is_empty() => (entry, text),
-        _ => {
-            out.push(
-                Rule::MissingImage,
-                &transform_ptr,
-                transform.key_span,
-                "`transform` has no `image`: pachd runs the pipeline on its default Ubuntu image, which nobody chose",
-                "set `transform.image` to the image that holds the pipeline's code, tagged with the commit SHA",
-            );
-            return;
-        }
-    };
-    let ptr = transform_ptr.key(&entry.written);
     let span = entry.value.span;
     let image = match image_ref::parse(text) {
         Ok(image) => image,
@@ -73,27 +43,7 @@ pub fn check(spec: &Node, opts: &Options, out: &mut Findings) {
     if image.digest.is_some() || is_managed(&image, &opts.managed_images) {
         return;
     }
-    let why = match &image.tag {
-        None => Some(format!(
-            "`{text}` has no tag, which means `latest`, a tag that moves"
-        )),
-        Some(tag) if opts.floating_tags.iter().any(|t| t == tag) => {
-            Some(format!("`{text}` uses the floating tag `{tag}`"))
-        }
-        Some(_) if opts.require_digest => Some(format!(
-            "`{text}` has no digest, and `require_digest` is set in pachhook.toml"
-        )),
-        Some(_) => None,
-    };
-    if let Some(mut why) = why {
-        if opts.require_digest
-            && image
-                .tag
-                .as_ref()
-                .is_none_or(|t| opts.floating_tags.contains(t))
-        {
-            why.push_str(", and it has no digest, which `require_digest` asks for");
-        }
+    if let Some(why) = floating(text, &image, opts) {
         out.push(
             Rule::FloatingTag,
             &ptr,
@@ -108,6 +58,62 @@ pub fn check(spec: &Node, opts: &Options, out: &mut Findings) {
             },
         );
     }
+}
+
+/// `transform.image` as text, with its pointer, when the spec has a `transform`;
+/// `missing-image` when that has no image. A value of another type is the schema's.
+fn transform_image<'a>(
+    spec: &'a Node,
+    out: &mut Findings,
+) -> Option<(Pointer, &'a Entry, &'a str)> {
+    let transform = spec.entry("transform").filter(|e| !e.value.is_null())?;
+    transform.value.as_map()?;
+    let transform_ptr = Pointer::root().key(&transform.written);
+    let image = transform
+        .value
+        .entry("image")
+        .filter(|e| !e.value.is_null());
+    match image.map(|entry| (entry, entry.value.as_str())) {
+        // A non-string image is a type error the schema reports.
+        Some((_, None)) => None,
+        Some((entry, Some(text))) if !text.is_empty() => {
+            Some((transform_ptr.key(&entry.written), entry, text))
+        }
+        _ => {
+            out.push(
+                Rule::MissingImage,
+                &transform_ptr,
+                transform.key_span,
+                "`transform` has no `image`: pachd runs the pipeline on its default Ubuntu image, which nobody chose",
+                "set `transform.image` to the image that holds the pipeline's code, tagged with the commit SHA",
+            );
+            None
+        }
+    }
+}
+
+/// Why an image without a digest is not pinned, if it is not: no tag, a floating tag,
+/// or any tag when `require_digest` is set.
+fn floating(text: &str, image: &ImageRef, opts: &Options) -> Option<String> {
+    let mut why = match &image.tag {
+        None => format!("`{text}` has no tag, which means `latest`, a tag that moves"),
+        Some(tag) if opts.floating_tags.iter().any(|t| t == tag) => {
+            format!("`{text}` uses the floating tag `{tag}`")
+        }
+        Some(_) if opts.require_digest => {
+            format!("`{text}` has no digest, and `require_digest` is set in pachhook.toml")
+        }
+        Some(_) => return None,
+    };
+    if opts.require_digest
+        && image
+            .tag
+            .as_ref()
+            .is_none_or(|t| opts.floating_tags.contains(t))
+    {
+        why.push_str(", and it has no digest, which `require_digest` asks for");
+    }
+    Some(why)
 }
 
 /// Whether deploy builds this image: its repository names one in `managed`, compared

@@ -8,11 +8,11 @@
 
 use super::{Findings, Rule};
 use crate::release::Release;
-use crate::spec::fields::Kind;
+use crate::spec::Node;
+use crate::spec::fields::{Field, Kind, Message, Removed};
 use crate::spec::normalize::{self, Found, Invalid, IssueKind, Missing};
 use crate::spec::protojson::{self, IntError};
 use crate::spec::suggest::{Style, closest, in_child, spell};
-use crate::spec::{Node, fields::Message};
 
 /// Normalizes `spec` for `release` and reports what pachctl would refuse in it.
 pub fn check(spec: &mut Node, release: Release, out: &mut Findings) {
@@ -45,16 +45,11 @@ fn word(kind: IssueKind) -> (Rule, String, String) {
             removed: Some(removed),
             style,
             ..
-        } => {
-            let text = match removed.replacement {
-                Some(new) => format!(
-                    "`{written}` is a Pachyderm 1.x field that 2.x rejects; 2.x uses `{}`",
-                    spell(message.field(new), new, style)
-                ),
-                None => format!("`{written}` is a Pachyderm 1.x field that 2.x rejects"),
-            };
-            (Rule::RemovedField, text, removed.help.into())
-        }
+        } => (
+            Rule::RemovedField,
+            removed_message(&written, removed, message, style),
+            removed.help.into(),
+        ),
         IssueKind::Stray {
             written,
             owner,
@@ -71,24 +66,7 @@ fn word(kind: IssueKind) -> (Rule, String, String) {
             field,
             release,
         } => {
-            let (message, help) = match field.until {
-                Some(until) if until == field.since => (
-                    format!(
-                        "`{name}` exists only in Pachyderm {until}; this check targets {release} ([pachyderm] version / --pachyderm)"
-                    ),
-                    format!("remove it: Pachyderm releases other than {until} reject it"),
-                ),
-                _ => (
-                    format!(
-                        "`{name}` needs Pachyderm {}; this check targets {release} ([pachyderm] version / --pachyderm)",
-                        field.since
-                    ),
-                    format!(
-                        "remove it, or if your cluster runs Pachyderm {} or newer, set [pachyderm] version in pachhook.toml (or pass --pachyderm)",
-                        field.since
-                    ),
-                ),
-            };
+            let (message, help) = unavailable(&name, field, release);
             (Rule::UnavailableField, message, help)
         }
         IssueKind::Invalid { name, problem } => {
@@ -96,22 +74,63 @@ fn word(kind: IssueKind) -> (Rule, String, String) {
             (Rule::InvalidValue, format!("`{name}` {what}"), help)
         }
         IssueKind::Missing(missing) => {
-            let (message, help) = match missing {
-                Missing::Pipeline => (
-                    "the spec has no `pipeline`",
-                    "add \"pipeline\": {\"name\": \"<pipeline name>\"}: pachctl refuses a spec without it",
-                ),
-                Missing::NullPipeline => (
-                    "`pipeline` is null",
-                    "set \"pipeline\": {\"name\": \"<pipeline name>\"}: pachctl refuses a spec without it",
-                ),
-                Missing::Name => (
-                    "`pipeline` has no `name`",
-                    "add \"name\": \"<pipeline name>\" to `pipeline`: pachctl refuses a spec without it",
-                ),
-            };
+            let (message, help) = missing_message(missing);
             (Rule::MissingField, message.into(), help.into())
         }
+    }
+}
+
+fn removed_message(
+    written: &str,
+    removed: &Removed,
+    message: &'static Message,
+    style: Style,
+) -> String {
+    match removed.replacement {
+        Some(new) => format!(
+            "`{written}` is a Pachyderm 1.x field that 2.x rejects; 2.x uses `{}`",
+            spell(message.field(new), new, style)
+        ),
+        None => format!("`{written}` is a Pachyderm 1.x field that 2.x rejects"),
+    }
+}
+
+/// A field the target release does not have: whether a newer one does, or only one did.
+fn unavailable(name: &str, field: &Field, release: Release) -> (String, String) {
+    match field.until {
+        Some(until) if until == field.since => (
+            format!(
+                "`{name}` exists only in Pachyderm {until}; this check targets {release} ([pachyderm] version / --pachyderm)"
+            ),
+            format!("remove it: Pachyderm releases other than {until} reject it"),
+        ),
+        _ => (
+            format!(
+                "`{name}` needs Pachyderm {}; this check targets {release} ([pachyderm] version / --pachyderm)",
+                field.since
+            ),
+            format!(
+                "remove it, or if your cluster runs Pachyderm {} or newer, set [pachyderm] version in pachhook.toml (or pass --pachyderm)",
+                field.since
+            ),
+        ),
+    }
+}
+
+fn missing_message(missing: Missing) -> (&'static str, &'static str) {
+    match missing {
+        Missing::Pipeline => (
+            "the spec has no `pipeline`",
+            "add \"pipeline\": {\"name\": \"<pipeline name>\"}: pachctl refuses a spec without it",
+        ),
+        Missing::NullPipeline => (
+            "`pipeline` is null",
+            "set \"pipeline\": {\"name\": \"<pipeline name>\"}: pachctl refuses a spec without it",
+        ),
+        Missing::Name => (
+            "`pipeline` has no `name`",
+            "add \"name\": \"<pipeline name>\" to `pipeline`: pachctl refuses a spec without it",
+        ),
     }
 }
 

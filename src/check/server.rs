@@ -10,7 +10,7 @@ mod cron;
 mod input;
 
 use super::{Findings, Rule};
-use crate::spec::{Entry, Node, Pointer};
+use crate::spec::{Entry, Node, Pointer, Span};
 
 /// The longest pipeline or project name pachd accepts.
 pub const NAME_MAX: usize = 51;
@@ -73,29 +73,7 @@ fn names(spec: &Node, root: &Pointer, out: &mut Findings) {
         return;
     };
     let pipeline_ptr = root.key(&pipeline.written);
-    let mut project_name = DEFAULT_PROJECT;
-    let mut project_ok = true;
-    if let Some(project) = field(&pipeline.value, "project") {
-        let project_ptr = pipeline_ptr.key(&project.written);
-        if let Some(name) = field(&project.value, "name")
-            && let Some(text) = name.value.as_str()
-        {
-            // An empty project name means the default project.
-            if !text.is_empty() {
-                project_name = text;
-                if let Some(problem) = name_problem(text) {
-                    project_ok = false;
-                    out.push(
-                            Rule::InvalidName,
-                            &project_ptr.key(&name.written),
-                            name.value.span,
-                            format!("project name `{text}` {problem}"),
-                            "pachd refuses the pipeline: name projects with letters, digits, `_` and `-`, starting with a letter or digit",
-                        );
-                }
-            }
-        }
-    }
+    let project = project_name(pipeline, &pipeline_ptr, out);
     let Some(name) = field(&pipeline.value, "name") else {
         return;
     };
@@ -125,21 +103,54 @@ fn names(spec: &Node, root: &Pointer, out: &mut Findings) {
         );
         return;
     }
-    if !project_ok {
-        return;
+    if let Some(project) = project {
+        kubernetes_name(project, text, &ptr, span, out);
     }
-    // pachd names the pipeline's Kubernetes objects `<project>-<name>-v<version>`,
-    // lowercased with `_` turned into `-`; Kubernetes caps names at 63 characters.
-    let kube = format!("{project_name}-{text}-v99")
+}
+
+/// The pipeline's project (the default one when unset or empty), or `None` when its
+/// name is invalid (reported here).
+fn project_name<'a>(
+    pipeline: &'a Entry,
+    pipeline_ptr: &Pointer,
+    out: &mut Findings,
+) -> Option<&'a str> {
+    let Some(project) = field(&pipeline.value, "project") else {
+        return Some(DEFAULT_PROJECT);
+    };
+    let Some((name, text)) = field(&project.value, "name")
+        .and_then(|name| name.value.as_str().map(|text| (name, text)))
+        // An empty project name means the default project.
+        .filter(|(_, text)| !text.is_empty())
+    else {
+        return Some(DEFAULT_PROJECT);
+    };
+    let Some(problem) = name_problem(text) else {
+        return Some(text);
+    };
+    out.push(
+        Rule::InvalidName,
+        &pipeline_ptr.key(&project.written).key(&name.written),
+        name.value.span,
+        format!("project name `{text}` {problem}"),
+        "pachd refuses the pipeline: name projects with letters, digits, `_` and `-`, starting with a letter or digit",
+    );
+    None
+}
+
+/// pachd names the pipeline's Kubernetes objects `<project>-<name>-v<version>`,
+/// lowercased with `_` turned into `-`; Kubernetes caps names at 63 characters.
+fn kubernetes_name(project: &str, name: &str, ptr: &Pointer, span: Span, out: &mut Findings) {
+    let kube = format!("{project}-{name}-v99")
         .to_lowercase()
         .replace('_', "-");
     if kube.len() > KUBE_NAME_MAX {
         out.push(
             Rule::InvalidName,
-            &ptr,
+            ptr,
             span,
             format!(
-                "pipeline `{text}` in project `{project_name}` is too long: its Kubernetes name `{kube}` has {} characters, the limit is {KUBE_NAME_MAX}",
+                "pipeline `{name}` in project `{project}` is too long: its Kubernetes name `{kube}` has {} characters, the limit is {KUBE_NAME_MAX}",
                 kube.len()
             ),
             format!(
