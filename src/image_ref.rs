@@ -19,6 +19,12 @@
 //!
 //! Parsing never panics: any string gives either an `ImageRef` or an `ImageRefError`
 //! that says what is wrong and where.
+//!
+//! Why by hand: the reference parsers in crates (oci-spec's `distribution::Reference`,
+//! oci-client's) normalize as they parse (`edges` becomes `docker.io/library/edges`)
+//! and fail with one error kind and no position, while a finding must quote what the
+//! user wrote and say which part is wrong. The grammar is small and pinned by a
+//! round-trip property test and a fuzz target (`fuzz/`).
 
 use std::fmt;
 

@@ -4,6 +4,12 @@
 //! These are plain functions on text so they can be tested on their own and cost nothing
 //! on the hot path: none of them allocates, except `duration_hint`, which only runs when a
 //! duration is already wrong.
+//!
+//! Why by hand: the Rust protobuf-JSON crates (pbjson, prost-reflect's serde support)
+//! decode whole messages from generated types or descriptors, which pachhook does not
+//! have (its field table is written from the spec description, `spec/fields.rs`), and
+//! they stop at the first error without a position. Four scalar grammars, checked
+//! against Go's protojson in the tests, are less code than adapting either.
 
 use super::fields::Int;
 

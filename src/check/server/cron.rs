@@ -7,6 +7,11 @@
 //! `/step`; months and weekdays also take names (`JAN`, `mon`). The parser is strict in
 //! the same places pachd's is: exactly one space after `@every`, no trailing text after a
 //! descriptor, ranges inside the field's bounds, steps above zero.
+//!
+//! Why by hand: pachd uses robfig/cron's standard parser, and the Rust cron crates
+//! speak other dialects: `cron` requires a seconds field, `croner` and `saffron` accept
+//! Quartz extensions (`L`, `W`, `#`) that pachd refuses, and none knows `@every <Go
+//! duration>` or `CRON_TZ=`. Validation only needs the grammar, not a scheduler.
 
 /// One field's bounds and names.
 struct Field {
