@@ -75,10 +75,13 @@ pub(super) fn check(
     let mut direct = Vec::new();
     let mut rendered = Vec::new();
     for template in templates {
+        // Instances name templates from the repository root; a file named on the
+        // command line is as typed, relative to the current directory.
+        let at = super::policy::repo_path(&template.path, opts.path_base.as_ref());
         let instances: Vec<&Instance> = opts
             .templates
             .iter()
-            .filter(|i| i.path == template.path)
+            .filter(|i| at.as_deref() == Some(i.path.as_str()))
             .collect();
         if instances.is_empty() {
             if let Some(report) = unchecked(template) {

@@ -213,3 +213,23 @@ fn a_commit_that_changes_an_instance_checks_its_template() {
     assert!(text(&out).contains("template-error"), "{}", text(&out));
     assert!(text(&out).contains("parallelism=\"two\""), "{}", text(&out));
 }
+
+#[test]
+fn a_template_named_from_a_subdirectory_finds_its_instances() {
+    let repo = Repo::new();
+    repo.write("pachhook.toml", CONFIG);
+    repo.write("pipelines/edges.jsonnet", TEMPLATE);
+    let run = repo.at(repo.path().join("pipelines")).pachhook(&[
+        "check",
+        "--format",
+        "json",
+        "edges.jsonnet",
+    ]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run}"));
+    let rules: Vec<String> = findings(&report).into_iter().map(|f| f.1).collect();
+    assert_eq!(
+        rules,
+        ["floating-tag", "floating-tag", "missing-field"],
+        "{run}"
+    );
+}
