@@ -18,6 +18,7 @@ pub mod hooks;
 pub mod image_ref;
 pub mod jsonnet;
 pub mod parallel;
+pub mod redact;
 pub mod release;
 pub mod repo;
 pub mod report;

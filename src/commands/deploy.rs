@@ -14,7 +14,6 @@ pub fn run(args: DeployArgs) -> Result<ExitStatus> {
         Some(path) => Repo::open(path)?,
         None => Repo::discover()?,
     };
-    let config = Config::load(repo.work_tree()?)?;
     let rev = args.rev.as_deref().unwrap_or("HEAD");
     let commit = repo
         .git
@@ -22,12 +21,14 @@ pub fn run(args: DeployArgs) -> Result<ExitStatus> {
         .and_then(|o| o.peel_to_commit())
         .map_err(|_| UsageError(format!("`{rev}` does not name a commit of this repository")))?
         .id();
+    // The settings of the commit deployed, not of the working tree.
+    let config = Config::for_commit(&repo, commit)?;
     let opts = RunOpts {
         dry_run: args.dry_run,
-        interactive: true,
+        from_push: false,
     };
     // A failed deploy's exit status (findings, configuration, the rest failed) comes
     // from `error::status_of`, like every other command's.
-    deploy::run(&repo.git, &config, commit, Changes::All, opts)?;
+    deploy::run(&repo, &config, commit, Changes::All, opts)?;
     Ok(ExitStatus::Ok)
 }

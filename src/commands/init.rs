@@ -20,7 +20,7 @@ use crate::deploy::plan;
 use crate::error::{ExitStatus, UsageError};
 use crate::release::Release;
 use crate::repo::Repo;
-use crate::{atomic_write, discover, spec};
+use crate::{atomic_write, discover, image_ref, spec};
 
 const TEMPLATE: &str = include_str!("../../templates/pachhook.toml");
 /// The starter team policy `init` offers, and where it writes it (README, "Team
@@ -279,8 +279,9 @@ impl Found {
                 continue;
             }
             for spec in &specs {
-                if let Some(image) = plan::image_of(spec) {
-                    images.insert(plan::repository(image).to_string());
+                // One image grammar: the repository as `image_ref` reads it.
+                if let Some(image) = plan::image_of(spec).and_then(|i| image_ref::parse(i).ok()) {
+                    images.insert(image.repository());
                 }
             }
             let path = PathBuf::from(&source.path);

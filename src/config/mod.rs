@@ -11,9 +11,19 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Deserialize;
 
+mod build;
+mod deploy;
+
+use build::BuildLayer;
+pub use build::{Build, clean};
+use deploy::DeployLayer;
+pub use deploy::{DEFAULT_PACHCTL_TIMEOUT, Deploy, LOCAL_KEYS, OnFailure, Pin};
+
 use crate::check::{Level, Options, Rule};
 pub use crate::error::ConfigError;
 use crate::release::Release;
+use crate::repo::Repo;
+use git2::Oid;
 
 pub mod file;
 pub mod policy;
@@ -41,79 +51,6 @@ pub struct Config {
     pub files: Vec<PathBuf>,
 }
 
-/// `[[build]]`: an image that deploy builds from a directory of the repository.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Build {
-    /// Repository of the image, without a tag: `registry.example.com/vision/edges`.
-    pub image: String,
-    /// Build context, a directory relative to the repository root.
-    pub context: String,
-    /// Relative to the context.
-    #[serde(default = "default_dockerfile")]
-    pub dockerfile: String,
-    #[serde(default)]
-    pub build_args: BTreeMap<String, String>,
-    #[serde(default)]
-    pub target: Option<String>,
-    /// Pipelines this image serves; default: every spec whose `transform.image` names
-    /// this repository.
-    #[serde(default)]
-    pub pipelines: Option<Vec<String>>,
-}
-
-fn default_dockerfile() -> String {
-    "Dockerfile".to_string()
-}
-
-/// `[deploy]`: what a push to a deploy branch does.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct Deploy {
-    pub enabled: bool,
-    /// Globs of branch names whose pushes deploy.
-    pub branches: Vec<String>,
-    /// The pachctl command or path.
-    pub pachctl: String,
-    pub pin: Pin,
-    pub reprocess: bool,
-    pub project: Option<String>,
-    /// The pachctl context (`PACH_CONTEXT`) to deploy to.
-    pub context: Option<String>,
-    pub on_failure: OnFailure,
-    pub confirm: bool,
-}
-
-impl Default for Deploy {
-    fn default() -> Deploy {
-        Deploy {
-            enabled: false,
-            branches: vec!["main".to_string()],
-            pachctl: "pachctl".to_string(),
-            pin: Pin::Tag,
-            reprocess: false,
-            project: None,
-            context: None,
-            on_failure: OnFailure::Block,
-            confirm: false,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Pin {
-    Tag,
-    Digest,
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum OnFailure {
-    Block,
-    Warn,
-}
-
 /// One file's settings, everything optional so that layers merge key by key.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,29 +64,13 @@ struct Layer {
     #[serde(default)]
     rules: BTreeMap<String, toml::Spanned<String>>,
     #[serde(default)]
-    build: Option<Vec<Build>>,
+    build: Option<Vec<BuildLayer>>,
     #[serde(default)]
     deploy: Option<DeployLayer>,
     #[serde(default)]
     policy: Option<Vec<policy::PolicyLayer>>,
     #[serde(default)]
     template: Option<Vec<template::TemplateLayer>>,
-}
-
-/// `[deploy]` of one file: every key optional so the local file overrides key by key,
-/// and typed so that a wrong key or value is reported at its line by the TOML reader.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeployLayer {
-    enabled: Option<bool>,
-    branches: Option<Vec<toml::Spanned<String>>>,
-    pachctl: Option<toml::Spanned<String>>,
-    pin: Option<Pin>,
-    reprocess: Option<bool>,
-    project: Option<String>,
-    context: Option<String>,
-    on_failure: Option<OnFailure>,
-    confirm: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -182,7 +103,45 @@ impl Config {
                 continue;
             };
             let layer = parse_layer(&path, &text)?;
+            if name == LOCAL_FILE {
+                check_local(&layer, &path, &text)?;
+            }
             config.apply(layer, &path, &text)?;
+            config.files.push(path);
+        }
+        Ok(config)
+    }
+
+    /// The settings for deploying `commit`: `pachhook.toml` as that commit's tree has
+    /// it (not the working tree's, not the checked-out branch's), then from
+    /// `pachhook.local.toml` in the work tree only the `[deploy]` keys that say how this
+    /// machine reaches the cluster (`LOCAL_KEYS`). The commit's file is named
+    /// `<short sha>:pachhook.toml` in messages, which is how `git show` reads it.
+    pub fn for_commit(repo: &Repo, commit: Oid) -> Result<Config> {
+        let mut config = Config::default();
+        let hex = commit.to_string();
+        let team = PathBuf::from(format!("{}:{TEAM_FILE}", &hex[..hex.len().min(12)]));
+        if let Some(bytes) = repo.file_at_commit(commit, TEAM_FILE)? {
+            let text = String::from_utf8(bytes).map_err(|e| {
+                let (line, column) = file::position(e.as_bytes(), e.utf8_error().valid_up_to());
+                ConfigError::new(
+                    &team,
+                    line,
+                    column,
+                    "not UTF-8: TOML files are UTF-8 text".into(),
+                )
+            })?;
+            config.apply(parse_layer(&team, &text)?, &team, &text)?;
+            config.files.push(team);
+        }
+        let root = repo.work_tree()?;
+        let path = root.join(LOCAL_FILE);
+        if let Some(text) = file::read_text(&path)? {
+            let layer = parse_layer(&path, &text)?;
+            check_local(&layer, &path, &text)?;
+            if let Some(deploy) = layer.deploy {
+                config.deploy.apply(deploy, &path, &text)?;
+            }
             config.files.push(path);
         }
         Ok(config)
@@ -252,11 +211,11 @@ impl Config {
             self.rules.insert(rule, parsed);
         }
         if let Some(builds) = layer.build {
-            for build in &builds {
-                check_build(build)
-                    .map_err(|m| error_at(path, text, find_span(text, &build.image), m))?;
-            }
-            self.builds = builds;
+            self.builds = builds
+                .into_iter()
+                .map(|b| b.load(path, text))
+                .collect::<Result<_>>()?;
+            build::check_unique(&self.builds)?;
         }
         if let Some(deploy) = layer.deploy {
             self.deploy.apply(deploy, path, text)?;
@@ -290,7 +249,7 @@ impl Config {
             opts.floating_tags = tags.clone();
         }
         opts.require_digest = self.require_digest;
-        opts.managed_images = self.builds.iter().map(|b| b.image.clone()).collect();
+        opts.managed_images = self.builds.iter().map(Build::canonical).collect();
         opts.managed_pipelines = self
             .builds
             .iter()
@@ -314,103 +273,34 @@ impl Config {
     }
 }
 
+/// `pachhook.local.toml` says how this machine reaches the cluster and how strict its
+/// own checks are; it never changes what goes into an image or a spec.
+fn check_local(layer: &Layer, path: &Path, text: &str) -> Result<()> {
+    if layer.build.is_some() {
+        let span = find_span(text, "[[build]]");
+        let span = if span.end == 0 {
+            find_span(text, "build")
+        } else {
+            span
+        };
+        return Err(deploy::local_refusal(path, text, span, "[[build]]"));
+    }
+    if let Some((key, span)) = layer.deploy.as_ref().and_then(DeployLayer::team_only_key) {
+        return Err(deploy::local_refusal(
+            path,
+            text,
+            span,
+            &format!("[deploy] {key}"),
+        ));
+    }
+    Ok(())
+}
+
 fn parse_layer(path: &Path, text: &str) -> Result<Layer> {
     toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         error_at(path, text, span, e.message().to_string())
     })
-}
-
-impl Deploy {
-    fn apply(&mut self, layer: DeployLayer, path: &Path, text: &str) -> Result<()> {
-        if let Some(branches) = layer.branches {
-            for glob in &branches {
-                globset::Glob::new(glob.get_ref()).map_err(|e| {
-                    error_at(
-                        path,
-                        text,
-                        glob.span(),
-                        format!(
-                            "[deploy] branches: `{}` is not a valid glob: {}",
-                            glob.get_ref(),
-                            e.kind()
-                        ),
-                    )
-                })?;
-            }
-            self.branches = branches
-                .into_iter()
-                .map(toml::Spanned::into_inner)
-                .collect();
-        }
-        if let Some(pachctl) = layer.pachctl {
-            if pachctl.get_ref().trim().is_empty() {
-                return Err(error_at(
-                    path,
-                    text,
-                    pachctl.span(),
-                    "[deploy] pachctl: empty; name the pachctl command or its path".into(),
-                ));
-            }
-            self.pachctl = pachctl.into_inner();
-        }
-        let DeployLayer {
-            enabled,
-            pin,
-            reprocess,
-            project,
-            context,
-            on_failure,
-            confirm,
-            ..
-        } = layer;
-        self.enabled = enabled.unwrap_or(self.enabled);
-        self.pin = pin.unwrap_or(self.pin);
-        self.reprocess = reprocess.unwrap_or(self.reprocess);
-        self.project = project.or(self.project.take());
-        self.context = context.or(self.context.take());
-        self.on_failure = on_failure.unwrap_or(self.on_failure);
-        self.confirm = confirm.unwrap_or(self.confirm);
-        Ok(())
-    }
-
-    /// Whether a push of this branch (short name, `main`) deploys.
-    pub fn deploys_branch(&self, branch: &str) -> bool {
-        self.enabled
-            && self
-                .branches
-                .iter()
-                .filter_map(|g| globset::Glob::new(g).ok())
-                .any(|g| g.compile_matcher().is_match(branch))
-    }
-}
-
-/// What a `[[build]]` must be for deploy to tag it: a repository without tag or digest,
-/// and a context inside the repository.
-fn check_build(build: &Build) -> Result<(), String> {
-    let image = build.image.as_str();
-    let last = image.rsplit('/').next().unwrap_or(image);
-    if image.is_empty() {
-        return Err("[[build]] image: empty; name the image repository".into());
-    }
-    if image.contains('@') || last.contains(':') {
-        return Err(format!(
-            "[[build]] image `{image}`: name the repository without a tag or digest; deploy tags it with the commit SHA"
-        ));
-    }
-    if build.context.starts_with('/') || build.context.split('/').any(|c| c == "..") {
-        return Err(format!(
-            "[[build]] context `{}` (image `{image}`): name a directory inside the repository, relative to its root",
-            build.context
-        ));
-    }
-    if build.dockerfile.starts_with('/') || build.dockerfile.is_empty() {
-        return Err(format!(
-            "[[build]] dockerfile `{}` (image `{image}`): name a file relative to the context",
-            build.dockerfile
-        ));
-    }
-    Ok(())
 }
 
 fn find_span(text: &str, needle: &str) -> std::ops::Range<usize> {
@@ -425,4 +315,9 @@ fn error_at(
 ) -> anyhow::Error {
     let (line, column) = file::position(text.as_bytes(), span.start);
     ConfigError::new(path, line, column, message).into()
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    file::position(text.as_bytes(), offset).0
 }

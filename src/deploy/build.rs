@@ -93,7 +93,7 @@ pub async fn build(
                 if let Some(message) = read_error.lock().ok().and_then(|mut s| s.take()) {
                     return Err(Failure::Git(message));
                 }
-                return Err(classify(e, &build.image));
+                return Err(classify(e, &build.repository()));
             }
         };
         if let Some(text) = info.stream {

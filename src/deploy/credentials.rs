@@ -6,12 +6,19 @@
 //! input, so no secret ever appears in an argument list. Nothing here prints or logs a
 //! credential: `Credentials` has no `Debug` that shows the secret.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow};
+use base64::Engine;
 use bollard::auth::DockerCredentials;
+use tokio::process::Command;
+
+use super::error::Failure;
+use super::process::{self, Ended};
+use crate::image_ref::ImageRef;
+
+/// The longest a credential helper may take to answer.
+const HELPER_LIMIT: Duration = Duration::from_secs(30);
 
 /// Docker Hub's key in `config.json`.
 const HUB: &str = "https://index.docker.io/v1/";
@@ -37,13 +44,13 @@ impl Credentials {
     }
 }
 
-/// The registry host of an image repository, by the Docker reference rule: the first
-/// component is a host when it has a `.` or a `:` or is `localhost`; otherwise Docker Hub.
-pub fn registry_of(image: &str) -> String {
-    match image.split_once('/') {
-        Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first.to_string(),
-        _ => "docker.io".to_string(),
-    }
+/// The registry host of an image, as its canonical form names it: `docker.io` for
+/// `team/edges` and for `index.docker.io/team/edges`.
+pub fn registry_of(image: &ImageRef) -> String {
+    let canonical = image.canonical_repository();
+    canonical
+        .split_once('/')
+        .map_or(canonical.clone(), |(host, _)| host.to_string())
 }
 
 fn config_path() -> Option<PathBuf> {
@@ -55,17 +62,26 @@ fn config_path() -> Option<PathBuf> {
 
 /// The credentials for `registry`, or `None` when the user has none for it (an open
 /// registry needs none; a closed one will refuse, and the caller says so).
-pub fn for_registry(registry: &str) -> Result<Option<Credentials>> {
+pub async fn for_registry(registry: &str) -> Result<Option<Credentials>, Failure> {
     let Some(path) = config_path() else {
         return Ok(None);
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => {
+            return Err(Failure::Credentials(format!(
+                "cannot read the docker config {}: {e}",
+                path.display()
+            )));
+        }
     };
-    let config: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| anyhow!("{} is not valid JSON: {e}", path.display()))?;
+    let config: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Failure::Credentials(format!(
+            "the docker config {} is not valid JSON: {e}",
+            path.display()
+        ))
+    })?;
     let key = if registry == "docker.io" {
         HUB
     } else {
@@ -83,7 +99,7 @@ pub fn for_registry(registry: &str) -> Result<Option<Credentials>> {
         .or_else(|| config.get("credsStore").and_then(|s| s.as_str()))
         .filter(|s| !s.is_empty());
     if let Some(helper) = helper
-        && let Some(found) = from_helper(helper, key, registry)?
+        && let Some(found) = from_helper(helper, key, registry).await?
     {
         return Ok(Some(found));
     }
@@ -108,14 +124,15 @@ pub fn for_registry(registry: &str) -> Result<Option<Credentials>> {
         ..Default::default()
     };
     if let Some(auth) = field("auth") {
+        let bad = || {
+            Failure::Credentials(format!(
+                "{origin}: the `auth` of {registry} is not base64 of user:password"
+            ))
+        };
         let decoded = base64_decode(auth)
             .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| {
-                anyhow!("{origin}: the `auth` of {registry} is not base64 of user:password")
-            })?;
-        let (user, password) = decoded.split_once(':').ok_or_else(|| {
-            anyhow!("{origin}: the `auth` of {registry} is not base64 of user:password")
-        })?;
+            .ok_or_else(bad)?;
+        let (user, password) = decoded.split_once(':').ok_or_else(bad)?;
         inner.username = Some(user.to_string());
         inner.password = Some(password.to_string());
     } else if let (Some(user), Some(password)) = (field("username"), field("password")) {
@@ -135,39 +152,55 @@ pub fn for_registry(registry: &str) -> Result<Option<Credentials>> {
     }))
 }
 
-/// Runs `docker-credential-<helper> get`; `None` when the helper has nothing for the
-/// registry or is not installed (then `auths` may still have it).
-fn from_helper(helper: &str, key: &str, registry: &str) -> Result<Option<Credentials>> {
+/// Runs `docker-credential-<helper> get`, for at most `HELPER_LIMIT`; `None` when the
+/// helper has nothing for the registry or is not installed (then `auths` may still have
+/// it). A helper that hangs or answers something other than its JSON is a credentials
+/// error naming it.
+async fn from_helper(
+    helper: &str,
+    key: &str,
+    registry: &str,
+) -> Result<Option<Credentials>, Failure> {
     let program = format!("docker-credential-{helper}");
-    let child = Command::new(&program)
-        .arg("get")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let mut command = Command::new(&program);
+    command.arg("get");
+    let out = match process::run(command, key.as_bytes(), HELPER_LIMIT, None).await {
+        Ok(out) => out,
+        Err(Ended::NotStarted(e)) if e.kind() == std::io::ErrorKind::NotFound => {
             eprintln!(
                 "pachhook: warning: credential helper `{program}` (from your docker config) is not installed; trying without it"
             );
             return Ok(None);
         }
-        Err(e) => return Err(e).with_context(|| format!("cannot run `{program}`")),
+        Err(Ended::NotStarted(e)) => {
+            return Err(Failure::Credentials(format!(
+                "cannot run the credential helper `{program}`: {e}"
+            )));
+        }
+        Err(Ended::TimedOut) => {
+            return Err(Failure::Credentials(format!(
+                "the credential helper `{program}` did not answer within {} for {registry}",
+                process::human(HELPER_LIMIT)
+            )));
+        }
+        Err(Ended::Io(e)) => {
+            return Err(Failure::Credentials(format!(
+                "cannot read the answer of the credential helper `{program}`: {e}"
+            )));
+        }
     };
-    if let Some(mut stdin) = child.stdin.take() {
-        // A helper that exits without reading is answered by its exit status below.
-        let _ = stdin.write_all(key.as_bytes());
-    }
-    let out = child
-        .wait_with_output()
-        .with_context(|| format!("`{program} get` did not finish"))?;
     if !out.status.success() {
         // "credentials not found in native keychain": nothing stored for this registry.
         return Ok(None);
     }
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .map_err(|_| anyhow!("`{program} get` did not answer with JSON"))?;
+        .ok()
+        .filter(serde_json::Value::is_object)
+        .ok_or_else(|| {
+            Failure::Credentials(format!(
+                "the credential helper `{program}` answered something other than its JSON ({{\"Username\": …, \"Secret\": …}}) for {registry}"
+            ))
+        })?;
     let user = answer
         .get("Username")
         .and_then(|v| v.as_str())
@@ -209,30 +242,14 @@ fn same_registry(key: &str, registry: &str) -> bool {
     host.eq_ignore_ascii_case(registry)
 }
 
-/// Standard base64 with or without padding.
+/// Standard base64 with or without padding (docker writes it padded; some tools
+/// strip it).
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in text.trim().bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => break,
-            _ => return None,
-        };
-        acc = (acc << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    let text = text.trim();
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text))
+        .ok()
 }
 
 #[cfg(test)]
@@ -241,14 +258,14 @@ mod tests {
 
     #[test]
     fn registry_hosts() {
-        assert_eq!(registry_of("127.0.0.1:5000/vision/edges"), "127.0.0.1:5000");
-        assert_eq!(
-            registry_of("registry.example.com/edges"),
-            "registry.example.com"
-        );
-        assert_eq!(registry_of("localhost/edges"), "localhost");
-        assert_eq!(registry_of("team/edges"), "docker.io");
-        assert_eq!(registry_of("edges"), "docker.io");
+        let of = |s: &str| registry_of(&crate::image_ref::parse(s).unwrap());
+        assert_eq!(of("127.0.0.1:5000/vision/edges"), "127.0.0.1:5000");
+        assert_eq!(of("registry.example.com/edges"), "registry.example.com");
+        assert_eq!(of("localhost/edges"), "localhost");
+        assert_eq!(of("team/edges"), "docker.io");
+        assert_eq!(of("docker.io/team/edges"), "docker.io");
+        assert_eq!(of("index.docker.io/team/edges"), "docker.io");
+        assert_eq!(of("edges"), "docker.io");
     }
 
     #[test]

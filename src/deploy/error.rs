@@ -3,6 +3,7 @@
 //! the registry, so every failure before that point leaves the cluster as it was.
 
 use crate::error::{ExitStatus, StatusError};
+pub use crate::redact::userinfo as redact;
 
 #[derive(Debug)]
 pub enum Failure {
@@ -32,10 +33,28 @@ pub enum Failure {
         image: String,
         message: String,
     },
+    /// A credential helper failed, hung or answered garbage; the message names it.
+    Credentials(String),
     /// Ctrl-C during builds or pushes.
     Interrupted,
-    /// The user answered no to `confirm`.
+    /// Ctrl-C while pipelines were updated: the call under way finished.
+    InterruptedUpdating {
+        updated: Vec<String>,
+        left: Vec<String>,
+    },
+    /// The user answered "refuse the push" to `confirm`.
     Declined,
+    /// `confirm = true` and no terminal to ask on.
+    NoTerminal,
+    /// A push of several deploy branches at different commits.
+    ManyBranches(Vec<String>),
+    /// pachctl cannot be run at all; found before anything is built.
+    PachctlUnusable(String),
+    /// A pachctl call ran past `[deploy] pachctl_timeout`; the message says which.
+    PachctlTimeout {
+        message: String,
+        updated: Vec<String>,
+    },
     /// pachctl is missing or failed on `pipeline`; `updated` were updated before it.
     Pachctl {
         pipeline: String,
@@ -56,14 +75,29 @@ impl DeployError {
     pub fn status(&self) -> ExitStatus {
         match self.failure {
             Failure::Findings { .. } => ExitStatus::Findings,
-            Failure::Config(_) => ExitStatus::Usage,
+            Failure::Config(_) | Failure::ManyBranches(_) => ExitStatus::Usage,
             _ => ExitStatus::Failed,
         }
     }
 }
 
 impl std::fmt::Display for DeployError {
+    /// Userinfo (`user:pass@`) is redacted from whatever the message quotes: image
+    /// references, DOCKER_HOST, pachctl's output.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact(&self.unredacted()))
+    }
+}
+
+impl DeployError {
+    fn unredacted(&self) -> String {
+        let mut text = String::new();
+        let _ = self.write_to(&mut text);
+        text
+    }
+
+    fn write_to(&self, f: &mut String) -> std::fmt::Result {
+        use std::fmt::Write;
         let short = &self.commit[..self.commit.len().min(12)];
         let retry = format!("retry: pachhook deploy {}", self.commit);
         let nothing = "no pipeline was updated";
@@ -101,27 +135,62 @@ impl std::fmt::Display for DeployError {
                 f,
                 "deploy of {short} stopped: interrupted (Ctrl-C) while building or pushing; {nothing}; {retry}"
             ),
-            Failure::Declined => write!(f, "deploy of {short} not confirmed; {nothing}; {retry}"),
+            Failure::Credentials(m) => write!(
+                f,
+                "deploy of {short} stopped: {m}; {nothing}; fix the credential helper or run `docker login`, then {retry}"
+            ),
+            Failure::InterruptedUpdating { updated, left } => write!(
+                f,
+                "deploy of {short} stopped: interrupted (Ctrl-C) while updating pipelines; {}; not updated: {}; {retry}",
+                done(updated),
+                left.join(", ")
+            ),
+            Failure::Declined => write!(
+                f,
+                "deploy of {short} not confirmed: the push is refused; {nothing}; {retry}"
+            ),
+            Failure::NoTerminal => write!(
+                f,
+                "deploy of {short} not done: [deploy] confirm = true and there is no terminal to ask on; {nothing}; run `pachhook deploy {}` from a terminal",
+                self.commit
+            ),
+            Failure::ManyBranches(branches) => write!(
+                f,
+                "this push carries {} deploy branches at different commits ({}): none is deployed; push them one at a time",
+                branches.len(),
+                branches.join(", ")
+            ),
+            Failure::PachctlUnusable(m) => write!(
+                f,
+                "deploy of {short} stopped before building anything: {m}; {nothing}; {retry}"
+            ),
+            Failure::PachctlTimeout { message, updated } => write!(
+                f,
+                "deploy of {short} stopped: {message}; the call was killed; {}; the images are in the registry; {retry}",
+                done(updated)
+            ),
             Failure::Pachctl {
                 pipeline,
                 message,
                 updated,
-            } => {
-                let done = if updated.is_empty() {
-                    "no pipeline was updated".to_string()
-                } else {
-                    format!("already updated: {}", updated.join(", "))
-                };
-                write!(
-                    f,
-                    "deploy of {short} stopped: pachctl failed on pipeline {pipeline}: {message}; {done}; the images are in the registry; {retry}"
-                )
-            }
+            } => write!(
+                f,
+                "deploy of {short} stopped: pachctl failed on pipeline {pipeline}: {message}; {}; the images are in the registry; {retry}",
+                done(updated)
+            ),
         }
     }
 }
 
 impl std::error::Error for DeployError {}
+
+fn done(updated: &[String]) -> String {
+    if updated.is_empty() {
+        "no pipeline was updated".to_string()
+    } else {
+        format!("already updated: {}", updated.join(", "))
+    }
+}
 
 /// A deploy error goes up as the exit status it means (`crate::error::status_of`).
 impl From<DeployError> for StatusError {

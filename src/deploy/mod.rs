@@ -1,17 +1,20 @@
 //! Deploy at push time: build each image from the pushed commit's tree, push it tagged
 //! with the commit SHA, and point the pipelines at it with pachctl.
 //!
-//! The order of effects is the whole design, and it is all in `run`:
-//! check the commit's specs → plan → (confirm) → for every image: ask the registry, build,
-//! push → only then update the pipelines, upstream first → record a git note. Because
-//! every image is in the registry before the first pipeline is touched, no pipeline
-//! ever points at an image the registry does not have.
+//! The order of effects is the whole design, and `run` reads in that order:
+//! settings and specs of the commit → plan → (confirm) → pachctl can run → for every
+//! image: ask the registry, build, push → only then update the pipelines, upstream
+//! first → record a git note. Because every image is in the registry before the first
+//! pipeline is touched, no pipeline ever points at an image the registry does not have;
+//! and once the first image is pushed, the note records whatever happens next.
 
 pub mod build;
 pub mod context;
 pub mod credentials;
 pub mod error;
+mod interrupt;
 pub mod plan;
+mod process;
 pub mod push;
 pub mod record;
 mod show;
@@ -23,21 +26,23 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use git2::{Oid, Repository, Tree};
 
-use crate::check;
-use crate::config::{Config, Pin};
+use crate::config::{Config, OnFailure, Pin};
 use crate::error::{ExitStatus, StatusError};
+use crate::repo::Repo;
 use crate::repo::tree::CommitTree;
 pub use error::{DeployError, Failure};
+use interrupt::Interrupt;
 pub use plan::{Changes, Plan};
 use ui::Ui;
+pub use update::Status;
 
 /// How the caller runs a deploy.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunOpts {
     /// Show the images and rendered specs; build, push, update and record nothing.
     pub dry_run: bool,
-    /// A person may be asked (`[deploy] confirm`), on `/dev/tty` when there is one.
-    pub interactive: bool,
+    /// Run from the pre-push hook: `confirm` offers to push without deploying.
+    pub from_push: bool,
 }
 
 /// What a deploy did (or, on a dry run, would do).
@@ -47,15 +52,18 @@ pub struct Summary {
     /// Seconds since the epoch.
     pub time: u64,
     pub dry_run: bool,
+    /// `confirm` was answered "push without deploying".
+    pub skipped: bool,
     pub images: Vec<ImageResult>,
     pub pipelines: Vec<PipelineResult>,
     pub pach_context: Option<String>,
-    pub project: Option<String>,
+    /// Why the deploy stopped, when it did (one line, for the note).
+    pub error: Option<String>,
 }
 
 #[derive(Clone, Debug)]
 pub struct ImageResult {
-    /// The repository, `registry.example.com/vision/edges`.
+    /// The repository as `[[build]]` writes it, `registry.example.com/vision/edges`.
     pub image: String,
     /// `<image>:<sha>`.
     pub reference: String,
@@ -66,18 +74,28 @@ pub struct ImageResult {
 
 #[derive(Clone, Debug)]
 pub struct PipelineResult {
+    pub project: String,
     pub name: String,
     pub file: String,
     /// The image the rendered spec names.
     pub image: Option<String>,
     pub digest: Option<String>,
+    pub status: Status,
 }
 
-/// Deploys `commit`: the pipelines and images that `changes` (the paths the push
-/// changed) affect, or everything with `Changes::All`. Errors are `DeployError`s (as `StatusError`s:
-/// `crate::error::status_of`); the caller decides whether one refuses the push.
+/// The commit a deploy ships.
+struct Target<'r> {
+    sha: String,
+    tree: Tree<'r>,
+    /// Commit time, for the build context's file times.
+    time: u64,
+}
+
+/// Deploys `commit` with `config` (its settings: `Config::for_commit`): the pipelines and
+/// images that `changes` (the pushed range) affect, or everything with `Changes::All`.
+/// Errors are `DeployError`s (as `StatusError`s: `crate::error::status_of`); the caller decides whether one refuses the push.
 pub fn run(
-    repo: &Repository,
+    repo: &Repo,
     config: &Config,
     commit: Oid,
     changes: Changes,
@@ -91,93 +109,49 @@ pub fn run(
         })
         .into()
     };
-    let git = |e: anyhow::Error| fail(Failure::Git(format!("{e:#}")));
     let ui = Ui::new();
-
-    let commit_obj = repo
-        .find_commit(commit)
-        .map_err(|e| git(anyhow::anyhow!("cannot read commit {sha}: {e}")))?;
-    let tree = commit_obj.tree().map_err(|e| git(e.into()))?;
-    let commit_time = commit_obj.time().seconds().max(0) as u64;
-
-    // 1. The specs at the commit must pass their checks.
-    let sources = plan::spec_sources(repo, &tree, &config.spec_paths).map_err(git)?;
-    let mut check_opts = config
-        .engine_options()
-        .map_err(|e| fail(Failure::Config(format!("{e:#}"))))?;
-    // Deploy renders the specs it updates from their trees.
-    check_opts.keep_trees = true;
-    check_opts.deploys = true;
-    // The policies as they are in the commit, like the specs.
-    if !config.policies.is_empty() {
-        let repo = crate::repo::Repo::open(repo.path()).map_err(git)?;
-        let mut files = crate::config::policy::Files::commit(&repo, commit);
-        check_opts.policies = crate::config::policy::load(&config.policies, &mut files)
-            .map_err(|e| fail(Failure::Config(format!("{e:#}"))))?;
-    }
-    let report = check::check(sources, &check_opts);
-    if report.has_errors() {
-        let mut err = std::io::stderr().lock();
-        let _ = crate::report::human::write(&mut err, &report, false);
-        return Err(fail(Failure::Findings {
-            errors: report.count(check::Severity::Error),
-        }));
-    }
-
-    // 2. The work.
-    let plan = plan::decide(config, &report, &changes, &sha).map_err(fail)?;
+    let git = &repo.git;
+    let target = read_target(git, commit).map_err(fail)?;
+    let plan = plan_work(repo, config, commit, &target, &changes).map_err(fail)?;
     if config.deploy.reprocess {
-        for pipeline in &plan.pipelines {
-            if check::hazard::cron_input(&pipeline.spec).is_some() {
-                ui.say(&format!(
-                    "pachhook: warning: {} ({}): {}",
-                    pipeline.name,
-                    pipeline.file,
-                    check::hazard::CRON_REPROCESS
-                ));
-            }
-        }
+        warn_cron_reprocess(&plan, &ui);
     }
     let mut summary = Summary {
         commit: sha.clone(),
         time: now(),
         dry_run: opts.dry_run,
         pach_context: config.deploy.context.clone(),
-        project: config.deploy.project.clone(),
         ..Summary::default()
     };
     if plan.images.is_empty() && plan.pipelines.is_empty() {
         ui.say(&format!(
-            "pachhook: nothing to deploy for {}: no build context and no pipeline spec changed",
+            "pachhook: nothing to deploy for {}: no build context, [[build]] block or pipeline spec changed",
             short(&sha)
         ));
         return Ok(summary);
     }
-    // Every context must exist in the commit before anything happens.
-    for image in &plan.images {
-        context::collect(
-            &CommitTree::new(repo, &tree),
-            commit_time,
-            &image.build.context,
-            &image.build.dockerfile,
-        )
-        .map_err(|e| {
-            fail(Failure::Config(format!(
-                "[[build]] {}: {e:#}",
-                image.build.image
-            )))
-        })?;
-    }
-
+    verify_contexts(git, &target, &plan).map_err(fail)?;
     if opts.dry_run {
-        show::dry_run(repo, &tree, commit_time, &plan, config, &sha).map_err(git)?;
+        show::dry_run(git, &target.tree, target.time, &plan, config, &sha)
+            .map_err(|e| fail(Failure::Git(format!("{e:#}"))))?;
         return Ok(summary);
     }
-    if config.deploy.confirm && opts.interactive && !show::confirm(&plan, &sha) {
-        return Err(fail(Failure::Declined));
+    if config.deploy.confirm {
+        match show::confirm(&plan, &sha, opts.from_push) {
+            show::Answer::Deploy => {}
+            show::Answer::Skip => {
+                ui.say(&format!(
+                    "pachhook: not deploying {} (your answer); the push goes on. Deploy it later with `pachhook deploy {sha}`",
+                    short(&sha)
+                ));
+                summary.skipped = true;
+                return Ok(summary);
+            }
+            show::Answer::Refuse => return Err(fail(Failure::Declined)),
+            show::Answer::NoTerminal => return Err(fail(Failure::NoTerminal)),
+        }
     }
 
-    // 3–4. Every image into the registry, or stop with nothing updated.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -186,121 +160,284 @@ pub fn run(
                 "cannot start the async runtime: {e}"
             )))
         })?;
-    let images = runtime.block_on(async {
-        let interrupt = interrupt();
-        tokio::select! {
-            result = publish(repo, &tree, commit_time, &plan, &ui) => result,
-            _ = interrupt => Err(Failure::Interrupted),
-        }
+    let workdir = git.workdir();
+    runtime
+        .block_on(update::preflight(&config.deploy, workdir))
+        .map_err(fail)?;
+    let mut interrupt = runtime.block_on(async { Interrupt::install() });
+    let published = runtime.block_on(async {
+        let mut images = Vec::new();
+        let result = tokio::select! {
+            result = publish(git, &target, &plan, &ui, &mut images) => result,
+            _ = interrupt.recv() => Err(Failure::Interrupted),
+        };
+        (images, result)
     });
+    let (images, published) = published;
+    summary.images = images;
+    let stopped = match published {
+        Ok(()) => {
+            let rendered = render(config, &plan, &summary.images);
+            let updates: Vec<update::Update<'_>> = plan
+                .pipelines
+                .iter()
+                .zip(rendered)
+                .map(|(work, (spec, _, _))| update::Update { work, spec })
+                .collect();
+            let outcome = runtime.block_on(update::apply(
+                &config.deploy,
+                workdir,
+                &updates,
+                &ui,
+                &mut interrupt,
+            ));
+            summary.pipelines = results(config, &plan, &summary.images, outcome.statuses);
+            outcome.failure
+        }
+        Err(failure) => {
+            let statuses = vec![Status::NotAttempted; plan.pipelines.len()];
+            summary.pipelines = results(config, &plan, &summary.images, statuses);
+            Some(failure)
+        }
+    };
     drop(runtime);
-    summary.images = images.map_err(fail)?;
-
-    // 5. The pipelines, upstream first.
-    let mut rendered = Vec::new();
-    for pipeline in &plan.pipelines {
-        let (image, digest) = match pipeline.image.and_then(|i| summary.images.get(i)) {
-            Some(built) => {
-                let image = match (config.deploy.pin, &built.digest) {
-                    (Pin::Digest, Some(digest)) => format!("{}@{digest}", built.image),
-                    _ => built.reference.clone(),
-                };
-                (Some(image), built.digest.clone())
-            }
-            None => (plan::image_of(&pipeline.spec).map(str::to_string), None),
-        };
-        let spec = match pipeline.image {
-            Some(_) => update::render(&pipeline.spec, image.as_deref()),
-            None => update::render(&pipeline.spec, None),
-        };
-        rendered.push(spec);
-        summary.pipelines.push(PipelineResult {
-            name: pipeline.name.clone(),
-            file: pipeline.file.clone(),
-            image,
-            digest,
-        });
-    }
-    let updates: Vec<update::Update<'_>> = plan
-        .pipelines
-        .iter()
-        .zip(&rendered)
-        .map(|(p, spec)| update::Update {
-            name: &p.name,
-            spec,
-        })
-        .collect();
-    update::apply(&config.deploy, repo.workdir(), &updates, &ui).map_err(fail)?;
-
-    // 6. The record and the summary.
-    if let Err(e) = record::record(repo, commit, &summary) {
+    let error = stopped.map(fail);
+    summary.error = error.as_ref().map(|e| format!("{e:#}"));
+    // Once an image is pushed, the registry or the cluster has changed: record it.
+    let changed = summary.images.iter().any(|i| i.built)
+        || summary
+            .pipelines
+            .iter()
+            .any(|p| p.status != Status::NotAttempted);
+    if changed && let Err(e) = record::record(git, commit, &summary) {
         ui.say(&format!("pachhook: warning: {e:#}"));
     }
-    show::summary(&summary);
-    Ok(summary)
+    if changed || error.is_none() {
+        show::summary(&summary);
+    }
+    match error {
+        Some(error) => Err(error),
+        None => Ok(summary),
+    }
 }
 
-/// What the pre-push hook calls for one pushed ref (`refs/heads/<branch>`, from `old`
-/// to `new`; `old` is `None` for a new branch). Deploys when `[deploy]` is enabled for
-/// the branch, and returns the hook's exit status: `Ok` lets the push go on. A failed deploy
-/// refuses the push, unless `on_failure = "warn"`.
-pub fn on_push(
-    repo: &Repository,
+fn read_target(git: &Repository, commit: Oid) -> Result<Target<'_>, Failure> {
+    let sha = commit.to_string();
+    let object = git
+        .find_commit(commit)
+        .map_err(|e| Failure::Git(format!("cannot read commit {sha}: {e}")))?;
+    let tree = object
+        .tree()
+        .map_err(|e| Failure::Git(format!("cannot read the tree of {sha}: {e}")))?;
+    Ok(Target {
+        time: u64::try_from(object.time().seconds()).unwrap_or(0),
+        sha,
+        tree,
+    })
+}
+
+/// Checks the commit's specs (any error finding stops the deploy, the findings printed)
+/// and decides the work.
+fn plan_work(
+    repo: &Repo,
     config: &Config,
-    branch: &str,
-    old: Option<Oid>,
-    new: Oid,
-    interactive: bool,
-) -> ExitStatus {
-    if !config.deploy.deploys_branch(branch) {
-        return ExitStatus::Ok;
+    commit: Oid,
+    target: &Target<'_>,
+    changes: &Changes,
+) -> Result<Plan, Failure> {
+    let specs = plan::check_commit(repo, commit, &target.tree, config)?;
+    if specs.report.has_errors() {
+        let mut err = std::io::stderr().lock();
+        let _ = crate::report::human::write(&mut err, &specs.report, false);
+        return Err(Failure::Findings {
+            errors: specs.report.count(crate::diagnostic::Severity::Error),
+        });
     }
-    let result = Changes::between(repo, old, new).and_then(|changes| {
+    plan::decide(config, &specs, changes, &target.sha)
+}
+
+/// `--reprocess` with a cron input reprocesses every past tick: say so (the pipelines
+/// are the team's to judge; this is a warning).
+fn warn_cron_reprocess(plan: &Plan, ui: &Ui) {
+    for pipeline in &plan.pipelines {
+        if crate::check::hazard::cron_input(&pipeline.spec).is_some() {
+            ui.say(&format!(
+                "pachhook: warning: {} ({}): {}",
+                pipeline.id(),
+                pipeline.file,
+                crate::check::hazard::CRON_REPROCESS
+            ));
+        }
+    }
+}
+
+/// Every context must exist in the commit before anything happens.
+fn verify_contexts(git: &Repository, target: &Target<'_>, plan: &Plan) -> Result<(), Failure> {
+    for image in &plan.images {
+        context::collect(
+            &CommitTree::new(git, &target.tree),
+            target.time,
+            &image.build.context,
+            &image.build.dockerfile,
+        )
+        .map_err(|e| {
+            Failure::Config(format!(
+                "[[build]] {} ({}): {e:#}",
+                image.build.repository(),
+                image.build.origin()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// The spec of each pipeline as pachctl will get it, with the image and digest it names.
+fn render(
+    config: &Config,
+    plan: &Plan,
+    images: &[ImageResult],
+) -> Vec<(serde_json::Value, Option<String>, Option<String>)> {
+    plan.pipelines
+        .iter()
+        .map(
+            |pipeline| match pipeline.image.and_then(|i| images.get(i)) {
+                Some(built) => {
+                    let image = match (config.deploy.pin, &built.digest) {
+                        (Pin::Digest, Some(digest)) => format!("{}@{digest}", built.image),
+                        _ => built.reference.clone(),
+                    };
+                    let spec = update::render(&pipeline.spec, Some(&image));
+                    (spec, Some(image), built.digest.clone())
+                }
+                None => (
+                    update::render(&pipeline.spec, None),
+                    plan::image_of(&pipeline.spec).map(str::to_string),
+                    None,
+                ),
+            },
+        )
+        .collect()
+}
+
+fn results(
+    config: &Config,
+    plan: &Plan,
+    images: &[ImageResult],
+    statuses: Vec<Status>,
+) -> Vec<PipelineResult> {
+    render(config, plan, images)
+        .into_iter()
+        .zip(&plan.pipelines)
+        .zip(statuses)
+        .map(|(((_, image, digest), work), status)| PipelineResult {
+            project: work.project.clone(),
+            name: work.name.clone(),
+            file: work.file.clone(),
+            image,
+            digest,
+            status,
+        })
+        .collect()
+}
+
+/// One ref a push updates: `refs/heads/<branch>` from `old` (`None`: a new branch) to
+/// `new`.
+#[derive(Clone, Debug)]
+pub struct Pushed {
+    pub branch: String,
+    pub old: Option<Oid>,
+    pub new: Oid,
+}
+
+/// What the pre-push hook calls once the checks passed: deploys the pushed branches that
+/// the settings of their pushed commit opt in (`[deploy] enabled`, `branches`), and
+/// returns the hook's exit status: `Ok` lets the push go on. A failed deploy refuses the
+/// push, unless `on_failure = "warn"`. Several deploy branches at different commits
+/// deploy none: one push, one commit on the cluster.
+pub fn on_push(repo: &Repo, pushed: &[Pushed]) -> ExitStatus {
+    let mut deploys = Vec::new();
+    for push in pushed {
+        let config = match Config::for_commit(repo, push.new) {
+            Ok(config) => config,
+            Err(error) => {
+                eprintln!("pachhook: {error:#}");
+                return crate::error::status_of(&error);
+            }
+        };
+        if config.deploy.deploys_branch(&push.branch) {
+            deploys.push((push, config));
+        }
+    }
+    let mut commits: Vec<Oid> = deploys.iter().map(|(p, _)| p.new).collect();
+    commits.sort();
+    commits.dedup();
+    if commits.len() > 1 {
+        let branches = deploys
+            .iter()
+            .map(|(p, _)| format!("{} at {}", p.branch, short(&p.new.to_string())))
+            .collect();
+        let error = anyhow::Error::from(StatusError::from(DeployError {
+            failure: Failure::ManyBranches(branches),
+            commit: commits[0].to_string(),
+        }));
+        // Each branch's own on_failure: the push goes on only if every one says warn.
+        let warn = deploys
+            .iter()
+            .all(|(_, c)| c.deploy.on_failure == OnFailure::Warn);
+        return failed(&error, warn);
+    }
+    // One commit: deploy it once (the first branch's range decides the work).
+    let Some((push, config)) = deploys.into_iter().next() else {
+        return ExitStatus::Ok;
+    };
+    let result = Changes::between(repo, push.old, push.new).and_then(|changes| {
         run(
             repo,
-            config,
-            new,
+            &config,
+            push.new,
             changes,
             RunOpts {
                 dry_run: false,
-                interactive,
+                from_push: true,
             },
         )
     });
     match result {
         Ok(_) => ExitStatus::Ok,
-        Err(error) => {
-            eprintln!("pachhook: {error:#}");
-            if config.deploy.on_failure == crate::config::OnFailure::Warn {
-                eprintln!(
-                    "pachhook: warning: [deploy] on_failure = \"warn\": the push goes on without the deploy"
-                );
-                ExitStatus::Ok
-            } else {
-                crate::error::status_of(&error)
-            }
-        }
+        Err(error) => failed(&error, config.deploy.on_failure == OnFailure::Warn),
+    }
+}
+
+fn failed(error: &anyhow::Error, warn: bool) -> ExitStatus {
+    eprintln!("pachhook: {error:#}");
+    if warn {
+        eprintln!(
+            "pachhook: warning: [deploy] on_failure = \"warn\": the push goes on without the deploy"
+        );
+        ExitStatus::Ok
+    } else {
+        crate::error::status_of(error)
     }
 }
 
 /// Asks the registry about every image first (so a registry that is down or refuses
 /// the credentials stops the deploy before any build), then builds and pushes the
-/// images it does not have.
+/// images it does not have. Each image is added to `done` as soon as the registry has
+/// it, so a later failure still knows (and records) what was pushed.
 async fn publish(
-    repo: &Repository,
-    tree: &Tree<'_>,
-    commit_time: u64,
+    git: &Repository,
+    target: &Target<'_>,
     plan: &Plan,
     ui: &Ui,
-) -> Result<Vec<ImageResult>, Failure> {
+    done: &mut Vec<ImageResult>,
+) -> Result<(), Failure> {
     let docker = build::connect().await?;
     let mut creds = BTreeMap::new();
     let mut known = Vec::with_capacity(plan.images.len());
     for image in &plan.images {
         let registry = credentials::registry_of(&image.build.image);
         if !creds.contains_key(&registry) {
-            let found = credentials::for_registry(&registry)
-                .map_err(|e| Failure::Config(format!("{e:#}")))?;
+            let found = credentials::for_registry(&registry).await?;
             creds.insert(registry.clone(), found);
         }
         let cred = creds.get(&registry).and_then(Option::as_ref);
@@ -308,88 +445,71 @@ async fn publish(
         known.push(digest);
     }
 
-    let mut results = Vec::with_capacity(plan.images.len());
     for (image, digest) in plan.images.iter().zip(known) {
-        let repository = &image.build.image;
+        let repository = image.build.repository();
+        let label = label(&repository, &target.sha);
         if let Some(digest) = digest {
             ui.say(&format!(
-                "{}: already in the registry ({digest}), not rebuilt",
-                image.reference
+                "{label}: already in the registry ({digest}), not rebuilt"
             ));
-            results.push(ImageResult {
-                image: repository.clone(),
+            done.push(ImageResult {
+                image: repository,
                 reference: image.reference.clone(),
                 digest: Some(digest),
                 built: false,
             });
             continue;
         }
-        let registry = credentials::registry_of(repository);
+        let registry = credentials::registry_of(&image.build.image);
         let cred = creds.get(&registry).and_then(Option::as_ref);
         let context = context::collect(
-            &CommitTree::new(repo, tree),
-            commit_time,
+            &CommitTree::new(git, &target.tree),
+            target.time,
             &image.build.context,
             &image.build.dockerfile,
         )
-        .map_err(|e| Failure::Config(format!("[[build]] {repository}: {e:#}")))?;
-        let step = ui.step(&format!("building {}", image.reference));
+        .map_err(|e| {
+            Failure::Config(format!(
+                "[[build]] {repository} ({}): {e:#}",
+                image.build.origin()
+            ))
+        })?;
+        let step = ui.step(&format!("building {label}"));
         if let Err(e) = build::build(&docker, context, &image.build, &image.reference, &step).await
         {
             step.abandon();
             return Err(e);
         }
-        step.finish(&format!("built {}", image.reference));
-        let tag = image
-            .reference
-            .rsplit(':')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        let step = ui.step(&format!("pushing {}", image.reference));
-        let digest = match push::push(&docker, repository, &tag, &registry, cred, &step).await {
-            Ok(digest) => digest,
-            Err(e) => {
-                step.abandon();
-                return Err(e);
-            }
-        };
-        step.finish(&format!("pushed {} ({digest})", image.reference));
-        results.push(ImageResult {
-            image: repository.clone(),
+        step.finish(&format!("built {label}"));
+        let step = ui.step(&format!("pushing {label}"));
+        let digest =
+            match push::push(&docker, &repository, &image.tag, &registry, cred, &step).await {
+                Ok(digest) => digest,
+                Err(e) => {
+                    step.abandon();
+                    return Err(e);
+                }
+            };
+        step.finish(&format!("pushed {label} ({digest})"));
+        done.push(ImageResult {
+            image: repository,
             reference: image.reference.clone(),
             digest: Some(digest),
             built: true,
         });
     }
-    Ok(results)
+    Ok(())
 }
 
-/// Resolves on Ctrl-C. The handler is installed when this is called (not when first
-/// polled), so a signal that comes at any point of the builds and pushes is caught.
-fn interrupt() -> impl std::future::Future<Output = ()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let stream = signal(SignalKind::interrupt()).ok();
-        async move {
-            match stream {
-                Some(mut s) => {
-                    s.recv().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
+/// An image in progress labels: the repository's last component and the short SHA,
+/// so that a label and its bar fit an 80-column terminal.
+fn label(repository: &str, sha: &str) -> String {
+    let name = repository.rsplit('/').next().unwrap_or(repository);
+    format!("{name}:{}", short(sha))
 }
 
-fn short(sha: &str) -> &str {
+/// The short SHA of messages and labels (the full SHA is in the summary and the note).
+pub(crate) fn short(sha: &str) -> &str {
     &sha[..sha.len().min(12)]
 }
 

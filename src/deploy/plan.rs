@@ -13,36 +13,48 @@ use git2::{Oid, Repository, Tree};
 
 use super::error::Failure;
 use crate::check::{self, Report};
+pub(super) use crate::config::clean;
 use crate::config::{Build, Config};
 use crate::discover;
+use crate::image_ref;
+use crate::repo::Repo;
 use crate::repo::tree::{self, CommitTree, Step};
 use crate::source::Source;
 use crate::spec::Node;
 
-/// Which paths the pushed range changed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What the pushed range changed: paths, and the `[[build]]` blocks of the commit the
+/// remote had (a block that is not the same there is a change, whatever the paths say).
+#[derive(Clone, Debug)]
 pub enum Changes {
     /// Deploy everything: a new branch, or `pachhook deploy REV`.
     All,
-    /// Paths relative to the repository root, `/`-separated.
-    Paths(BTreeSet<String>),
+    Range {
+        /// Paths relative to the repository root, `/`-separated.
+        paths: BTreeSet<String>,
+        /// `[[build]]` of the remote's commit.
+        old_builds: Vec<Build>,
+    },
 }
 
 impl Changes {
-    /// The paths that differ between two commits; `All` without an old commit (a new
-    /// branch, or a remote commit this repository does not have).
-    pub fn between(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Changes> {
+    /// What differs between two commits; `All` without an old commit (a new branch, a
+    /// remote commit this repository does not have, or an old `pachhook.toml` that
+    /// cannot be read: then nothing is known about the range).
+    pub fn between(repo: &Repo, old: Option<Oid>, new: Oid) -> Result<Changes> {
         let Some(old) = old.filter(|o| !o.is_zero()) else {
             return Ok(Changes::All);
         };
-        // The remote's commit may be unknown here (someone else pushed it): then the
-        // range is unknown too, and everything is deployed.
-        let Ok(old_commit) = repo.find_commit(old) else {
+        let Ok(old_commit) = repo.git.find_commit(old) else {
+            return Ok(Changes::All);
+        };
+        let Ok(old_config) = Config::for_commit(repo, old) else {
             return Ok(Changes::All);
         };
         let old_tree = old_commit.tree()?;
-        let new_tree = repo.find_commit(new)?.tree()?;
-        let diff = repo.diff_tree_to_tree(Some(&old_tree), Some(&new_tree), None)?;
+        let new_tree = repo.git.find_commit(new)?.tree()?;
+        let diff = repo
+            .git
+            .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), None)?;
         let mut paths = BTreeSet::new();
         for delta in diff.deltas() {
             for file in [delta.old_file(), delta.new_file()] {
@@ -51,25 +63,46 @@ impl Changes {
                 }
             }
         }
-        Ok(Changes::Paths(paths))
+        Ok(Changes::Range {
+            paths,
+            old_builds: old_config.builds,
+        })
     }
 
-    fn touches(&self, path: &str) -> bool {
+    /// The paths, when the range is known.
+    pub fn paths(&self) -> Option<&BTreeSet<String>> {
         match self {
-            Changes::All => true,
-            Changes::Paths(paths) => paths.contains(path),
+            Changes::All => None,
+            Changes::Range { paths, .. } => Some(paths),
         }
     }
 
+    fn touches(&self, path: &str) -> bool {
+        self.paths().is_none_or(|paths| paths.contains(path))
+    }
+
     fn touches_dir(&self, dir: &str) -> bool {
-        match self {
-            Changes::All => true,
-            Changes::Paths(_) if dir.is_empty() => true,
-            Changes::Paths(paths) => {
+        match self.paths() {
+            None => true,
+            Some(_) if dir.is_empty() => true,
+            Some(paths) => {
                 let prefix = format!("{dir}/");
                 paths.iter().any(|p| p.starts_with(&prefix))
             }
         }
+    }
+
+    /// Whether the image of `build` must be rebuilt: its context or Dockerfile
+    /// changed, or its block is new or different.
+    fn rebuilds(&self, build: &Build) -> bool {
+        let dir = clean(&build.context);
+        let settings_changed = match self {
+            Changes::All => true,
+            Changes::Range { old_builds, .. } => !old_builds.iter().any(|b| b.same_build(build)),
+        };
+        settings_changed
+            || self.touches_dir(&dir)
+            || self.touches(&clean(&format!("{dir}/{}", build.dockerfile)))
     }
 }
 
@@ -77,13 +110,16 @@ impl Changes {
 #[derive(Clone, Debug)]
 pub struct ImageWork {
     pub build: Build,
-    /// `<image>:<full commit SHA>`.
+    /// `<image>:<full commit SHA>`, the image as `[[build]]` writes it.
     pub reference: String,
+    /// The tag: the full commit SHA.
+    pub tag: String,
 }
 
-/// A pipeline to update.
+/// A pipeline to update. Project and name identify it.
 #[derive(Clone, Debug)]
 pub struct PipelineWork {
+    pub project: String,
     pub name: String,
     /// The spec file it comes from.
     pub file: String,
@@ -93,12 +129,87 @@ pub struct PipelineWork {
     pub image: Option<usize>,
 }
 
+impl PipelineWork {
+    /// `project/name`, as messages name the pipeline.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.project, self.name)
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
     pub images: Vec<ImageWork>,
     /// Upstream first.
     pub pipelines: Vec<PipelineWork>,
 }
+
+/// One pipeline spec of the commit.
+#[derive(Clone, Debug)]
+pub struct SpecAt {
+    pub project: String,
+    pub name: String,
+    pub file: String,
+    pub spec: Node,
+}
+
+/// The specs of a commit, checked. The trees are kept because deploy renders the specs
+/// it updates from them.
+pub struct Specs {
+    pub report: Report,
+    pub specs: Vec<SpecAt>,
+}
+
+/// Checks the specs of `tree` with the commit's settings; each pipeline is identified
+/// by its project (the spec's, else `[deploy] project`, else `default`) and name.
+pub fn check_commit(
+    repo: &Repo,
+    commit: Oid,
+    tree: &Tree,
+    config: &Config,
+) -> Result<Specs, Failure> {
+    let sources = spec_sources(&repo.git, tree, &config.spec_paths)
+        .map_err(|e| Failure::Git(format!("{e:#}")))?;
+    let mut opts = config
+        .engine_options()
+        .map_err(|e| Failure::Config(format!("{e:#}")))?;
+    opts.keep_trees = true;
+    // The repository deploys: a pipeline defined twice is an error here.
+    opts.deploys = true;
+    // The policies as they are in the commit, like the specs.
+    if !config.policies.is_empty() {
+        let mut files = crate::config::policy::Files::commit(repo, commit);
+        opts.policies = crate::config::policy::load(&config.policies, &mut files)
+            .map_err(|e| Failure::Config(format!("{e:#}")))?;
+    }
+    let report = check::check(sources, &opts);
+    let default_project = config.deploy.project.as_deref().unwrap_or(DEFAULT_PROJECT);
+    let mut specs = Vec::new();
+    for file in &report.files {
+        for node in &file.parsed {
+            if let Some(name) = check::pipeline_name(node) {
+                let project = project_of(node).unwrap_or(default_project).to_string();
+                specs.push(SpecAt {
+                    project,
+                    name,
+                    file: file.source.path.clone(),
+                    spec: node.clone(),
+                });
+            }
+        }
+    }
+    Ok(Specs { report, specs })
+}
+
+/// `pipeline.project.name` of a spec, when written.
+fn project_of(spec: &Node) -> Option<&str> {
+    spec.get("pipeline")?
+        .get("project")?
+        .get("name")?
+        .as_str()
+        .filter(|p| !p.is_empty())
+}
+
+const DEFAULT_PROJECT: &str = "default";
 
 /// The spec files of a commit: `[specs] paths` when set (explicit), else every JSON and
 /// YAML file (scanned: kept only if it holds a spec).
@@ -135,71 +246,64 @@ pub fn spec_sources(repo: &Repository, tree: &Tree, globs: &[String]) -> Result<
     Ok(sources)
 }
 
-/// Decides the work from a checked report of the commit's specs, made with
-/// `Options::keep_trees` (the specs are rendered from their trees).
+/// Decides the work from the commit's checked specs.
 pub fn decide(
     config: &Config,
-    report: &Report,
+    specs: &Specs,
     changes: &Changes,
     sha: &str,
 ) -> Result<Plan, Failure> {
-    // Every pipeline of the commit, in file order.
-    let mut specs: Vec<(String, String, &Node)> = Vec::new();
-    for file in &report.files {
-        assert_eq!(
-            file.parsed.len(),
-            file.specs.len(),
-            "deploy needs a report made with Options::keep_trees"
-        );
-        for node in &file.parsed {
-            if let Some(name) = check::pipeline_name(node) {
-                if specs.iter().any(|(n, _, _)| *n == name) {
-                    return Err(Failure::Config(format!(
-                        "pipeline {name} is defined twice (again in {})",
-                        file.source.path
-                    )));
-                }
-                specs.push((name, file.source.path.clone(), node));
-            }
+    let specs = &specs.specs;
+    for (i, spec) in specs.iter().enumerate() {
+        if let Some(first) = specs[..i]
+            .iter()
+            .find(|s| s.project == spec.project && s.name == spec.name)
+        {
+            return Err(Failure::Config(format!(
+                "pipeline {}/{} is defined twice: in {} and in {}",
+                spec.project, spec.name, first.file, spec.file
+            )));
         }
     }
-    let serves = |build: &Build, name: &str, spec: &Node| match &build.pipelines {
-        Some(names) => names.iter().any(|n| n == name),
-        None => image_of(spec).is_some_and(|i| repository(i) == build.image),
+    // `pipelines = [...]` names a pipeline by name, or by `project/name`.
+    let named =
+        |n: &str, spec: &SpecAt| n == spec.name || n == format!("{}/{}", spec.project, spec.name);
+    let serves = |build: &Build, spec: &SpecAt| match &build.pipelines {
+        Some(names) => names.iter().any(|n| named(n, spec)),
+        None => image_of(&spec.spec)
+            .and_then(|i| image_ref::parse(i).ok())
+            .is_some_and(|i| i.canonical_repository() == build.canonical()),
     };
+    for build in &config.builds {
+        if let Some(names) = &build.pipelines
+            && let Some(missing) = names.iter().find(|n| !specs.iter().any(|s| named(n, s)))
+        {
+            return Err(Failure::Config(format!(
+                "[[build]] {} ({}) serves pipeline {missing}, which no spec at this commit defines",
+                build.repository(),
+                build.origin()
+            )));
+        }
+    }
     let changed_builds: BTreeSet<usize> = config
         .builds
         .iter()
         .enumerate()
-        .filter(|(_, b)| {
-            let dir = clean(&b.context);
-            changes.touches_dir(&dir) || changes.touches(&clean(&format!("{dir}/{}", b.dockerfile)))
-        })
+        .filter(|(_, b)| changes.rebuilds(b))
         .map(|(i, _)| i)
         .collect();
-    for build in &config.builds {
-        if let Some(names) = &build.pipelines
-            && let Some(missing) = names
-                .iter()
-                .find(|n| !specs.iter().any(|(s, _, _)| s == *n))
-        {
-            return Err(Failure::Config(format!(
-                "[[build]] {} serves pipeline {missing}, which no spec at this commit defines",
-                build.image
-            )));
-        }
-    }
 
-    let mut chosen: Vec<(String, String, Node, Option<usize>)> = Vec::new();
+    let mut chosen: Vec<(&SpecAt, Option<usize>)> = Vec::new();
     let mut needed: BTreeSet<usize> = changed_builds.clone();
-    for (name, file, spec) in &specs {
-        let build = config.builds.iter().position(|b| serves(b, name, spec));
-        let update = changes.touches(file) || build.is_some_and(|b| changed_builds.contains(&b));
+    for spec in specs {
+        let build = config.builds.iter().position(|b| serves(b, spec));
+        let update =
+            changes.touches(&spec.file) || build.is_some_and(|b| changed_builds.contains(&b));
         if update {
             if let Some(b) = build {
                 needed.insert(b);
             }
-            chosen.push((name.clone(), file.clone(), (*spec).clone(), build));
+            chosen.push((spec, build));
         }
     }
 
@@ -211,17 +315,19 @@ pub fn decide(
             index_of.insert(b, i);
             let build = config.builds[b].clone();
             ImageWork {
-                reference: format!("{}:{sha}", build.image),
+                reference: format!("{}:{sha}", build.repository()),
+                tag: sha.to_string(),
                 build,
             }
         })
         .collect();
     let pipelines = chosen
         .into_iter()
-        .map(|(name, file, spec, build)| PipelineWork {
-            name,
-            file,
-            spec,
+        .map(|(spec, build)| PipelineWork {
+            project: spec.project.clone(),
+            name: spec.name.clone(),
+            file: spec.file.clone(),
+            spec: spec.spec.clone(),
             image: build.and_then(|b| index_of.get(&b).copied()),
         })
         .collect();
@@ -236,35 +342,28 @@ pub fn image_of(spec: &Node) -> Option<&str> {
     spec.get("transform")?.get("image")?.as_str()
 }
 
-/// The repository of an image reference: without its digest and tag.
-pub fn repository(image: &str) -> &str {
-    let image = image.split_once('@').map_or(image, |(r, _)| r);
-    let slash = image.rfind('/').map_or(0, |i| i + 1);
-    match image[slash..].rfind(':') {
-        Some(colon) => &image[..slash + colon],
-        None => image,
-    }
-}
-
-/// The repos a spec reads from (`pfs.repo` anywhere in its input tree).
-pub fn input_repos(spec: &Node) -> Vec<String> {
-    fn walk(input: &Node, out: &mut Vec<String>) {
-        if let Some(repo) = input
-            .get("pfs")
-            .and_then(|p| p.get("repo"))
-            .and_then(Node::as_str)
-        {
-            out.push(repo.to_string());
+/// The repos a spec reads from (`pfs.repo` anywhere in its input tree), each with its
+/// project (`pfs.project`, else the pipeline's own).
+pub fn input_repos(spec: &Node, project: &str) -> Vec<(String, String)> {
+    fn walk(input: &Node, project: &str, out: &mut Vec<(String, String)>) {
+        let pfs = input.get("pfs");
+        if let Some(repo) = pfs.and_then(|p| p.get("repo")).and_then(Node::as_str) {
+            let repo_project = pfs
+                .and_then(|p| p.get("project"))
+                .and_then(Node::as_str)
+                .filter(|p| !p.is_empty())
+                .unwrap_or(project);
+            out.push((repo_project.to_string(), repo.to_string()));
         }
         for key in ["cross", "union", "join", "group"] {
             for item in input.get(key).and_then(Node::as_seq).unwrap_or_default() {
-                walk(item, out);
+                walk(item, project, out);
             }
         }
     }
     let mut out = Vec::new();
     if let Some(input) = spec.get("input") {
-        walk(input, &mut out);
+        walk(input, project, &mut out);
     }
     out
 }
@@ -272,17 +371,18 @@ pub fn input_repos(spec: &Node) -> Vec<String> {
 /// Orders pipelines so that one reading another's output comes after it; otherwise file
 /// order. A cycle (which pachd would refuse) keeps file order for its members.
 fn upstream_first(pipelines: Vec<PipelineWork>) -> Vec<PipelineWork> {
-    let names: BTreeSet<&str> = pipelines.iter().map(|p| p.name.as_str()).collect();
-    let deps: Vec<Vec<String>> = pipelines
+    let key = |p: &PipelineWork| (p.project.clone(), p.name.clone());
+    let names: BTreeSet<(String, String)> = pipelines.iter().map(key).collect();
+    let deps: Vec<Vec<(String, String)>> = pipelines
         .iter()
         .map(|p| {
-            input_repos(&p.spec)
+            input_repos(&p.spec, &p.project)
                 .into_iter()
-                .filter(|r| names.contains(r.as_str()) && *r != p.name)
+                .filter(|r| names.contains(r) && *r != key(p))
                 .collect()
         })
         .collect();
-    let mut placed: BTreeSet<String> = BTreeSet::new();
+    let mut placed: BTreeSet<(String, String)> = BTreeSet::new();
     let mut order = Vec::with_capacity(pipelines.len());
     let mut left: Vec<usize> = (0..pipelines.len()).collect();
     while !left.is_empty() {
@@ -291,47 +391,16 @@ fn upstream_first(pipelines: Vec<PipelineWork>) -> Vec<PipelineWork> {
             .position(|&i| deps[i].iter().all(|d| placed.contains(d)))
             .unwrap_or(0);
         let i = left.remove(ready);
-        placed.insert(pipelines[i].name.clone());
+        placed.insert(key(&pipelines[i]));
         order.push(i);
     }
     let mut slots: Vec<Option<PipelineWork>> = pipelines.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
-/// A repository-relative path in one spelling: `a/./b/` → `a/b`; `a/../b` → `b`;
-/// `.` and `` → ``. Config paths (`context`, `dockerfile`) are compared with tree paths
-/// through it.
-pub(super) fn clean(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn repositories() {
-        assert_eq!(
-            repository("127.0.0.1:5000/vision/edges:abc"),
-            "127.0.0.1:5000/vision/edges"
-        );
-        assert_eq!(
-            repository("127.0.0.1:5000/vision/edges"),
-            "127.0.0.1:5000/vision/edges"
-        );
-        assert_eq!(repository("edges@sha256:00"), "edges");
-        assert_eq!(repository("r.io/edges:v1@sha256:00"), "r.io/edges");
-    }
 
     fn spec(text: &str) -> Node {
         crate::spec::read::read(text.as_bytes()).unwrap().remove(0)
@@ -339,6 +408,7 @@ mod tests {
 
     fn work(name: &str, text: &str) -> PipelineWork {
         PipelineWork {
+            project: "default".into(),
             name: name.into(),
             file: format!("{name}.json"),
             spec: spec(text),
@@ -365,7 +435,10 @@ mod tests {
 
     #[test]
     fn dir_changes() {
-        let c = Changes::Paths(["images/edges/main.py".to_string()].into());
+        let c = Changes::Range {
+            paths: ["images/edges/main.py".to_string()].into(),
+            old_builds: Vec::new(),
+        };
         assert!(c.touches_dir("images/edges"));
         assert!(!c.touches_dir("images/edg"));
         assert!(c.touches_dir(""));

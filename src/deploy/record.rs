@@ -7,28 +7,46 @@ use anyhow::{Context, Result};
 use git2::{Oid, Repository, Signature};
 use serde_json::json;
 
-use super::Summary;
+use super::{Status, Summary};
 
 pub const NOTES_REF: &str = "refs/notes/pachhook";
 
-/// Writes (or replaces) the note of `commit`.
+/// The version of the note's format (README, "The deploy note"); it changes only if
+/// the shape does.
+pub const NOTE_VERSION: u32 = 1;
+
+/// Writes (or replaces) the note of `commit`: every image with its digest, every planned
+/// pipeline with `updated`, `failed` (and the error) or `not attempted`, and the error
+/// that stopped the deploy, if one did.
 pub fn record(repo: &Repository, commit: Oid, summary: &Summary) -> Result<()> {
     let note = json!({
+        "version": NOTE_VERSION,
         "commit": commit.to_string(),
         "time": rfc3339(summary.time),
+        "outcome": if summary.error.is_some() { "failed" } else { "deployed" },
+        "error": summary.error,
         "pachctl_context": summary.pach_context,
-        "project": summary.project,
         "images": summary.images.iter().map(|i| json!({
             "image": i.image,
             "reference": i.reference,
             "digest": i.digest,
             "built": i.built,
         })).collect::<Vec<_>>(),
-        "pipelines": summary.pipelines.iter().map(|p| json!({
-            "name": p.name,
-            "file": p.file,
-            "image": p.image,
-        })).collect::<Vec<_>>(),
+        "pipelines": summary.pipelines.iter().map(|p| {
+            let (status, error) = match &p.status {
+                Status::Updated => ("updated", None),
+                Status::Failed(e) => ("failed", Some(e.as_str())),
+                Status::NotAttempted => ("not attempted", None),
+            };
+            json!({
+                "project": p.project,
+                "name": p.name,
+                "file": p.file,
+                "image": p.image,
+                "status": status,
+                "error": error,
+            })
+        }).collect::<Vec<_>>(),
     });
     let text = serde_json::to_string_pretty(&note)?;
     let signature = repo

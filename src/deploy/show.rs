@@ -8,7 +8,7 @@ use anyhow::Result;
 use git2::{Repository, Tree};
 
 use super::plan::Plan;
-use super::{Summary, context, short, update};
+use super::{Status, Summary, context, short, update};
 use crate::config::{Config, Pin};
 use crate::repo::tree::CommitTree;
 
@@ -60,7 +60,8 @@ pub fn dry_run(
         writeln!(
             out,
             "would update pipeline {} ({}):",
-            pipeline.name, pipeline.file
+            pipeline.id(),
+            pipeline.file
         )?;
         let spec = update::render(&pipeline.spec, image);
         writeln!(out, "{}", serde_json::to_string_pretty(&spec)?)?;
@@ -68,21 +69,32 @@ pub fn dry_run(
     Ok(())
 }
 
-/// Asks on the terminal (not standard input: in a hook that is git's pipe). Without a
-/// terminal there is nobody to ask, and the deploy goes on.
-pub fn confirm(plan: &Plan, sha: &str) -> bool {
+/// What the person asked by `confirm` chose.
+pub enum Answer {
+    Deploy,
+    /// Refuse the push (from `pachhook deploy`: do nothing).
+    Refuse,
+    /// Let the push go on without deploying (pre-push only).
+    Skip,
+    /// There is no terminal to ask on: nobody agreed, so nothing is deployed.
+    NoTerminal,
+}
+
+/// Asks on the terminal (not standard input: in a hook that is git's pipe). From a push
+/// the choices are: deploy, refuse the push, push without deploying.
+pub fn confirm(plan: &Plan, sha: &str, from_push: bool) -> Answer {
     let (Ok(read), Ok(write)) = (
         std::fs::File::open("/dev/tty"),
         std::fs::OpenOptions::new().write(true).open("/dev/tty"),
     ) else {
-        return true;
+        return Answer::NoTerminal;
     };
     let term = dialoguer::console::Term::read_write_pair(read, write);
     if !term.is_term() {
-        return true;
+        return Answer::NoTerminal;
     }
     let images: Vec<&str> = plan.images.iter().map(|i| i.reference.as_str()).collect();
-    let pipelines: Vec<&str> = plan.pipelines.iter().map(|p| p.name.as_str()).collect();
+    let pipelines: Vec<String> = plan.pipelines.iter().map(|p| p.id()).collect();
     let prompt = format!(
         "Deploy {}: build {} and update {}?",
         short(sha),
@@ -97,19 +109,42 @@ pub fn confirm(plan: &Plan, sha: &str) -> bool {
             pipelines.join(", ")
         },
     );
-    dialoguer::Confirm::new()
+    let mut choices = vec!["deploy"];
+    let mut answers = vec![Answer::Deploy];
+    if from_push {
+        choices.extend(["refuse the push", "push without deploying"]);
+        answers.extend([Answer::Refuse, Answer::Skip]);
+    } else {
+        choices.push("do not deploy");
+        answers.push(Answer::Refuse);
+    }
+    match dialoguer::Select::new()
         .with_prompt(prompt)
-        .default(false)
-        .interact_on(&term)
-        .unwrap_or(false)
+        .items(&choices)
+        .default(1)
+        .interact_on_opt(&term)
+    {
+        Ok(Some(i)) if i < answers.len() => answers.swap_remove(i),
+        _ => Answer::Refuse,
+    }
 }
 
 pub fn summary(summary: &Summary) {
     let mut out = std::io::stdout().lock();
+    let updated = summary
+        .pipelines
+        .iter()
+        .filter(|p| p.status == Status::Updated)
+        .count();
     let _ = writeln!(
         out,
-        "deployed {} ({} image(s), {} pipeline(s)):",
-        short(&summary.commit),
+        "{} {} ({} image(s), {updated} of {} pipeline(s) updated):",
+        if summary.error.is_some() {
+            "deploy stopped:"
+        } else {
+            "deployed"
+        },
+        summary.commit,
         summary.images.len(),
         summary.pipelines.len()
     );
@@ -127,9 +162,15 @@ pub fn summary(summary: &Summary) {
         );
     }
     for p in &summary.pipelines {
+        let status = match &p.status {
+            Status::Updated => "updated",
+            Status::Failed(_) => "failed",
+            Status::NotAttempted => "not attempted",
+        };
         let _ = writeln!(
             out,
-            "  pipeline  {}  {}  {}  updated",
+            "  pipeline  {}/{}  {}  {}  {status}",
+            p.project,
             p.name,
             p.image.as_deref().unwrap_or("-"),
             p.digest.as_deref().unwrap_or("-"),

@@ -4,11 +4,14 @@
 //! The rendered spec is the normalized spec as written, with only `transform.image`
 //! replaced: what reviewers read in the repository is what runs.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use super::error::Failure;
+use tokio::process::Command;
+
+use super::error::{Failure, redact};
+use super::interrupt::Interrupt;
+use super::plan::PipelineWork;
+use super::process::{self, Ended};
 use super::ui::Ui;
 use crate::config::Deploy;
 use crate::spec::{Entry, Node, Span, Value};
@@ -58,103 +61,198 @@ fn entry(name: &str, value: Value) -> Entry {
     )
 }
 
-/// One pipeline to hand to pachctl.
+/// One pipeline to hand to pachctl, its spec rendered.
 pub struct Update<'a> {
-    pub name: &'a str,
-    pub spec: &'a serde_json::Value,
+    pub work: &'a PipelineWork,
+    pub spec: serde_json::Value,
 }
 
-/// Runs pachctl for each pipeline in order and returns the names updated. On the first
-/// failure it stops, shows pachctl's standard error, and says which were already updated.
-pub fn apply(
+/// What became of one pipeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    Updated,
+    /// pachctl failed on it (or ran out of time); the error.
+    Failed(String),
+    NotAttempted,
+}
+
+/// The pipelines' statuses, in order, and why the updates stopped, if they did.
+pub struct Outcome {
+    pub statuses: Vec<Status>,
+    pub failure: Option<Failure>,
+}
+
+/// Checks that pachctl can be run at all (it exists, `pachctl version --client-only`
+/// answers) before anything is built: a missing pachctl is found before the images are
+/// pushed, not after.
+pub async fn preflight(deploy: &Deploy, workdir: Option<&Path>) -> Result<(), Failure> {
+    let limit = deploy.pachctl_timeout.min(PREFLIGHT_LIMIT);
+    let mut command = Command::new(resolve(&deploy.pachctl, workdir));
+    command.args(["version", "--client-only"]);
+    if let Some(dir) = workdir {
+        command.current_dir(dir);
+    }
+    let unusable = |message: String| Failure::PachctlUnusable(message);
+    match process::run(command, b"", limit, None).await {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(unusable(format!(
+            "`{} version --client-only` failed: {}",
+            deploy.pachctl,
+            last_line(&out.stderr).unwrap_or_else(|| exit_text(out.status))
+        ))),
+        Err(Ended::NotStarted(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(unusable(format!(
+                "`{}` not found: install pachctl or set [deploy] pachctl to its path",
+                deploy.pachctl
+            )))
+        }
+        Err(Ended::NotStarted(e)) => Err(unusable(format!("cannot run `{}`: {e}", deploy.pachctl))),
+        Err(Ended::TimedOut) => Err(unusable(format!(
+            "`{} version --client-only` did not answer within {}",
+            deploy.pachctl,
+            process::human(limit)
+        ))),
+        Err(Ended::Io(e)) => Err(unusable(format!(
+            "cannot read the output of `{} version --client-only`: {e}",
+            deploy.pachctl
+        ))),
+    }
+}
+
+/// The bound of the `pachctl version --client-only` check.
+const PREFLIGHT_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs pachctl for each pipeline in order, each call bounded by
+/// `[deploy] pachctl_timeout`. Stops at the first failure, at a timeout, or after a
+/// Ctrl-C (the call under way finishes first); the rest are `NotAttempted`.
+pub async fn apply(
     deploy: &Deploy,
     workdir: Option<&Path>,
     updates: &[Update<'_>],
     ui: &Ui,
-) -> Result<Vec<String>, Failure> {
+    interrupt: &mut Interrupt,
+) -> Outcome {
     let program = resolve(&deploy.pachctl, workdir);
-    let mut updated = Vec::new();
-    for update in updates {
+    let mut statuses = vec![Status::NotAttempted; updates.len()];
+    let done = |statuses: &[Status]| -> Vec<String> {
+        updates
+            .iter()
+            .zip(statuses)
+            .filter(|(_, s)| **s == Status::Updated)
+            .map(|(u, _)| u.work.id())
+            .collect()
+    };
+    for (i, update) in updates.iter().enumerate() {
+        let id = update.work.id();
+        if interrupt.seen() {
+            let left = updates[i..].iter().map(|u| u.work.id()).collect();
+            let updated = done(&statuses);
+            return Outcome {
+                statuses,
+                failure: Some(Failure::InterruptedUpdating { updated, left }),
+            };
+        }
+        ui.say(&format!(
+            "updating pipeline {id} ({}/{}): pachctl update pipeline",
+            i + 1,
+            updates.len()
+        ));
         let mut command = Command::new(&program);
         command.args(["update", "pipeline", "-f", "-"]);
         if deploy.reprocess {
             command.arg("--reprocess");
         }
-        if let Some(project) = &deploy.project {
-            command.args(["--project", project]);
-        }
+        command.args(["--project", &update.work.project]);
         if let Some(context) = &deploy.context {
             command.env("PACH_CONTEXT", context);
         }
         if let Some(dir) = workdir {
             command.current_dir(dir);
         }
-        command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let failed = |message: String, updated: &[String]| Failure::Pachctl {
-            pipeline: update.name.to_string(),
-            message,
-            updated: updated.to_vec(),
-        };
-        let mut child = match command.spawn() {
-            Ok(child) => child,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(failed(
-                    format!(
-                        "`{}` not found: install pachctl or set [deploy] pachctl to its path",
-                        deploy.pachctl
-                    ),
-                    &updated,
-                ));
+        let mut text = serde_json::to_string_pretty(&update.spec).unwrap_or_default();
+        text.push('\n');
+        let result = process::run(
+            command,
+            text.as_bytes(),
+            deploy.pachctl_timeout,
+            Some(&mut *interrupt),
+        )
+        .await;
+        let message = match result {
+            Ok(out) if out.status.success() => {
+                for line in String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .chain(String::from_utf8_lossy(&out.stderr).lines())
+                    .filter(|l| !l.trim().is_empty())
+                {
+                    ui.say(&format!("  | {}", redact(line)));
+                }
+                ui.say(&format!("updated pipeline {id}"));
+                statuses[i] = Status::Updated;
+                if out.interrupted {
+                    ui.say("pachhook: Ctrl-C: no further pipeline is updated");
+                }
+                continue;
             }
-            Err(e) => {
-                return Err(failed(
-                    format!("cannot run `{}`: {e}", deploy.pachctl),
-                    &updated,
-                ));
+            Ok(out) => {
+                ui.say(&format!("pachctl update pipeline {id} failed:"));
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                for line in stderr.lines().chain(stdout.lines()) {
+                    ui.say(&format!("  | {}", redact(line)));
+                }
+                format!(
+                    "{} ({})",
+                    last_line(&out.stderr).unwrap_or_else(|| "no error message".into()),
+                    exit_text(out.status)
+                )
             }
-        };
-        let text = serde_json::to_string_pretty(update.spec).unwrap_or_default();
-        if let Some(mut stdin) = child.stdin.take() {
-            // pachctl that exits early is judged by its status below.
-            let _ = stdin.write_all(text.as_bytes());
-            let _ = stdin.write_all(b"\n");
-        }
-        let out = match child.wait_with_output() {
-            Ok(out) => out,
-            Err(e) => return Err(failed(format!("pachctl did not finish: {e}"), &updated)),
-        };
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        if !out.status.success() {
-            ui.say(&format!("pachctl update pipeline {} failed:", update.name));
-            for line in stderr.lines().chain(stdout.lines()) {
-                ui.say(&format!("  | {line}"));
+            Err(Ended::TimedOut) => {
+                let message = format!(
+                    "pachctl timed out after {} updating {id}",
+                    process::human(deploy.pachctl_timeout)
+                );
+                statuses[i] = Status::Failed(message.clone());
+                let updated = done(&statuses);
+                return Outcome {
+                    statuses,
+                    failure: Some(Failure::PachctlTimeout { message, updated }),
+                };
             }
-            let last = stderr
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("no error message");
-            let status = match out.status.code() {
-                Some(code) => format!("exit status {code}"),
-                None => "killed by a signal".to_string(),
-            };
-            return Err(failed(format!("{} ({status})", last.trim()), &updated));
-        }
-        for line in stdout
-            .lines()
-            .chain(stderr.lines())
-            .filter(|l| !l.trim().is_empty())
-        {
-            ui.say(&format!("  | {line}"));
-        }
-        ui.say(&format!("updated pipeline {}", update.name));
-        updated.push(update.name.to_string());
+            Err(Ended::NotStarted(e)) => format!("cannot run `{}`: {e}", deploy.pachctl),
+            Err(Ended::Io(e)) => format!("pachctl did not finish: {e}"),
+        };
+        statuses[i] = Status::Failed(message.clone());
+        let updated = done(&statuses);
+        return Outcome {
+            statuses,
+            failure: Some(Failure::Pachctl {
+                pipeline: id,
+                message,
+                updated,
+            }),
+        };
     }
-    Ok(updated)
+    Outcome {
+        statuses,
+        failure: None,
+    }
+}
+
+/// The last non-empty line a program wrote, userinfo redacted.
+fn last_line(bytes: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| redact(l.trim()))
+}
+
+fn exit_text(status: std::process::ExitStatus) -> String {
+    match status.code() {
+        Some(code) => format!("exit status {code}"),
+        None => "killed by a signal".to_string(),
+    }
 }
 
 /// A relative path with a `/` is relative to the repository; a bare name is looked up on

@@ -67,26 +67,20 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
         eprintln!("pachhook: push refused: fix the errors above in a new commit");
         return Ok(ExitStatus::Findings);
     }
-    // The checks passed: deploy the pushed branches the team opted in for. The first
-    // failed deploy refuses the push (unless `on_failure = "warn"`), so no later branch
-    // deploys on top of it.
-    for update in &pushed {
-        let Some(branch) = update.remote_ref.strip_prefix("refs/heads/") else {
-            continue;
-        };
-        let status = crate::deploy::on_push(
-            &repo.git,
-            &config,
-            branch,
-            update.remote_oid,
-            update.local_oid,
-            true,
-        );
-        if status != ExitStatus::Ok {
-            return Ok(status);
-        }
-    }
-    Ok(ExitStatus::Ok)
+    // The checks passed: deploy the pushed branches the team opted in for, with the
+    // settings of the pushed commits.
+    let branches: Vec<crate::deploy::Pushed> = pushed
+        .iter()
+        .filter_map(|update| {
+            let branch = update.remote_ref.strip_prefix("refs/heads/")?;
+            Some(crate::deploy::Pushed {
+                branch: branch.to_string(),
+                old: update.remote_oid,
+                new: update.local_oid,
+            })
+        })
+        .collect();
+    Ok(crate::deploy::on_push(&repo, &branches))
 }
 
 /// Parses git's pre-push lines and finds the commits each update sends. Deletions are

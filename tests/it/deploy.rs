@@ -33,7 +33,7 @@ fn deploys_the_commit_tree_upstream_first_and_records_a_note() {
         .collect();
     assert_eq!(names, ["edges", "montage"], "upstream first: {calls:?}");
     for call in &calls {
-        assert_eq!(call.argv, "update pipeline -f -");
+        assert_eq!(call.argv, "update pipeline -f - --project default");
         assert_eq!(call.context, "test-cluster");
         assert_eq!(call.spec["transform"]["image"], reference.as_str());
     }
@@ -50,9 +50,17 @@ fn deploys_the_commit_tree_upstream_first_and_records_a_note() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| p["name"].clone())
+        .map(|p| (p["project"].clone(), p["name"].clone(), p["status"].clone()))
         .collect();
-    assert_eq!(noted, ["edges", "montage"]);
+    assert_eq!(
+        noted,
+        [
+            ("default".into(), "edges".into(), "updated".into()),
+            ("default".into(), "montage".into(), "updated".into())
+        ]
+    );
+    assert_eq!(note["version"], 1);
+    assert_eq!(note["outcome"], "deployed");
 
     // The working tree and the index are as the user left them.
     assert_eq!(repo.git(&["status", "--porcelain"]), status_before);
@@ -107,7 +115,9 @@ fn dry_run_shows_the_work_and_changes_nothing() {
         run.stdout.contains(&format!("\"image\": \"{reference}\"")),
         "the rendered spec is shown: {run}"
     );
-    assert!(run.stdout.find("pipeline edges") < run.stdout.find("pipeline montage"));
+    assert!(
+        run.stdout.find("pipeline default/edges") < run.stdout.find("pipeline default/montage")
+    );
     assert_eq!(
         manifest_digest(&svc.registry, &name, &sha, None),
         None,

@@ -194,11 +194,19 @@ fn a_registry_that_is_down_stops_the_deploy() {
     assert!(repo.calls().is_empty(), "pachctl not called");
 }
 
+/// A partial deploy is recorded: the first pipeline runs the new image, and the note
+/// says so, with the second `failed` (its error) and the rest `not attempted`.
 #[test]
-fn a_failing_pachctl_shows_its_stderr_and_what_was_updated() {
+fn a_failing_pachctl_shows_its_stderr_and_the_note_records_each_pipeline() {
     let Some(svc) = services() else { return };
-    let (repo, _, _) = managed_repo(&svc.registry, "pachctl", "");
-    repo.commit_all("pachctl fails");
+    let (repo, image, _) = managed_repo(&svc.registry, "pachctl", "");
+    repo.write(
+        "pipelines/c_third.json",
+        &format!(
+            r#"{{"pipeline": {{"name": "third"}}, "transform": {{"image": "{image}", "cmd": ["/t"]}}, "input": {{"pfs": {{"repo": "montage", "glob": "/"}}}}}}"#
+        ),
+    );
+    let sha = repo.commit_all("pachctl fails");
 
     let run = repo.pachhook_env(&["deploy"], &[("PACHCTL_FAIL_ON", "montage")], None);
     assert_eq!(run.code, FAILED, "{run}");
@@ -207,16 +215,78 @@ fn a_failing_pachctl_shows_its_stderr_and_what_was_updated() {
         "pachctl's stderr: {run}"
     );
     let last = run.stderr.lines().last().unwrap_or("");
-    assert!(last.contains("pachctl failed on pipeline montage"), "{run}");
-    assert!(last.contains("already updated: edges"), "{run}");
-    assert_eq!(repo.calls().len(), 2);
-    assert_eq!(repo.note("HEAD"), None, "a failed deploy is not recorded");
+    assert!(
+        last.contains("pachctl failed on pipeline default/montage"),
+        "{run}"
+    );
+    assert!(last.contains("already updated: default/edges"), "{run}");
+    assert_eq!(repo.calls().len(), 2, "third is not attempted");
+
+    let note = repo.note("HEAD").expect("a partial deploy is recorded");
+    assert_eq!(note["commit"], sha.as_str());
+    assert_eq!(note["outcome"], "failed");
+    assert!(
+        note["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("default/montage"),
+        "{note}"
+    );
+    assert!(
+        note["images"][0]["digest"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("sha256:")
+    );
+    let statuses: Vec<_> = note["pipelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("edges".to_string(), "updated".to_string()),
+            ("montage".to_string(), "failed".to_string()),
+            ("third".to_string(), "not attempted".to_string()),
+        ]
+    );
+    assert!(
+        note["pipelines"][1]["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("the cluster refused the update"),
+        "{note}"
+    );
+    assert!(
+        run.stdout.contains(&sha),
+        "the summary names the full SHA: {run}"
+    );
 }
 
 #[test]
 fn a_missing_pachctl_is_named() {
     let Some(svc) = services() else { return };
     let (repo, _, _) = managed_repo(&svc.registry, "nopachctl", "");
+    let image_name = |repo: &Repo| {
+        let toml = std::fs::read_to_string(repo.path().join("pachhook.toml")).unwrap();
+        let line = toml
+            .lines()
+            .find(|l| l.starts_with("image = "))
+            .unwrap()
+            .to_string();
+        let image = line
+            .trim_start_matches("image = ")
+            .trim_matches('"')
+            .to_string();
+        image.split_once('/').unwrap().1.to_string()
+    };
     let toml = std::fs::read_to_string(repo.path().join("pachhook.toml")).unwrap();
     repo.write(
         "pachhook.toml",
@@ -224,13 +294,23 @@ fn a_missing_pachctl_is_named() {
     );
     repo.commit_all("no pachctl");
 
+    let sha = repo.git(&["rev-parse", "HEAD"]);
     let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, FAILED, "{run}");
     assert!(
         run.stderr.contains("`/nonexistent/pachctl` not found"),
         "{run}"
     );
+    assert!(run.stderr.contains("before building anything"), "{run}");
     assert!(run.stderr.contains("no pipeline was updated"), "{run}");
+    // Found before anything is built or pushed.
+    assert!(
+        !run.stderr.lines().any(|l| l.starts_with("building")),
+        "{run}"
+    );
+    let name = image_name(&repo);
+    assert_eq!(manifest_digest(&svc.registry, &name, &sha, None), None);
+    assert_eq!(repo.note("HEAD"), None);
 }
 
 #[test]

@@ -11,22 +11,19 @@ use pachhook::error::ExitStatus;
 use pachhook::repo::tree::CommitTree;
 
 fn plan_for(repo: &Repo, old: Option<&str>, new: &str) -> plan::Plan {
-    let git = git2::Repository::open(repo.path()).unwrap();
-    let config = Config::load(repo.path()).unwrap();
+    let opened = pachhook::repo::Repo::open(repo.path()).unwrap();
     let new = git2::Oid::from_str(new).unwrap();
+    let config = Config::for_commit(&opened, new).unwrap();
     let old = old.map(|o| git2::Oid::from_str(o).unwrap());
-    let changes = Changes::between(&git, old, new).unwrap();
-    let tree = git.find_commit(new).unwrap().tree().unwrap();
-    let sources = plan::spec_sources(&git, &tree, &config.spec_paths).unwrap();
-    let mut opts = config.options(None).unwrap();
-    opts.keep_trees = true;
-    let report = pachhook::check::check(sources, &opts);
-    plan::decide(&config, &report, &changes, &new.to_string()).unwrap()
+    let changes = Changes::between(&opened, old, new).unwrap();
+    let tree = opened.git.find_commit(new).unwrap().tree().unwrap();
+    let specs = plan::check_commit(&opened, new, &tree, &config).unwrap();
+    plan::decide(&config, &specs, &changes, &new.to_string()).unwrap()
 }
 
 fn names(plan: &plan::Plan) -> (Vec<String>, Vec<String>) {
     (
-        plan.images.iter().map(|i| i.build.image.clone()).collect(),
+        plan.images.iter().map(|i| i.build.repository()).collect(),
         plan.pipelines.iter().map(|p| p.name.clone()).collect(),
     )
 }
@@ -288,6 +285,7 @@ fn deploy_configuration_errors_name_file_and_line() {
         "pachhook.toml",
         "[deploy]\nenabled = true\non_failure = \"ignore\"\n",
     );
+    repo.commit_all("bad on_failure");
     let run = repo.pachhook(&["deploy", "--dry-run"]);
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("pachhook.toml:3:"), "{run}");
@@ -296,6 +294,7 @@ fn deploy_configuration_errors_name_file_and_line() {
         "pachhook.toml",
         "[deploy]\nbranches = [\"main\", \"release/[\"]\n",
     );
+    repo.commit_all("bad glob");
     let run = repo.pachhook(&["deploy", "--dry-run"]);
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("pachhook.toml:2:"), "{run}");
@@ -304,21 +303,39 @@ fn deploy_configuration_errors_name_file_and_line() {
         "pachhook.toml",
         "[[build]]\nimage = \"r.example.com/edges:latest\"\ncontext = \"images/edges\"\n",
     );
+    repo.commit_all("tagged build image");
     let run = repo.pachhook(&["deploy", "--dry-run"]);
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("pachhook.toml:2:"), "{run}");
     assert!(run.stderr.contains("without a tag"), "{run}");
 
-    // A local file overrides the team file key by key.
+    // A local file overrides how this machine reaches the cluster, key by key.
     repo.write(
         "pachhook.toml",
-        "[deploy]\nenabled = true\nbranches = [\"main\", \"release/*\"]\npin = \"digest\"\n",
+        "[deploy]\nenabled = true\nbranches = [\"main\", \"release/*\"]\npin = \"digest\"\ncontext = \"prod\"\npachctl_timeout = \"90s\"\n",
     );
-    repo.write("pachhook.local.toml", "[deploy]\npin = \"tag\"\n");
+    repo.write("pachhook.local.toml", "[deploy]\ncontext = \"staging\"\n");
     let config = Config::load(repo.path()).unwrap();
-    assert_eq!(config.deploy.pin, pachhook::config::Pin::Tag);
+    assert_eq!(config.deploy.context.as_deref(), Some("staging"));
+    assert_eq!(config.deploy.pin, pachhook::config::Pin::Digest);
+    assert_eq!(
+        config.deploy.pachctl_timeout,
+        std::time::Duration::from_secs(90)
+    );
     assert!(config.deploy.deploys_branch("release/2.1"));
     assert!(!config.deploy.deploys_branch("feature/x"));
+    // A duration pachhook cannot read is refused where it is written.
+    repo.write(
+        "pachhook.toml",
+        "[deploy]\nenabled = true\npachctl_timeout = \"5 minutes\"\n",
+    );
+    repo.commit_all("bad timeout");
+    let run = repo.pachhook(&["deploy", "--dry-run"]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr.contains("pachhook.toml:3:") && run.stderr.contains("pachctl_timeout"),
+        "{run}"
+    );
 }
 
 #[test]
@@ -345,18 +362,19 @@ fn changes_between_lists_both_sides_of_a_rename() {
     std::fs::create_dir_all(repo.path().join("b")).unwrap();
     repo.git(&["mv", "a/one.txt", "b/one.txt"]);
     let second = repo.commit_all("move");
-    let git = git2::Repository::open(repo.path()).unwrap();
+    let opened = pachhook::repo::Repo::open(repo.path()).unwrap();
     let changes = Changes::between(
-        &git,
+        &opened,
         Some(git2::Oid::from_str(&first).unwrap()),
         git2::Oid::from_str(&second).unwrap(),
     )
     .unwrap();
     let expected: BTreeSet<String> = ["a/one.txt".to_string(), "b/one.txt".to_string()].into();
-    assert_eq!(changes, Changes::Paths(expected));
+    assert_eq!(changes.paths(), Some(&expected));
 }
 
-/// The entry point the pre-push hook calls: branch globs, and `on_failure`.
+/// The entry point the pre-push hook calls: branch globs and `on_failure`, from the
+/// settings of the pushed commit.
 #[test]
 fn on_push_follows_branches_and_on_failure() {
     let repo = Repo::new();
@@ -368,33 +386,47 @@ fn on_push_follows_branches_and_on_failure() {
     );
     repo.write("pipelines/broken.json", "{\"pipeline\": \"broken\",,}\n");
     let sha = repo.commit_all("broken spec");
-    let git = git2::Repository::open(repo.path()).unwrap();
+    let opened = pachhook::repo::Repo::open(repo.path()).unwrap();
     let new = git2::Oid::from_str(&sha).unwrap();
-
-    let config = Config::load(repo.path()).unwrap();
+    let push = |branch: &str| {
+        pachhook::deploy::on_push(
+            &opened,
+            &[pachhook::deploy::Pushed {
+                branch: branch.into(),
+                old: None,
+                new,
+            }],
+        )
+    };
+    assert_eq!(push("feature/x"), ExitStatus::Ok, "not a deploy branch");
     assert_eq!(
-        pachhook::deploy::on_push(&git, &config, "feature/x", None, new, false),
-        ExitStatus::Ok,
-        "not a deploy branch"
-    );
-    assert_eq!(
-        pachhook::deploy::on_push(&git, &config, "release/2.1", None, new, false),
+        push("release/2.1"),
         ExitStatus::Findings,
         "findings refuse the push"
     );
 
     repo.write("pachhook.local.toml", "[deploy]\non_failure = \"warn\"\n");
-    let config = Config::load(repo.path()).unwrap();
-    assert_eq!(
-        pachhook::deploy::on_push(&git, &config, "main", None, new, false),
-        ExitStatus::Ok,
-        "warn lets the push go on"
-    );
+    assert_eq!(push("main"), ExitStatus::Ok, "warn lets the push go on");
 
+    // Whether a branch deploys is the pushed commit's to say, not the local file's.
     repo.write("pachhook.local.toml", "[deploy]\nenabled = false\n");
-    let config = Config::load(repo.path()).unwrap();
+    assert_eq!(push("main"), ExitStatus::Usage, "{:?}", repo.calls());
+    std::fs::remove_file(repo.path().join("pachhook.local.toml")).unwrap();
+    let toml = std::fs::read_to_string(repo.path().join("pachhook.toml")).unwrap();
+    repo.write(
+        "pachhook.toml",
+        &toml.replace("enabled = true", "enabled = false"),
+    );
+    let disabled = git2::Oid::from_str(&repo.commit_all("disabled")).unwrap();
     assert_eq!(
-        pachhook::deploy::on_push(&git, &config, "main", None, new, false),
+        pachhook::deploy::on_push(
+            &opened,
+            &[pachhook::deploy::Pushed {
+                branch: "main".into(),
+                old: None,
+                new: disabled,
+            }],
+        ),
         ExitStatus::Ok,
         "disabled"
     );

@@ -7,6 +7,7 @@
 mod broken_pipe;
 mod conformance;
 mod deploy;
+mod deploy_commit;
 mod deploy_context;
 mod deploy_faults;
 mod deploy_plan;

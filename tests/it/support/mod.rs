@@ -156,6 +156,7 @@ impl Repo {
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_INDEX_FILE")
             .env_remove("PACHCTL_FAIL_ON")
+            .env_remove("PACHCTL_SLEEP")
             .env_remove("PACHHOOK")
             .env_remove("PACHHOOK_SKIP")
             .env_remove("PACHHOOK_MISSING");
@@ -192,6 +193,14 @@ impl Repo {
     pub fn pachhook_env(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
         let mut cmd = self.command(PACHHOOK);
         cmd.args(args).envs(env.iter().copied());
+        run_with(cmd, stdin, LIMIT)
+    }
+
+    /// `pachhook` without a controlling terminal (`setsid`), as from a GUI client or a
+    /// script, whatever terminal the tests run in.
+    pub fn pachhook_setsid(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = self.command("setsid");
+        cmd.arg("--wait").arg(PACHHOOK).args(args);
         run_with(cmd, stdin, LIMIT)
     }
 

@@ -1,0 +1,274 @@
+//! `[deploy]`: what a push to a deploy branch does, and how this machine reaches the
+//! cluster.
+//!
+//! Deploy reads `[deploy]` and `[[build]]` from the `pachhook.toml` of the commit it
+//! deploys. `pachhook.local.toml` may set only the keys that say how this machine
+//! reaches the cluster (`LOCAL_KEYS`); what goes into an image or a spec is the
+//! commit's alone, so that "tag = commit SHA" names exactly one image.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Result;
+use serde::Deserialize;
+
+use super::{LOCAL_FILE, TEAM_FILE, error_at, find_span};
+
+/// The `[deploy]` keys `pachhook.local.toml` may set.
+pub const LOCAL_KEYS: [&str; 5] = [
+    "pachctl",
+    "context",
+    "confirm",
+    "on_failure",
+    "pachctl_timeout",
+];
+
+/// The bound of one pachctl call when `[deploy] pachctl_timeout` is not set.
+pub const DEFAULT_PACHCTL_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// `[deploy]`, merged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deploy {
+    pub enabled: bool,
+    /// Globs of branch names whose pushes deploy.
+    pub branches: Vec<String>,
+    /// The pachctl command or path.
+    pub pachctl: String,
+    pub pin: Pin,
+    pub reprocess: bool,
+    pub project: Option<String>,
+    /// The pachctl context (`PACH_CONTEXT`) to deploy to.
+    pub context: Option<String>,
+    pub on_failure: OnFailure,
+    pub confirm: bool,
+    /// The longest one pachctl call may take.
+    pub pachctl_timeout: Duration,
+}
+
+impl Default for Deploy {
+    fn default() -> Deploy {
+        Deploy {
+            enabled: false,
+            branches: vec!["main".to_string()],
+            pachctl: "pachctl".to_string(),
+            pin: Pin::Tag,
+            reprocess: false,
+            project: None,
+            context: None,
+            on_failure: OnFailure::Block,
+            confirm: false,
+            pachctl_timeout: DEFAULT_PACHCTL_TIMEOUT,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Pin {
+    Tag,
+    Digest,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OnFailure {
+    Block,
+    Warn,
+}
+
+/// `[deploy]` of one file: every key optional so the local file overrides key by key,
+/// and typed so that a wrong key or value is reported at its line by the TOML reader.
+/// The keys the local file may not set keep their span, to say where they are.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DeployLayer {
+    enabled: Option<toml::Spanned<bool>>,
+    branches: Option<toml::Spanned<Vec<toml::Spanned<String>>>>,
+    pachctl: Option<toml::Spanned<String>>,
+    pin: Option<toml::Spanned<Pin>>,
+    reprocess: Option<toml::Spanned<bool>>,
+    project: Option<toml::Spanned<String>>,
+    context: Option<String>,
+    on_failure: Option<OnFailure>,
+    confirm: Option<bool>,
+    pachctl_timeout: Option<toml::Spanned<String>>,
+}
+
+impl DeployLayer {
+    /// The first key a local file may not set, with its span: `enabled`, `branches`,
+    /// `pin`, `reprocess`, `project`.
+    pub(super) fn team_only_key(&self) -> Option<(&'static str, std::ops::Range<usize>)> {
+        if let Some(v) = &self.enabled {
+            return Some(("enabled", v.span()));
+        }
+        if let Some(v) = &self.branches {
+            return Some(("branches", v.span()));
+        }
+        if let Some(v) = &self.pin {
+            return Some(("pin", v.span()));
+        }
+        if let Some(v) = &self.reprocess {
+            return Some(("reprocess", v.span()));
+        }
+        if let Some(v) = &self.project {
+            return Some(("project", v.span()));
+        }
+        None
+    }
+}
+
+/// The error for a key `pachhook.local.toml` may not set: what and why.
+pub(super) fn local_refusal(
+    path: &Path,
+    text: &str,
+    span: std::ops::Range<usize>,
+    key: &str,
+) -> anyhow::Error {
+    let span = if span.end == 0 {
+        find_span(text, key)
+    } else {
+        span
+    };
+    error_at(
+        path,
+        text,
+        span,
+        format!(
+            "{key} cannot be set in {LOCAL_FILE}: what goes into an image or a spec comes from the {TEAM_FILE} of the deployed commit; set it there and commit it ({LOCAL_FILE} may set only [deploy] {})",
+            LOCAL_KEYS.join(", ")
+        ),
+    )
+}
+
+impl Deploy {
+    pub(super) fn apply(&mut self, layer: DeployLayer, path: &Path, text: &str) -> Result<()> {
+        if let Some(branches) = layer.branches {
+            let branches = branches.into_inner();
+            for glob in &branches {
+                globset::Glob::new(glob.get_ref()).map_err(|e| {
+                    error_at(
+                        path,
+                        text,
+                        glob.span(),
+                        format!(
+                            "[deploy] branches: `{}` is not a valid glob: {}",
+                            glob.get_ref(),
+                            e.kind()
+                        ),
+                    )
+                })?;
+            }
+            self.branches = branches
+                .into_iter()
+                .map(toml::Spanned::into_inner)
+                .collect();
+        }
+        if let Some(pachctl) = layer.pachctl {
+            if pachctl.get_ref().trim().is_empty() {
+                return Err(error_at(
+                    path,
+                    text,
+                    pachctl.span(),
+                    "[deploy] pachctl: empty; name the pachctl command or its path".into(),
+                ));
+            }
+            self.pachctl = pachctl.into_inner();
+        }
+        if let Some(timeout) = layer.pachctl_timeout {
+            self.pachctl_timeout = parse_duration(timeout.get_ref()).ok_or_else(|| {
+                error_at(
+                    path,
+                    text,
+                    timeout.span(),
+                    format!(
+                        "[deploy] pachctl_timeout: `{}` is not a duration: write a number of seconds, minutes or hours, such as \"90s\", \"5m\" or \"1h\" (at most 24h)",
+                        timeout.get_ref()
+                    ),
+                )
+            })?;
+        }
+        let DeployLayer {
+            enabled,
+            pin,
+            reprocess,
+            project,
+            context,
+            on_failure,
+            confirm,
+            ..
+        } = layer;
+        self.enabled = enabled.map_or(self.enabled, toml::Spanned::into_inner);
+        self.pin = pin.map_or(self.pin, toml::Spanned::into_inner);
+        self.reprocess = reprocess.map_or(self.reprocess, toml::Spanned::into_inner);
+        self.project = project
+            .map(toml::Spanned::into_inner)
+            .or(self.project.take());
+        self.context = context.or(self.context.take());
+        self.on_failure = on_failure.unwrap_or(self.on_failure);
+        self.confirm = confirm.unwrap_or(self.confirm);
+        Ok(())
+    }
+
+    /// Whether a push of this branch (short name, `main`) deploys.
+    pub fn deploys_branch(&self, branch: &str) -> bool {
+        self.enabled
+            && self
+                .branches
+                .iter()
+                .filter_map(|g| globset::Glob::new(g).ok())
+                .any(|g| g.compile_matcher().is_match(branch))
+    }
+}
+
+/// `"90s"`, `"5m"`, `"1h"`, `"1m30s"`: a positive duration of at most a day.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let mut total: u64 = 0;
+    let mut number: Option<u64> = None;
+    for c in text.trim().chars() {
+        if let Some(d) = c.to_digit(10) {
+            number = Some(
+                number
+                    .unwrap_or(0)
+                    .checked_mul(10)?
+                    .checked_add(u64::from(d))?,
+            );
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => return None,
+        };
+        total = total.checked_add(number.take()?.checked_mul(unit)?)?;
+    }
+    if number.is_some() || total == 0 || total > 24 * 3600 {
+        return None;
+    }
+    Some(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
+        assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
+        for bad in [
+            "",
+            "5",
+            "0s",
+            "m",
+            "5 minutes",
+            "25h",
+            "-1s",
+            "99999999999999999999s",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
+}
