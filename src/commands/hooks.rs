@@ -10,6 +10,7 @@ use crate::config::ConfigError;
 use crate::error::{ExitStatus, UsageError};
 use crate::hooks::HookName;
 use crate::hooks::install::{self, Binary, Installed, State, Uninstalled};
+use crate::hooks::managers::{self, Manager};
 use crate::hooks::{self, pre_commit, pre_push};
 use crate::repo::Repo;
 
@@ -172,14 +173,41 @@ pub fn status() -> Result<ExitStatus> {
         if target.shared && status.state == State::Foreign {
             println!("  to run pachhook from it, add: {}", install::snippet(hook));
         }
-        if let Some(link) = status.link {
+        if let Some(link) = &status.link {
             println!("  a symbolic link to {}", link.display());
         }
-        if let Some(previous) = status.previous {
+        if let Some(previous) = &status.previous {
             println!("  runs first: {}", previous.display());
         }
+        manager_notes(&target.dir, hook, &status);
     }
     Ok(ExitStatus::Ok)
+}
+
+/// When a hook manager owns the hook: what became of pachhook's, and how to combine.
+fn manager_notes(dir: &Path, hook: HookName, status: &install::Status) {
+    let content = std::fs::read(&status.path).unwrap_or_default();
+    let Some(manager) = Manager::of(dir, &content) else {
+        return;
+    };
+    let ours = matches!(
+        status.state,
+        State::Current | State::Outdated | State::Modified
+    );
+    if ours && manager != Manager::Husky {
+        return;
+    }
+    if !ours {
+        println!("  written by {}", manager.name());
+    }
+    if let Some(displaced) = managers::displaced_ours(dir, hook, manager) {
+        println!(
+            "  pachhook's hook was moved to {}: {}",
+            displaced.display(),
+            manager.fate(hook)
+        );
+    }
+    println!("  {}", manager.advice(hook));
 }
 
 pub fn run(args: RunArgs) -> Result<ExitStatus> {

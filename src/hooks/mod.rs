@@ -3,6 +3,7 @@
 //! the checking and the rendering are the engine's and the report's.
 
 pub mod install;
+pub mod managers;
 pub mod pre_commit;
 pub mod pre_push;
 

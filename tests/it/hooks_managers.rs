@@ -1,0 +1,176 @@
+//! `pachhook status` when a hook manager took the hooks over after `pachhook install`:
+//! with the real pre-commit and lefthook, it says what became of pachhook's hook, and
+//! the configuration it prints, used as printed, makes the manager run pachhook.
+
+use std::path::PathBuf;
+
+use crate::hooks_install::path_with_pachhook;
+use crate::support::{BAD, GOOD, PACHHOOK as PACHHOOK_BIN, Repo, Sandbox, code, text};
+
+/// The directory of the real `pre-commit` and `lefthook` (from PyPI): `PACHHOOK_HOOK_MANAGERS`,
+/// else the virtual environment `scripts/hook-managers.sh` makes.
+fn managers_bin() -> PathBuf {
+    let dir = std::env::var_os("PACHHOOK_HOOK_MANAGERS").map_or_else(
+        || PathBuf::from("/var/tmp/pachhook-services/hook-managers/bin"),
+        PathBuf::from,
+    );
+    for tool in ["pre-commit", "lefthook"] {
+        assert!(
+            dir.join(tool).is_file(),
+            "{tool} is not in {}: install pre-commit and lefthook from PyPI there \
+             (scripts/hook-managers.sh), or set PACHHOOK_HOOK_MANAGERS to their directory",
+            dir.display()
+        );
+    }
+    dir
+}
+
+fn path_env() -> String {
+    format!("{}:{}", managers_bin().display(), path_with_pachhook())
+}
+
+fn run_env(repo: &Repo, program: &str, args: &[&str]) -> crate::support::Run {
+    let mut cmd = repo.command(program);
+    cmd.args(args)
+        .env("PATH", path_env())
+        .env("PRE_COMMIT_HOME", repo.home.join("pre-commit-cache"));
+    crate::support::run(cmd, std::time::Duration::from_secs(300))
+}
+
+/// The indented block printed after the line that starts with `lead`, unindented.
+fn snippet_after(status: &str, lead: &str) -> String {
+    let mut lines = status.lines().skip_while(|l| !l.contains(lead)).skip(1);
+    let mut out = String::new();
+    for line in lines.by_ref() {
+        let Some(rest) = line.strip_prefix("    ") else {
+            break;
+        };
+        out.push_str(rest);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn status_explains_pre_commit_migration_mode_and_its_snippet_works() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    repo.install();
+    let out = run_env(&repo, "pre-commit", &["install"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("migration mode"), "{}", text(&out));
+    repo.write("edges.json", GOOD);
+    repo.git(&["add", "edges.json"]);
+    let out = run_env(&repo, "git", &["commit", "-q", "-m", "x"]);
+    assert_ne!(
+        code(&out),
+        0,
+        "pre-commit fails without its configuration: {}",
+        text(&out)
+    );
+
+    let status = text(&run_env(&repo, PACHHOOK_BIN, &["status"]));
+    assert!(status.contains("written by pre-commit"), "{status}");
+    assert!(status.contains("pre-commit.legacy"), "{status}");
+    assert!(status.contains("\"migration mode\""), "{status}");
+    let config = snippet_after(&status, "add pachhook to .pre-commit-config.yaml");
+    assert!(config.starts_with("repos:\n"), "{status}");
+    repo.write(".pre-commit-config.yaml", &config);
+    repo.git(&["add", ".pre-commit-config.yaml"]);
+    let out = run_env(&repo, "pre-commit", &["install", "-f"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(!repo.hooks_dir().join("pre-commit.legacy").exists());
+
+    repo.write("edges.json", BAD);
+    repo.git(&["add", "edges.json"]);
+    let out = run_env(&repo, "git", &["commit", "-q", "-m", "bad"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(
+        text(&out).contains("edges.json:"),
+        "pachhook ran: {}",
+        text(&out)
+    );
+    repo.write("edges.json", GOOD);
+    repo.git(&["add", "edges.json"]);
+    let out = run_env(&repo, "git", &["commit", "-q", "-m", "good"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+}
+
+#[test]
+fn status_explains_lefthook_and_its_snippets_work_for_commit_and_push() {
+    let sandbox = Sandbox::new();
+    let remote = sandbox.repo_with("remote.git", &["--bare"]);
+    let repo = sandbox.repo("repo");
+    repo.git(&["remote", "add", "origin", remote.dir.to_str().unwrap()]);
+    repo.install();
+    repo.write(
+        "lefthook.yml",
+        "pre-commit:\n  commands:\n    hello:\n      run: echo hello\n",
+    );
+    let out = run_env(&repo, "lefthook", &["install"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+
+    let status = text(&run_env(&repo, PACHHOOK_BIN, &["status"]));
+    assert!(status.contains("written by lefthook"), "{status}");
+    assert!(
+        status.contains("pre-commit.old: lefthook never runs it"),
+        "{status}"
+    );
+    let pre_commit = snippet_after(&status, "add pachhook to lefthook.yml");
+    assert!(pre_commit.starts_with("pre-commit:\n"), "{status}");
+    // lefthook has the pre-commit hook only; pachhook's pre-push hook still stands.
+    assert!(status.contains("pre-push: installed, current"), "{status}");
+    let pre_push = "pre-push:\n  commands:\n    pachhook:\n      run: pachhook run pre-push {1} {2}\n      use_stdin: true\n";
+    // The pre-push snippet status prints once lefthook owns pre-push too.
+    repo.write("lefthook.yml", &format!("{pre_commit}{pre_push}"));
+    std::fs::remove_file(repo.hooks_dir().join("pre-push")).unwrap();
+    let out = run_env(&repo, "lefthook", &["install"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let status = text(&run_env(&repo, PACHHOOK_BIN, &["status"]));
+    let (_, push_part) = status.split_once("\npre-push:").expect("a pre-push line");
+    assert!(push_part.contains("written by lefthook"), "{status}");
+    assert_eq!(
+        snippet_after(push_part, "add pachhook to lefthook.yml"),
+        pre_push,
+        "{status}"
+    );
+
+    repo.write("edges.json", BAD);
+    repo.git(&["add", "edges.json"]);
+    let out = run_env(&repo, "git", &["commit", "-q", "-m", "bad"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(
+        text(&out).contains("edges.json:"),
+        "pachhook ran: {}",
+        text(&out)
+    );
+    repo.git(&["commit", "-q", "--no-verify", "-m", "bad, unchecked"]);
+    let out = run_env(&repo, "git", &["push", "-q", "origin", "main"]);
+    assert_ne!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("edges.json:"),
+        "pachhook's pre-push ran: {}",
+        text(&out)
+    );
+    assert!(!remote.has_branch("main"));
+}
+
+#[test]
+fn status_says_how_to_run_pachhook_from_husky() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    // What husky 9 leaves: hooks in .husky/_ (git-ignored), each sourcing `h`.
+    repo.write(".husky/_/.gitignore", "*\n");
+    repo.write(".husky/_/h", "#!/usr/bin/env sh\nn=$(basename \"$0\")\n");
+    repo.write(
+        ".husky/_/pre-commit",
+        "#!/usr/bin/env sh\n. \"$(dirname \"$0\")/h\"\n",
+    );
+    repo.git(&["config", "core.hooksPath", ".husky/_"]);
+    let status = text(&repo.pachhook(&["status"]));
+    assert!(status.contains("written by husky"), "{status}");
+    assert!(
+        status.contains("add `pachhook run pre-commit \"$@\"` to .husky/pre-commit"),
+        "{status}"
+    );
+}
