@@ -38,7 +38,10 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
     let mut opts = None;
     let mut refused = false;
     for update in &pushed {
-        let sources = tip_sources(&repo, update, &filter)?;
+        let mut sources = tip_sources(&repo, update, &filter)?;
+        sources.extend(templates_of_changed_config(
+            &repo, update, &config, &sources,
+        )?);
         if sources.is_empty() && config.policies.is_empty() {
             continue;
         }
@@ -145,6 +148,48 @@ pub fn tip_sources(repo: &Repo, update: &PushUpdate, filter: &Filter) -> Result<
         }
     }
     Ok(sources)
+}
+
+/// When the pushed commits change pachhook.toml, the templates its `[[template]]`
+/// instances name, as they are at the tip (those not already among `sources`).
+fn templates_of_changed_config(
+    repo: &Repo,
+    update: &PushUpdate,
+    config: &Config,
+    sources: &[Source],
+) -> Result<Vec<Source>> {
+    if config.templates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut changed = false;
+    for &commit in &update.commits {
+        changed |= repo
+            .changed_paths(commit)?
+            .iter()
+            .any(|p| p == crate::config::TEAM_FILE);
+        if changed {
+            break;
+        }
+    }
+    if !changed {
+        return Ok(Vec::new());
+    }
+    let tree = repo
+        .git
+        .find_commit(update.local_oid)
+        .and_then(|c| c.tree())
+        .map_err(|e| anyhow!(e).context(format!("cannot read {}", update.local_ref)))?;
+    let mut out: Vec<Source> = Vec::new();
+    for instance in &config.templates {
+        let path = &instance.path;
+        if sources.iter().chain(&out).any(|s| &s.path == path) {
+            continue;
+        }
+        if let Some(id) = repo.blob_at(&tree, path)? {
+            out.push(Source::new(path.clone(), repo.blob(id)?));
+        }
+    }
+    Ok(out)
 }
 
 fn short(id: &Oid) -> String {

@@ -233,3 +233,33 @@ fn a_template_named_from_a_subdirectory_finds_its_instances() {
         "{run}"
     );
 }
+
+#[test]
+fn a_push_that_changes_an_instance_checks_its_template() {
+    let sandbox = Sandbox::new();
+    let remote = sandbox.repo_with("remote.git", &["--bare"]);
+    let repo = sandbox.repo("repo");
+    repo.git(&["remote", "add", "origin", remote.dir.to_str().unwrap()]);
+    repo.install();
+    let good = TEMPLATE
+        .replace("team/edges:latest", "team/edges:1.0")
+        .replace("[if src != 'none' then 'input']", "input");
+    repo.write("pipelines/edges.jsonnet", &good);
+    repo.write(
+        "pachhook.toml",
+        "[[template]]\npath = \"pipelines/edges.jsonnet\"\nargs = { suffix = \"a\", src = \"images\" }\n",
+    );
+    repo.commit_all("good");
+    let out = repo.try_git(&["push", "-q", "-u", "origin", "main"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    // Only pachhook.toml changes, committed past the pre-commit hook.
+    repo.write(
+        "pachhook.toml",
+        "[[template]]\npath = \"pipelines/edges.jsonnet\"\nargs = { suffix = \"a\", src = \"images\", parallelism = \"two\" }\n",
+    );
+    repo.git(&["add", "pachhook.toml"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "bad args"]);
+    let out = repo.try_git(&["push", "-q", "origin", "main"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(text(&out).contains("template-error"), "{}", text(&out));
+}
