@@ -332,7 +332,7 @@ struct Locator<'a> {
 impl Locator<'_> {
     fn pos(&self, program: &Program<'_>, span: SpanId) -> Option<Pos> {
         let (ctx, start, _) = program.span_manager().get_span(span);
-        (ctx == self.ctx).then(|| position(self.template, start))
+        (ctx == self.ctx).then(|| Pos::at(self.template, start))
     }
 
     fn error(&self, program: &Program<'_>, span: Option<SpanId>, message: String) -> RenderError {
@@ -596,25 +596,6 @@ fn words(camel: &str) -> String {
         }
     }
     out
-}
-
-/// The line and character column of a byte offset.
-fn position(text: &[u8], offset: usize) -> Pos {
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = before[start..]
-        .iter()
-        .filter(|&&b| b & 0xC0 != 0x80)
-        .count()
-        + 1;
-    Pos {
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-        column: u32::try_from(column).unwrap_or(u32::MAX),
-    }
 }
 
 #[cfg(test)]

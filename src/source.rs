@@ -40,6 +40,29 @@ pub struct Pos {
     pub column: u32,
 }
 
+impl Pos {
+    /// The position of byte `offset` of `bytes`: lines counted by `\n`, the column in
+    /// characters (UTF-8 lead bytes; the bytes before `offset` are expected to be UTF-8).
+    /// An offset past the end is the end.
+    pub fn at(bytes: &[u8], offset: usize) -> Pos {
+        let before = bytes.get(..offset).unwrap_or(bytes);
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = before[line_start..]
+            .iter()
+            .filter(|&&b| b & 0xC0 != 0x80)
+            .count()
+            + 1;
+        Pos {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+}
+
 /// A range of source text; `end` is exclusive and may equal `start` (an empty span).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Span {

@@ -256,13 +256,7 @@ fn find_literal(text: &str, value: &str) -> Option<Span> {
         }
     }
     let offset = best?;
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    let start = Pos {
-        line: u32::try_from(line).ok()?,
-        column: u32::try_from(column).ok()?,
-    };
+    let start = Pos::at(text.as_bytes(), offset);
     Some(Span::point(start))
 }
 

@@ -73,14 +73,9 @@ pub fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
 /// Line and column (1-based, the column in characters) of byte `offset` of `bytes`,
 /// which must be UTF-8 before `offset`.
 pub fn position(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let before = &bytes[..offset.min(bytes.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
-    (line, column)
+    let pos = crate::source::Pos::at(bytes, offset);
+    let wide = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
+    (wide(pos.line), wide(pos.column))
 }
 
 fn check_type(path: &Path, meta: &fs::Metadata) -> Result<(), ConfigError> {

@@ -49,7 +49,7 @@ fn documents(text: &str) -> Result<Vec<Node>, ReadError> {
                               it: since Pachyderm 2.0, the documents in one file must be \
                               separated by a line `---`"
                         .into(),
-                    pos: position(text.as_bytes(), text.len() - next.len()),
+                    pos: Pos::at(text.as_bytes(), text.len() - next.len()),
                 });
             }
             // A comment, `---` or `...` follows: a YAML stream.
@@ -150,7 +150,7 @@ fn check_characters(text: &str) -> Result<(), ReadError> {
                      pachctl reads every spec as YAML: remove it, or write it as an escape \
                      (`\\u{code:04x}`) in a double-quoted string"
                 ),
-                pos: position(b, i),
+                pos: Pos::at(b, i),
             });
         }
     }
@@ -171,27 +171,7 @@ fn invalid_utf8(bytes: &[u8], e: std::str::Utf8Error) -> ReadError {
         message: "the file is not valid UTF-8 text (pachctl reads specs as UTF-8 YAML): \
                   save it as UTF-8"
             .into(),
-        pos: position(bytes, e.valid_up_to()),
-    }
-}
-
-/// The line and character column of a byte offset; the bytes before it are valid UTF-8.
-fn position(bytes: &[u8], offset: usize) -> Pos {
-    let before = bytes.get(..offset).unwrap_or(bytes);
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    // Count characters as UTF-8 lead bytes.
-    let column = before[line_start..]
-        .iter()
-        .filter(|&&b| b & 0xC0 != 0x80)
-        .count()
-        + 1;
-    Pos {
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-        column: u32::try_from(column).unwrap_or(u32::MAX),
+        pos: Pos::at(bytes, e.valid_up_to()),
     }
 }
 
