@@ -504,8 +504,14 @@ async fn publish(
 /// An image in progress labels: the repository's last component and the short SHA,
 /// so that a label and its bar fit an 80-column terminal.
 fn label(repository: &str, sha: &str) -> String {
+    const NAME_MAX: usize = 40;
     let name = repository.rsplit('/').next().unwrap_or(repository);
-    format!("{name}:{}", short(sha))
+    if name.chars().count() > NAME_MAX {
+        let cut: String = name.chars().take(NAME_MAX - 1).collect();
+        format!("{cut}…:{}", short(sha))
+    } else {
+        format!("{name}:{}", short(sha))
+    }
 }
 
 /// The short SHA of messages and labels (the full SHA is in the summary and the note).

@@ -1,11 +1,20 @@
 //! Progress of a deploy on standard error: indicatif spinners and bars on a terminal,
 //! plain lines otherwise (CI logs, a hook whose stderr is a file), so that every
 //! important event is still shown once.
+//!
+//! Without a terminal nothing moves on screen, so silence would look like a hang: a step
+//! prints a line when the engine reports a retry, and one each time `QUIET_LIMIT` passes
+//! without a line (a slow push, a long build step, a slow pachctl call).
 
 use std::io::IsTerminal;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// How long a step without a terminal may stay silent.
+pub const QUIET_LIMIT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Copy)]
 pub struct Ui {
@@ -23,11 +32,14 @@ impl Ui {
         eprintln!("{line}");
     }
 
-    /// A step with a spinner (terminal) or a heading line (plain).
+    /// A step with a spinner (terminal) or a heading line and a watch on silence (plain).
     pub fn step(&self, title: &str) -> Step {
         if !self.tty {
             eprintln!("{title}");
-            return Step { bar: None };
+            return Step {
+                bar: None,
+                plain: Some(Plain::start(title)),
+            };
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         bar.set_style(
@@ -36,7 +48,10 @@ impl Ui {
         );
         bar.set_prefix(title.to_string());
         bar.enable_steady_tick(Duration::from_millis(120));
-        Step { bar: Some(bar) }
+        Step {
+            bar: Some(bar),
+            plain: None,
+        }
     }
 }
 
@@ -48,6 +63,54 @@ impl Default for Ui {
 
 pub struct Step {
     bar: Option<ProgressBar>,
+    plain: Option<Plain>,
+}
+
+/// A plain step's watch: when it last printed, and a thread that prints a line each time
+/// `QUIET_LIMIT` passes without one.
+struct Plain {
+    last: Arc<Mutex<Instant>>,
+    done: Arc<AtomicBool>,
+    /// The last retry message printed, so a repeated one is printed once.
+    retry: Mutex<String>,
+}
+
+impl Plain {
+    fn start(title: &str) -> Plain {
+        let last = Arc::new(Mutex::new(Instant::now()));
+        let done = Arc::new(AtomicBool::new(false));
+        let started = Instant::now();
+        let (watch_last, watch_done, title) = (last.clone(), done.clone(), title.to_string());
+        std::thread::spawn(move || {
+            while !watch_done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(250));
+                let Ok(mut last) = watch_last.lock() else {
+                    return;
+                };
+                if last.elapsed() >= QUIET_LIMIT && !watch_done.load(Ordering::Relaxed) {
+                    eprintln!("  still {title} ({}s)", started.elapsed().as_secs());
+                    *last = Instant::now();
+                }
+            }
+        });
+        Plain {
+            last,
+            done,
+            retry: Mutex::new(String::new()),
+        }
+    }
+
+    fn printed(&self) {
+        if let Ok(mut last) = self.last.lock() {
+            *last = Instant::now();
+        }
+    }
+}
+
+impl Drop for Plain {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Step {
@@ -57,12 +120,25 @@ impl Step {
             Some(bar) => bar.println(format!("  {text}")),
             None => eprintln!("  {text}"),
         }
+        if let Some(plain) = &self.plain {
+            plain.printed();
+        }
     }
 
-    /// A transient status: only on a terminal.
+    /// A transient status: on a terminal it replaces the last one; without one only a
+    /// retry is printed (once), since the engine may retry a push for a minute.
     pub fn status(&self, text: &str) {
         if let Some(bar) = &self.bar {
             bar.set_message(text.to_string());
+        }
+        if let Some(plain) = &self.plain
+            && text.to_ascii_lowercase().contains("retry")
+            && let Ok(mut seen) = plain.retry.lock()
+            && *seen != text
+        {
+            text.clone_into(&mut seen);
+            eprintln!("  {text}");
+            plain.printed();
         }
     }
 
@@ -85,7 +161,7 @@ impl Step {
     }
 
     pub fn finish(self, text: &str) {
-        match self.bar {
+        match &self.bar {
             Some(bar) => {
                 bar.finish_and_clear();
                 eprintln!("{text}");
@@ -95,7 +171,7 @@ impl Step {
     }
 
     pub fn abandon(self) {
-        if let Some(bar) = self.bar {
+        if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
     }

@@ -152,7 +152,8 @@ pub async fn apply(
                 failure: Some(Failure::InterruptedUpdating { updated, left }),
             };
         }
-        ui.say(&format!(
+        // Said before the call, so a slow cluster is a named wait.
+        let step = ui.step(&format!(
             "updating pipeline {id} ({}/{}): pachctl update pipeline",
             i + 1,
             updates.len()
@@ -185,9 +186,9 @@ pub async fn apply(
                     .chain(String::from_utf8_lossy(&out.stderr).lines())
                     .filter(|l| !l.trim().is_empty())
                 {
-                    ui.say(&format!("  | {}", redact(line)));
+                    step.line(&format!("| {}", redact(line)));
                 }
-                ui.say(&format!("updated pipeline {id}"));
+                step.finish(&format!("updated pipeline {id}"));
                 statuses[i] = Status::Updated;
                 if out.interrupted {
                     ui.say("pachhook: Ctrl-C: no further pipeline is updated");
@@ -195,6 +196,7 @@ pub async fn apply(
                 continue;
             }
             Ok(out) => {
+                step.abandon();
                 ui.say(&format!("pachctl update pipeline {id} failed:"));
                 let stderr = String::from_utf8_lossy(&out.stderr);
                 let stdout = String::from_utf8_lossy(&out.stdout);
@@ -208,6 +210,7 @@ pub async fn apply(
                 )
             }
             Err(Ended::TimedOut) => {
+                step.abandon();
                 let message = format!(
                     "pachctl timed out after {} updating {id}",
                     process::human(deploy.pachctl_timeout)
@@ -219,8 +222,14 @@ pub async fn apply(
                     failure: Some(Failure::PachctlTimeout { message, updated }),
                 };
             }
-            Err(Ended::NotStarted(e)) => format!("cannot run `{}`: {e}", deploy.pachctl),
-            Err(Ended::Io(e)) => format!("pachctl did not finish: {e}"),
+            Err(Ended::NotStarted(e)) => {
+                step.abandon();
+                format!("cannot run `{}`: {e}", deploy.pachctl)
+            }
+            Err(Ended::Io(e)) => {
+                step.abandon();
+                format!("pachctl did not finish: {e}")
+            }
         };
         statuses[i] = Status::Failed(message.clone());
         let updated = done(&statuses);

@@ -517,3 +517,51 @@ fn a_docker_host_with_userinfo_is_never_echoed() {
     assert_eq!(run.code, Some(3), "{run}");
     assert!(!run.all().contains("s3cret"), "{run}");
 }
+
+/// Without a terminal, a wait that passes 10 s is a line, not silence.
+#[test]
+fn a_long_wait_without_a_terminal_prints_a_line() {
+    let Some(svc) = services() else { return };
+    let (repo, _, _) = managed_repo(&svc.registry, "slow", "");
+    repo.commit_all("slow cluster");
+    let run = repo.pachhook_env(&["deploy"], &[("PACHCTL_SLEEP", "12")], None);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(
+        run.stderr
+            .contains("still updating pipeline default/edges (1/2): pachctl update pipeline (1"),
+        "{run}"
+    );
+}
+
+/// Progress labels name the image by its last component and the short SHA, so a label
+/// and its bar fit an 80-column terminal; the summary and the note have the full SHA.
+#[test]
+fn progress_labels_fit_80_columns() {
+    let Some(svc) = services() else { return };
+    let name = format!("{}/{}", unique("a-rather-long-team-name"), "x".repeat(40));
+    let image = format!("{}/{name}", svc.registry);
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    let sha = repo.commit_all("long names");
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let labels: Vec<&str> = run
+        .stderr
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| {
+            ["building ", "built ", "pushing "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .collect();
+    assert!(labels.len() >= 3, "{run}");
+    for label in labels {
+        assert!(label.chars().count() <= 80, "{label}");
+        assert!(
+            label.contains(&sha[..12]) && !label.contains(&sha),
+            "{label}"
+        );
+    }
+    assert!(run.stdout.contains(&format!("{image}:{sha}")), "{run}");
+}

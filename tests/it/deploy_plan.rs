@@ -515,7 +515,9 @@ fn deploy_sends_what_each_template_instance_renders() {
         "{calls:?}"
     );
     assert!(
-        calls.iter().all(|c| c.argv == "update pipeline -f -"),
+        calls
+            .iter()
+            .all(|c| c.argv == "update pipeline -f - --project default"),
         "{calls:?}"
     );
 }
