@@ -6,7 +6,10 @@
 #   2. the usual way: a checkout of the same commit, then `docker build` of it
 #      (classic builder, no cache), each step timed;
 #   3. a re-deploy of the commit just deployed: the registry already has the tag, so
-#      nothing is built or pushed (expected < 1 s).
+#      nothing is built or pushed (expected < 1 s);
+#   4. the peak memory (GNU time's maximum resident set: pachhook or the largest program
+#      it runs) of a whole deploy whose context holds one 300 MB file (BIG_MB), as `git
+#      add` leaves it (a loose object) and after `git gc` (packed); expected < 160 MiB.
 #
 # Needs the services of scripts/services.sh. Usage:
 #   scripts/bench-deploy.sh            # builds pachhook --release first
@@ -88,10 +91,40 @@ start=$(now)
 end=$(now)
 t_again=$(elapsed "$start" "$end")
 
+# 4. peak memory with one big file, loose then packed.
+big_mb=${BIG_MB:-300}
+[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is missing: run scripts/services.sh" >&2; exit 1; }
+big=$work/bigrepo
+mkdir -p "$big/images/one" "$big/pipelines"
+big_image=$registry/pachhook-bench/one-$$-$(date +%s)
+head -c $((big_mb * 1000 * 1000)) /dev/urandom >"$big/images/one/big.bin"
+printf 'FROM scratch\nCOPY big.bin /big.bin\n' >"$big/images/one/Dockerfile"
+sed "s#$image#$big_image#; s#images/big#images/one#" "$repo/pachhook.toml" >"$big/pachhook.toml"
+sed "s#$image#$big_image#" "$repo/pipelines/big.json" >"$big/pipelines/big.json"
+git -C "$big" init -q -b main
+git -C "$big" add -A
+git -C "$big" -c user.name=bench -c user.email=bench@invalid commit -qm loose
+peak() { # label: deploys HEAD of $big under GNU time, prints the peak in MiB
+    (cd "$big" && /usr/bin/time -o "$work/time.txt" -f %M "$PACHHOOK_BIN" deploy >/dev/null 2>"$work/deploy.err") \
+        || { cat "$work/deploy.err" >&2; echo "the $1 deploy failed" >&2; exit 1; }
+    docker rmi -f "$big_image:$(git -C "$big" rev-parse HEAD)" >/dev/null 2>&1 || true
+    awk '{ printf "%.0f", $1 / 1024 }' "$work/time.txt"
+}
+peak_loose=$(peak loose)
+echo changed >"$big/images/one/note.txt"
+git -C "$big" add -A
+git -C "$big" -c user.name=bench -c user.email=bench@invalid commit -qm packed
+git -C "$big" gc -q
+peak_packed=$(peak packed)
+
 cat <<EOF
 context: ${mb} MB in $files files (random, incompressible); engine storage: $(docker info --format '{{.Driver}}')
 pachhook deploy, build from the commit tree:     ${t_ph_build} s   (build + push + update: ${t_ph_total} s)
 checkout + docker build of the same tree:        ${t_usual} s   (checkout ${t_checkout} s, docker build ${t_docker} s)
 re-deploy of the deployed commit:                ${t_again} s
+peak memory, deploy of one ${big_mb} MB file:         ${peak_loose} MiB as a loose object, ${peak_packed} MiB packed
 EOF
 awk -v t="$t_again" 'BEGIN { exit !(t < 1.0) }' || { echo "re-deploy took ${t_again} s, expected < 1 s" >&2; exit 1; }
+for p in "$peak_loose" "$peak_packed"; do
+    [ "$p" -lt 160 ] || { echo "a deploy peaked at $p MiB, expected < 160 MiB" >&2; exit 1; }
+done

@@ -507,3 +507,35 @@ fn a_300_mb_file_is_streamed_in_bounded_memory_loose_and_packed() {
     assert_eq!(big_in_image(&reference), Ok(()));
     let _ = docker(&["rmi", "-f", &reference]);
 }
+
+#[test]
+fn a_moved_submodule_without_a_checkout_is_found_by_its_name() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "submodule-moved");
+    let (library, _, second) = library(&repo);
+    repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        &library.to_string_lossy(),
+        "images/edges/lib",
+    ]);
+    // Moved: its name (and its repository, .git/modules/images/edges/lib) stays; then
+    // deinitialized: no checkout in the work tree to read from.
+    repo.git(&["mv", "images/edges/lib", "images/edges/vendored"]);
+    let sha = repo.commit_all("moved");
+    repo.git(&["submodule", "deinit", "-q", "-f", "images/edges/vendored"]);
+    assert!(repo.path().join(".git/modules/images/edges/lib").is_dir());
+    assert!(!repo.path().join("images/edges/vendored/lib.txt").exists());
+
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let ctx = tree_in_image(&format!("{image}:{sha}"), "/ctx");
+    assert_eq!(
+        ctx.get(b"vendored/lib.txt".as_slice()),
+        Some(&file(b"library v2\n")),
+        "{second}: {ctx:?}"
+    );
+}
