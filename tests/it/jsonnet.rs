@@ -131,3 +131,38 @@ fn render_agrees_with_go_jsonnet() {
         assert!(compared >= 18, "only {compared} templates rendered");
     }
 }
+
+#[test]
+fn render_exit_codes_and_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("t.jsonnet");
+    std::fs::write(
+        &template,
+        "local lib = import 'lib.libsonnet';\nfunction(a) lib + { a: a }\n",
+    )
+    .unwrap();
+    let mut args = BTreeMap::new();
+    args.insert("a".to_string(), "1".to_string());
+    let (code, stdout, stderr) = render(&template, &args);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("t.jsonnet:1:13: `import \"lib.libsonnet\"`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("without local files"), "{stderr}");
+    let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
+        .arg("render")
+        .arg(&template)
+        .args(["--arg", "novalue"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NAME=VALUE"));
+    // An error message from the template is data: its control characters are escaped.
+    std::fs::write(&template, "function() error 'bad\\u001b[31m'").unwrap();
+    let (code, _, stderr) = render(&template, &BTreeMap::new());
+    assert_eq!(code, 1);
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    assert!(stderr.contains("\\u{1b}[31m"), "{stderr:?}");
+}
