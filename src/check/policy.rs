@@ -66,6 +66,13 @@ impl Policy {
         }
     }
 
+    /// The repository paths of its files: the schema and the files its `$ref`s name.
+    pub fn files(&self) -> impl Iterator<Item = &str> {
+        self.documents
+            .keys()
+            .filter_map(|uri| uri.strip_prefix("file:///"))
+    }
+
     /// Whether the policy applies to the spec file at `path` (relative to the
     /// repository root; `None`: outside the repository, where only a policy for every
     /// spec file applies).

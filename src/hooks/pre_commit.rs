@@ -28,6 +28,7 @@ pub fn run() -> Result<ExitStatus> {
     // The policies as staged: a commit that changes them is checked against them, and
     // one that breaks a policy file is refused even when it changes no spec.
     opts.policies = policy::load(&config.policies, &mut policy::Files::index(&repo))?;
+    sources.extend(specs_of_changed_policy(&repo, &filter, &opts, &sources)?);
     if sources.is_empty() {
         return Ok(ExitStatus::Ok);
     }
@@ -40,6 +41,41 @@ pub fn run() -> Result<ExitStatus> {
         return Ok(ExitStatus::Findings);
     }
     Ok(ExitStatus::Ok)
+}
+
+/// When the commit changes a policy (its schema, or a file its `$ref`s name), every
+/// staged spec file not already among `sources`: the commit's specs must meet the
+/// commit's policy, not only the specs it touches.
+fn specs_of_changed_policy(
+    repo: &Repo,
+    filter: &Filter,
+    opts: &crate::check::Options,
+    sources: &[Source],
+) -> Result<Vec<Source>> {
+    let files: Vec<&str> = opts.policies.iter().flat_map(|p| p.files()).collect();
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let staged = repo.staged_files(|path| files.iter().any(|f| f.as_bytes() == path))?;
+    let mut head = repo.head_tree()?.map(|tree| TreeFiles::new(repo, tree));
+    let mut changed = false;
+    for (path, id) in staged {
+        changed |= match &mut head {
+            Some(head) => head.blob(&path)? != Some(id),
+            None => true,
+        };
+    }
+    if !changed {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (path, id) in repo.staged_files(|path| filter.matches_bytes(path))? {
+        if !sources.iter().any(|s| s.path == path) {
+            let bytes = repo.blob(id)?;
+            out.push(filter.source(path, bytes));
+        }
+    }
+    Ok(out)
 }
 
 /// When the commit changes pachhook.toml, the staged templates its `[[template]]`

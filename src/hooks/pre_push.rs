@@ -38,9 +38,10 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
     let mut opts = None;
     let mut refused = false;
     for update in &pushed {
-        let mut sources = tip_sources(&repo, update, &filter)?;
+        let changed = changed_paths(&repo, update)?;
+        let mut sources = tip_sources(&repo, update, &filter, &changed)?;
         sources.extend(templates_of_changed_config(
-            &repo, update, &config, &sources,
+            &repo, update, &config, &sources, &changed,
         )?);
         if sources.is_empty() && config.policies.is_empty() {
             continue;
@@ -50,11 +51,25 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
             None => opts.insert(config.engine_options()?),
         };
         // The policies as they are at the pushed tip, like the specs: a push whose
-        // policy file does not load is refused even when it changes no spec.
+        // policy file does not load is refused even when it changes no spec, and one
+        // that changes a policy has every spec at the tip checked against it.
         let mut opts = base.clone();
         if !config.policies.is_empty() {
             let mut files = policy::Files::commit(&repo, update.local_oid);
             opts.policies = policy::load(&config.policies, &mut files)?;
+        }
+        if opts
+            .policies
+            .iter()
+            .flat_map(|p| p.files())
+            .any(|f| changed.contains(f))
+        {
+            let tree = tip_tree(&repo, update)?;
+            for source in crate::deploy::plan::spec_sources(&repo.git, &tree, &config.spec_paths)? {
+                if !sources.iter().any(|s| s.path == source.path) {
+                    sources.push(source);
+                }
+            }
         }
         if sources.is_empty() {
             continue;
@@ -122,29 +137,39 @@ pub fn updates(repo: &Repo, remote: &str, stdin: &str) -> Result<Vec<PushUpdate>
     Ok(out)
 }
 
-/// The spec files the pushed commits add or change, as they are at the pushed tip.
-pub fn tip_sources(repo: &Repo, update: &PushUpdate, filter: &Filter) -> Result<Vec<Source>> {
+/// The paths the pushed commits add or change.
+pub fn changed_paths(repo: &Repo, update: &PushUpdate) -> Result<BTreeSet<String>> {
     let mut paths = BTreeSet::new();
     for &commit in &update.commits {
-        paths.extend(
-            repo.changed_paths(commit)?
-                .into_iter()
-                .filter(|p| filter.matches(p)),
-        );
+        paths.extend(repo.changed_paths(commit)?);
     }
+    Ok(paths)
+}
+
+fn tip_tree<'r>(repo: &'r Repo, update: &PushUpdate) -> Result<git2::Tree<'r>> {
+    repo.git
+        .find_commit(update.local_oid)
+        .and_then(|c| c.tree())
+        .map_err(|e| anyhow!(e).context(format!("cannot read {}", update.local_ref)))
+}
+
+/// The spec files among the `changed` paths of a push, as they are at the pushed tip.
+pub fn tip_sources(
+    repo: &Repo,
+    update: &PushUpdate,
+    filter: &Filter,
+    changed: &BTreeSet<String>,
+) -> Result<Vec<Source>> {
+    let paths: Vec<&String> = changed.iter().filter(|p| filter.matches(p)).collect();
     if paths.is_empty() {
         return Ok(Vec::new());
     }
-    let tree = repo
-        .git
-        .find_commit(update.local_oid)
-        .and_then(|c| c.tree())
-        .map_err(|e| anyhow!(e).context(format!("cannot read {}", update.local_ref)))?;
+    let tree = tip_tree(repo, update)?;
     let mut sources = Vec::new();
     for path in paths {
         // A file changed in the range may be gone at the tip: nothing to check then.
-        if let Some(id) = repo.blob_at(&tree, &path)? {
-            sources.push(filter.source(path, repo.blob(id)?));
+        if let Some(id) = repo.blob_at(&tree, path)? {
+            sources.push(filter.source(path.clone(), repo.blob(id)?));
         }
     }
     Ok(sources)
@@ -157,28 +182,12 @@ fn templates_of_changed_config(
     update: &PushUpdate,
     config: &Config,
     sources: &[Source],
+    changed: &BTreeSet<String>,
 ) -> Result<Vec<Source>> {
-    if config.templates.is_empty() {
+    if config.templates.is_empty() || !changed.contains(crate::config::TEAM_FILE) {
         return Ok(Vec::new());
     }
-    let mut changed = false;
-    for &commit in &update.commits {
-        changed |= repo
-            .changed_paths(commit)?
-            .iter()
-            .any(|p| p == crate::config::TEAM_FILE);
-        if changed {
-            break;
-        }
-    }
-    if !changed {
-        return Ok(Vec::new());
-    }
-    let tree = repo
-        .git
-        .find_commit(update.local_oid)
-        .and_then(|c| c.tree())
-        .map_err(|e| anyhow!(e).context(format!("cannot read {}", update.local_ref)))?;
+    let tree = tip_tree(repo, update)?;
     let mut out: Vec<Source> = Vec::new();
     for instance in &config.templates {
         let path = &instance.path;

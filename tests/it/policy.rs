@@ -613,3 +613,40 @@ fn init_offers_a_starter_policy_that_works_once_named() {
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert_eq!(repo.read("policy/pipelines.policy.yaml"), b"{}\n");
 }
+
+#[test]
+fn a_commit_or_push_that_changes_the_policy_has_every_spec_checked_against_it() {
+    let remote = Repo::new_with(&["--bare"]);
+    let repo = Repo::new();
+    repo.git(&["remote", "add", "origin", remote.dir.to_str().unwrap()]);
+    repo.write("pachhook.toml", CONFIG);
+    repo.write("policy/pipelines.schema.json", "{}");
+    repo.write("pipelines/edges.json", JSON_SNAKE);
+    repo.write("pipelines/ok.json", COMPLIANT);
+    repo.commit_all("permissive policy");
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.install();
+
+    // The commit touches no spec: the spec already committed breaks the new policy.
+    repo.write("policy/pipelines.schema.json", POLICY);
+    repo.git(&["add", "."]);
+    let out = repo.try_git(&["commit", "-m", "strict policy"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(
+        text(&out).contains("pipelines/edges.json:4:")
+            && text(&out).contains("images come from registry.example.com")
+            && !text(&out).contains("pipelines/ok.json"),
+        "{}",
+        text(&out)
+    );
+
+    // Committed past the hook, the push checks every spec at its tip.
+    repo.git(&["commit", "-q", "--no-verify", "-m", "strict policy"]);
+    let out = repo.try_git(&["push", "-q", "origin", "main"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(
+        text(&out).contains("pipelines/edges.json:4:"),
+        "{}",
+        text(&out)
+    );
+}
