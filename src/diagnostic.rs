@@ -97,6 +97,7 @@ rules! {
     CronReprocess => "cron-reprocess", Warning, "`[deploy] reprocess = true` on a pipeline with a cron input: every past tick is replayed";
     TemplateError => "template-error", Error, "a jsonnet template that does not render (pachd would refuse it), or a `[[template]]` naming no file";
     UncheckedTemplate => "unchecked-template", Warning, "a jsonnet template no `[[template]]` instance gives arguments to: only its syntax is checked";
+    UnusedBuild => "unused-build", Warning, "a `[[build]]` no spec of the repository uses (`check --all` only)";
     Policy => "policy", Error, "a spec that breaks one of the team's policies (`[[policy]]` JSON Schemas); each policy sets its level";
 }
 

@@ -6,6 +6,7 @@
 //! server rules and the image rules, then the rules that look across files.
 
 pub mod across;
+pub mod builds;
 pub mod duplicate_key;
 pub mod hazard;
 pub mod image;

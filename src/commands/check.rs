@@ -4,9 +4,11 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::check::{self, Options};
+use std::sync::Arc;
+
+use crate::check::{self, Level, Options, Rule, Severity, builds};
 use crate::cli::CheckArgs;
-use crate::config::{Config, policy};
+use crate::config::{self, Config, policy};
 use crate::error::{ExitStatus, UsageError};
 use crate::repo::Repo;
 use crate::report::Format;
@@ -24,6 +26,11 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         None => Config::default(),
     };
     let mut opts = options(&config, args.pachyderm.as_deref())?;
+    let whole_repository = !args.staged && (args.paths.is_empty() || args.all);
+    // `unused-build` needs every spec's image.
+    if whole_repository && !config.builds.is_empty() {
+        opts.keep_trees = true;
+    }
     let sources = if args.staged {
         // The pre-commit hook's selection: the staged content of the changed specs, and
         // the policies as staged.
@@ -50,7 +57,10 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     if let (Some(root), false) = (&root, args.staged) {
         opts.policies = policy::load(&config.policies, &mut policy::Files::work_tree(root))?;
     }
-    let report = check::check(sources, &opts);
+    let mut report = check::check(sources, &opts);
+    if whole_repository && let Some(root) = &root {
+        add_unused_builds(&mut report, &config, root, &opts)?;
+    }
     match &args.output {
         // The file for the CI system, the human report for the log.
         Some(path) => {
@@ -68,6 +78,63 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     // a time would only delay the exit (measured with scripts/bench-check.sh).
     std::mem::forget(report);
     Ok(status)
+}
+
+/// `unused-build` findings on the configuration, at their rule's level.
+fn add_unused_builds(
+    report: &mut check::Report,
+    config: &Config,
+    root: &Path,
+    opts: &Options,
+) -> Result<()> {
+    if config.builds.is_empty() || opts.levels.get(&Rule::UnusedBuild) == Some(&Level::Off) {
+        return Ok(());
+    }
+    let mut declared = Vec::new();
+    let mut texts: Vec<(std::path::PathBuf, Arc<Vec<u8>>)> = Vec::new();
+    for build in &config.builds {
+        let text = match texts.iter().find(|(p, _)| *p == build.file) {
+            Some((_, text)) => text.clone(),
+            None => {
+                let text = Arc::new(config::file::read_bytes(&build.file)?.unwrap_or_default());
+                texts.push((build.file.clone(), text.clone()));
+                text
+            }
+        };
+        declared.push(builds::Declared {
+            canonical: build.canonical(),
+            repository: build.repository(),
+            pipelines: build.pipelines.clone(),
+            file: build
+                .file
+                .strip_prefix(root)
+                .unwrap_or(&build.file)
+                .to_string_lossy()
+                .into_owned(),
+            text,
+            line: u32::try_from(build.line).unwrap_or(u32::MAX),
+        });
+    }
+    let mut found = builds::unused(&report.files, &declared);
+    if let Some(Level::Error) = opts.levels.get(&Rule::UnusedBuild) {
+        for finding in found.iter_mut().flat_map(|f| &mut f.findings) {
+            finding.severity = Severity::Error;
+        }
+    }
+    for file in found {
+        match report
+            .files
+            .iter_mut()
+            .find(|f| f.source.path == file.source.path)
+        {
+            Some(same) => same.findings.extend(file.findings),
+            None => report.files.push(file),
+        }
+    }
+    report
+        .files
+        .sort_by(|a, b| a.source.path.cmp(&b.source.path));
+    Ok(())
 }
 
 /// Engine options from the configuration, `PACHHOOK_SKIP` and a `--pachyderm` flag.

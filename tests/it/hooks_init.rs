@@ -266,3 +266,43 @@ fn init_prompts_on_a_terminal_consume_their_enter() {
         "the build was accepted with the proposed image: {written}"
     );
 }
+
+#[test]
+fn check_all_warns_about_a_build_no_spec_uses() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    repo.write(
+        "pipelines/edges.json",
+        &spec_with_image("edges", "registry.corp/vision/edges:1.0"),
+    );
+    repo.write(
+        "pachhook.toml",
+        "[[build]]\nimage = \"registry.corp/vision/edges\"\ncontext = \"edges\"\n\n\
+         [[build]]\nimage = \"registry.example.com/tools\"\ncontext = \"tools\"\n",
+    );
+    let out = repo.pachhook(&["check", "--all"]);
+    assert_eq!(code(&out), 0, "a warning: {}", text(&out));
+    let shown = text(&out);
+    assert!(shown.contains("pachhook.toml:6:1"), "{shown}");
+    assert!(shown.contains("unused-build"), "{shown}");
+    assert!(
+        shown.contains("[[build]] image `registry.example.com/tools` is used by no spec"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("registry.corp/vision/edges` is used by no spec"),
+        "{shown}"
+    );
+    // A level from [rules] applies; the hooks, which see only changed files, never judge.
+    repo.write(
+        "pachhook.toml",
+        "[rules]\nunused-build = \"error\"\n\n[[build]]\nimage = \"registry.example.com/tools\"\ncontext = \"tools\"\n",
+    );
+    let out = repo.pachhook(&["check", "--all"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    repo.install();
+    repo.git(&["add", "pipelines/edges.json"]);
+    let out = repo.try_git(&["commit", "-q", "-m", "spec"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(!text(&out).contains("unused-build"), "{}", text(&out));
+}
