@@ -257,6 +257,12 @@ fn service_parallelism(spec: &Node, service: &str, root: &Pointer, out: &mut Fin
 
 /// String fields with a fixed set of values or a syntax of their own.
 fn values(spec: &Node, root: &Pointer, out: &mut Findings) {
+    reprocess_spec(spec, root, out);
+    service_types(spec, root, out);
+    pod_json(spec, root, out);
+}
+
+fn reprocess_spec(spec: &Node, root: &Pointer, out: &mut Findings) {
     if let Some(entry) = field(spec, "reprocess_spec")
         && let Some(text) = entry.value.as_str()
         && !matches!(text, "" | "until_success" | "every_job")
@@ -269,6 +275,10 @@ fn values(spec: &Node, root: &Pointer, out: &mut Findings) {
             "use `until_success` (the default) or `every_job`",
         );
     }
+}
+
+/// `service.type` and `spout.service.type`: the Kubernetes service types pachd knows.
+fn service_types(spec: &Node, root: &Pointer, out: &mut Findings) {
     let service = field(spec, "service").map(|s| (root.key(&s.written), s));
     let spout_service = field(spec, "spout").and_then(|spout| {
         let service = field(&spout.value, "service")?;
@@ -290,6 +300,10 @@ fn values(spec: &Node, root: &Pointer, out: &mut Findings) {
             );
         }
     }
+}
+
+/// `pod_spec` and `pod_patch` are strings that must hold JSON.
+fn pod_json(spec: &Node, root: &Pointer, out: &mut Findings) {
     for name in ["pod_spec", "pod_patch"] {
         let Some(entry) = field(spec, name) else {
             continue;

@@ -338,29 +338,8 @@ fn parse_unsigned(s: &str, radix: u32) -> bool {
 /// (also with `t`), `2006-1-2 15:4:5.999999999` and `2006-1-2`.
 fn is_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
-        return false;
-    }
-    let year: u32 = s[..4].parse().unwrap_or(0);
-    let mut i = 5;
-    let Some(month) = number(b, &mut i).filter(|m| (1..=12).contains(m)) else {
-        return false;
-    };
-    if b.get(i) != Some(&b'-') {
-        return false;
-    }
-    i += 1;
-    let Some(day) = number(b, &mut i) else {
-        return false;
-    };
-    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
-    let days = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    if day < 1 || day > days {
+    let mut i = 0;
+    if !date(s, &mut i) {
         return false;
     }
     let zoned = match b.get(i) {
@@ -377,38 +356,77 @@ fn is_timestamp(s: &str) -> bool {
         }
         Some(_) => return false,
     };
-    let time_ok = number(b, &mut i).is_some_and(|h| h < 24)
-        && b.get(i) == Some(&b':')
-        && {
-            i += 1;
-            number(b, &mut i).is_some_and(|m| m < 60)
-        }
-        && b.get(i) == Some(&b':')
-        && {
-            i += 1;
-            number(b, &mut i).is_some_and(|s| s < 60)
-        };
-    if !time_ok {
+    if !clock(b, &mut i) {
         return false;
     }
-    if matches!(b.get(i), Some(b'.' | b',')) && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
-        i += 1;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
+    if zoned { zone(&b[i..]) } else { i == b.len() }
+}
+
+/// `YYYY-M-D` (month and day in one or two digits) naming a day that exists; `i` ends
+/// after it.
+fn date(s: &str, i: &mut usize) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return false;
+    }
+    let year: u32 = s[..4].parse().unwrap_or(0);
+    *i = 5;
+    let Some(month) = number(b, i).filter(|m| (1..=12).contains(m)) else {
+        return false;
+    };
+    if b.get(*i) != Some(&b'-') {
+        return false;
+    }
+    *i += 1;
+    let Some(day) = number(b, i) else {
+        return false;
+    };
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    (1..=days).contains(&day)
+}
+
+/// `h:m:s` (one or two digits each) with an optional fraction after `.` or `,`; `i`
+/// ends after it.
+fn clock(b: &[u8], i: &mut usize) -> bool {
+    let time_ok = number(b, i).is_some_and(|h| h < 24)
+        && b.get(*i) == Some(&b':')
+        && {
+            *i += 1;
+            number(b, i).is_some_and(|m| m < 60)
+        }
+        && b.get(*i) == Some(&b':')
+        && {
+            *i += 1;
+            number(b, i).is_some_and(|s| s < 60)
+        };
+    if time_ok
+        && matches!(b.get(*i), Some(b'.' | b','))
+        && b.get(*i + 1).is_some_and(u8::is_ascii_digit)
+    {
+        *i += 1;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
         }
     }
-    if !zoned {
-        return i == b.len();
-    }
-    match b.get(i) {
-        Some(b'Z') => i + 1 == b.len(),
+    time_ok
+}
+
+/// The rest of a zoned timestamp: `Z`, or `+hh:mm` / `-hh:mm`.
+fn zone(rest: &[u8]) -> bool {
+    match rest.first() {
+        Some(b'Z') => rest.len() == 1,
         Some(b'+' | b'-') => {
-            let zone = &b[i..];
-            zone.len() == 6
-                && zone[3] == b':'
-                && [1, 2, 4, 5].iter().all(|&k| zone[k].is_ascii_digit())
-                && (zone[1] - b'0') * 10 + (zone[2] - b'0') <= 24
-                && (zone[4] - b'0') * 10 + (zone[5] - b'0') <= 60
+            rest.len() == 6
+                && rest[3] == b':'
+                && [1, 2, 4, 5].iter().all(|&k| rest[k].is_ascii_digit())
+                && (rest[1] - b'0') * 10 + (rest[2] - b'0') <= 24
+                && (rest[4] - b'0') * 10 + (rest[5] - b'0') <= 60
         }
         _ => false,
     }
