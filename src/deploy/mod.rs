@@ -136,72 +136,12 @@ pub fn run(
             .map_err(|e| fail(Failure::Git(format!("{e:#}"))))?;
         return Ok(summary);
     }
-    if config.deploy.confirm {
-        match show::confirm(&plan, &sha, opts.from_push) {
-            show::Answer::Deploy => {}
-            show::Answer::Skip => {
-                ui.say(&format!(
-                    "pachhook: not deploying {} (your answer); the push goes on. Deploy it later with `pachhook deploy {sha}`",
-                    short(&sha)
-                ));
-                summary.skipped = true;
-                return Ok(summary);
-            }
-            show::Answer::Refuse => return Err(fail(Failure::Declined)),
-            show::Answer::NoTerminal => return Err(fail(Failure::NoTerminal)),
-        }
+    if config.deploy.confirm && !confirmed(&plan, &sha, opts.from_push, &ui).map_err(&fail)? {
+        summary.skipped = true;
+        return Ok(summary);
     }
-
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            fail(Failure::Docker(format!(
-                "cannot start the async runtime: {e}"
-            )))
-        })?;
-    let workdir = git.workdir();
-    runtime
-        .block_on(update::preflight(&config.deploy, workdir))
-        .map_err(fail)?;
-    let mut interrupt = runtime.block_on(async { Interrupt::install() });
-    let published = runtime.block_on(async {
-        let mut images = Vec::new();
-        let result = tokio::select! {
-            result = publish(git, &target, &plan, &ui, &mut images) => result,
-            _ = interrupt.recv() => Err(Failure::Interrupted),
-        };
-        (images, result)
-    });
-    let (images, published) = published;
-    summary.images = images;
-    let stopped = match published {
-        Ok(()) => {
-            let rendered = render(config, &plan, &summary.images);
-            let updates: Vec<update::Update<'_>> = plan
-                .pipelines
-                .iter()
-                .zip(rendered)
-                .map(|(work, (spec, _, _))| update::Update { work, spec })
-                .collect();
-            let outcome = runtime.block_on(update::apply(
-                &config.deploy,
-                workdir,
-                &updates,
-                &ui,
-                &mut interrupt,
-            ));
-            summary.pipelines = results(config, &plan, &summary.images, outcome.statuses);
-            outcome.failure
-        }
-        Err(failure) => {
-            let statuses = vec![Status::NotAttempted; plan.pipelines.len()];
-            summary.pipelines = results(config, &plan, &summary.images, statuses);
-            Some(failure)
-        }
-    };
-    drop(runtime);
-    let error = stopped.map(fail);
+    let stopped = ship(git, config, &target, &plan, &ui, &mut summary).map_err(&fail)?;
+    let error = stopped.map(&fail);
     summary.error = error.as_ref().map(|e| format!("{e:#}"));
     // Once an image is pushed, the registry or the cluster has changed: record it.
     let changed = summary.images.iter().any(|i| i.built)
@@ -219,6 +159,69 @@ pub fn run(
         Some(error) => Err(error),
         None => Ok(summary),
     }
+}
+
+/// `[deploy] confirm`: whether to go on. `Ok(false)`: the person chose to push without
+/// deploying; a refusal, or no terminal to ask on, is a failure.
+fn confirmed(plan: &Plan, sha: &str, from_push: bool, ui: &Ui) -> Result<bool, Failure> {
+    match show::confirm(plan, sha, from_push) {
+        show::Answer::Deploy => Ok(true),
+        show::Answer::Skip => {
+            ui.say(&format!(
+                "pachhook: not deploying {} (your answer); the push goes on. Deploy it later with `pachhook deploy {sha}`",
+                short(sha)
+            ));
+            Ok(false)
+        }
+        show::Answer::Refuse => Err(Failure::Declined),
+        show::Answer::NoTerminal => Err(Failure::NoTerminal),
+    }
+}
+
+/// The effects, in order: pachctl can run, every image into the registry, then the
+/// pipelines upstream first. `Err`: stopped before anything changed. `Ok(Some(_))`:
+/// stopped after something may have (what was done is in `summary`).
+fn ship(
+    git: &Repository,
+    config: &Config,
+    target: &Target<'_>,
+    plan: &Plan,
+    ui: &Ui,
+    summary: &mut Summary,
+) -> Result<Option<Failure>, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Docker(format!("cannot start the async runtime: {e}")))?;
+    let workdir = git.workdir();
+    runtime.block_on(update::preflight(&config.deploy, workdir))?;
+    let mut interrupt = runtime.block_on(async { Interrupt::install() });
+    let published = runtime.block_on(async {
+        tokio::select! {
+            result = publish(git, target, plan, ui, &mut summary.images) => result,
+            _ = interrupt.recv() => Err(Failure::Interrupted),
+        }
+    });
+    if let Err(failure) = published {
+        let statuses = vec![Status::NotAttempted; plan.pipelines.len()];
+        summary.pipelines = results(config, plan, &summary.images, statuses);
+        return Ok(Some(failure));
+    }
+    let updates: Vec<update::Update<'_>> = plan
+        .pipelines
+        .iter()
+        .zip(render(config, plan, &summary.images))
+        .map(|(work, (spec, _, _))| update::Update { work, spec })
+        .collect();
+    let outcome = runtime.block_on(update::apply(
+        &config.deploy,
+        workdir,
+        &updates,
+        ui,
+        &mut interrupt,
+    ));
+    summary.pipelines = results(config, plan, &summary.images, outcome.statuses);
+    Ok(outcome.failure)
 }
 
 fn read_target(git: &Repository, commit: Oid) -> Result<Target<'_>, Failure> {

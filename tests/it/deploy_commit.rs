@@ -565,3 +565,88 @@ fn progress_labels_fit_80_columns() {
     }
     assert!(run.stdout.contains(&format!("{image}:{sha}")), "{run}");
 }
+
+/// The pre-push hook on a terminal (a pty from `script`), answering `confirm` with
+/// `keys` once the question is shown: (exit code, what the terminal showed).
+fn pre_push_on_a_terminal(repo: &Repo, sha: &str, keys: &str) -> (i32, String) {
+    use std::io::{Read, Write};
+    let hook = format!(
+        "printf 'refs/heads/main {sha} refs/heads/main {}\\n' | {PACHHOOK} run pre-push origin; echo EXIT=$?",
+        "0".repeat(40)
+    );
+    let mut child = repo
+        .command("script")
+        .env("SHELL", "/bin/sh")
+        .args(["-qec", &hook, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("script runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let shown = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let shown = shown.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                shown
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let start = std::time::Instant::now();
+    while !shown.lock().unwrap().contains("push without deploying") {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "no question: {}",
+            shown.lock().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stdin.write_all(keys.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    reader.join().unwrap();
+    assert!(status.success(), "script: {status:?}");
+    let shown = shown.lock().unwrap().clone();
+    let code = shown
+        .rsplit("EXIT=")
+        .next()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(-1);
+    (code, shown)
+}
+
+#[test]
+fn confirm_on_a_terminal_offers_deploy_refuse_or_push_without_deploying() {
+    let Some(svc) = services() else { return };
+    let (repo, _, _) = managed_repo(&svc.registry, "ask", "confirm = true");
+    let sha = repo.commit_all("ask");
+    const DOWN: &str = "\x1b[B";
+    const UP: &str = "\x1b[A";
+
+    // The default answer refuses the push.
+    let (code, shown) = pre_push_on_a_terminal(&repo, &sha, "\r");
+    assert_eq!(code, 3, "{shown}");
+    assert!(shown.contains("the push is refused"), "{shown}");
+    assert!(repo.calls().is_empty());
+
+    let (code, shown) = pre_push_on_a_terminal(&repo, &sha, &format!("{DOWN}\r"));
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("not deploying"), "{shown}");
+    assert!(repo.calls().is_empty());
+    assert_eq!(repo.note("HEAD"), None);
+
+    let (code, shown) = pre_push_on_a_terminal(&repo, &sha, &format!("{UP}\r"));
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(repo.calls().len(), 2, "{shown}");
+}
