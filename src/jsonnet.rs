@@ -341,7 +341,9 @@ impl Locator<'_> {
 
     fn error(&self, program: &Program<'_>, span: Option<SpanId>, message: String) -> RenderError {
         RenderError {
-            message,
+            // Messages quote the template (`error 'text'`): its control characters are
+            // escaped, never sent to a terminal.
+            message: printable(&message),
             pos: span.and_then(|s| self.pos(program, s)),
         }
     }
@@ -584,6 +586,19 @@ fn import_message(path: &str) -> String {
              what it imports, or pass the value as an argument"
         )
     }
+}
+
+/// `text` with control characters escaped (`\u{1b}`).
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `UnfinishedString` → "unfinished string".

@@ -36,24 +36,10 @@ pub fn run(args: RenderArgs) -> Result<ExitStatus> {
                 .unwrap_or_default();
             eprintln!(
                 "pachhook: error: {}{at}: {}",
-                printable(&path),
-                printable(&e.message)
+                jsonnet::printable(&path),
+                e.message
             );
             Ok(ExitStatus::Findings)
         }
     }
-}
-
-/// Control characters from the template (an `error` message is the template's text)
-/// are shown escaped, never sent to the terminal.
-fn printable(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
