@@ -1,78 +1,73 @@
-//! Finding spec files on disk: paths the user named, directories searched, and the
-//! repository's own specs (`[specs] paths`, or every JSON and YAML file in it).
+//! Spec files on disk: the paths a user named, directories searched, and the work tree
+//! of the repository. Which files count is `select`'s decision, the same as for the
+//! index and for commits.
 //!
-//! Directory walks use the `ignore` crate, so `.gitignore`d trees (`target/`,
-//! `node_modules/`) are skipped, and symbolic links are not followed, so a link loop
-//! cannot trap the walk.
+//! Directory walks use the `ignore` crate: `.gitignore`d trees (`target/`,
+//! `node_modules/`) are skipped, hidden files are not (`.pipelines/edges.json` is checked
+//! by the pre-commit hook, so by `check --all` too), `.git` and submodules (directories
+//! with a `.git` of their own) are left out, and symbolic links are not followed, so a
+//! link loop cannot trap the walk. A file that cannot be read, or that vanishes during
+//! the walk, becomes a finding; the rest of the scan goes on.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use anyhow::Result;
 
 use crate::error::UsageError;
-use crate::source::Source;
+use crate::select::{self, Pick, Selection, Selector};
 
-/// The extensions a spec file may have; `.jsonnet` is a pipeline template, rendered by
-/// its `[[template]]` instances (`check::template`).
-pub fn is_spec_path(path: &str) -> bool {
-    let lower = path.rsplit('/').next().unwrap_or(path);
-    [".json", ".yaml", ".yml", ".jsonnet"]
-        .iter()
-        .any(|ext| lower.len() > ext.len() && lower.to_ascii_lowercase().ends_with(ext))
-}
-
-/// Sources for the paths a user named: files are explicit, directories are searched.
-pub fn from_paths(paths: &[PathBuf]) -> Result<Vec<Source>> {
+/// The files of the paths a user named: files are checked whatever they hold,
+/// directories are searched for spec files (zero-config selection).
+pub fn from_paths(paths: &[PathBuf]) -> Result<Selection> {
+    let scan = Selector::new(&[])?;
     let mut files = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path)
             .map_err(|e| UsageError(format!("cannot read `{}`: {e}", path.display())))?;
         if meta.is_dir() {
-            walk(path, None, &mut files)?;
+            walk(path, &scan, false, &mut files);
         } else {
-            files.push((path.clone(), true));
+            files.push(Found::Read(path.clone(), Pick::Spec, None));
         }
     }
-    load(files)
+    Ok(load(files, &scan))
 }
 
-/// The repository's specs at `root`: the files matching `globs` (explicit), or every
-/// JSON and YAML file when there are none (scanned: kept only if it holds a spec).
-pub fn from_repo(root: &Path, globs: &[String]) -> Result<Vec<Source>> {
+/// The spec files of the work tree at `root`, paths shown relative to it.
+pub fn from_repo(root: &Path, selector: &Selector) -> Selection {
     let mut files = Vec::new();
-    let set = if globs.is_empty() {
-        None
-    } else {
-        Some(glob_set(globs)?)
-    };
-    walk(root, set.as_ref(), &mut files)?;
-    let root_prefix = root.to_path_buf();
-    let mut sources = load(files)?;
-    for source in &mut sources {
-        if let Ok(rel) = Path::new(&source.path).strip_prefix(&root_prefix) {
-            source.path = rel.to_string_lossy().into_owned();
-        }
-    }
-    Ok(sources)
+    walk(root, selector, true, &mut files);
+    let mut selection = load(files, selector);
+    selection.sort();
+    selection
 }
 
-pub fn glob_set(globs: &[String]) -> Result<GlobSet> {
-    let mut builder = GlobSetBuilder::new();
-    for glob in globs {
-        builder.add(
-            Glob::new(glob).with_context(|| format!("invalid glob `{glob}` in [specs] paths"))?,
-        );
-    }
-    Ok(builder.build()?)
+/// A file to read, and how to show its path; or a walk error.
+enum Found {
+    /// The path to read, how it was picked, and the relative path to show instead.
+    Read(PathBuf, Pick, Option<Vec<u8>>),
+    /// A directory or file the walk could not read.
+    Failed(Vec<u8>, String),
 }
 
-fn walk(dir: &Path, globs: Option<&GlobSet>, files: &mut Vec<(PathBuf, bool)>) -> Result<()> {
-    for entry in ignore::WalkBuilder::new(dir).follow_links(false).build() {
+fn walk(dir: &Path, selector: &Selector, relative: bool, files: &mut Vec<Found>) {
+    let walker = ignore::WalkBuilder::new(dir)
+        .hidden(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || (entry.file_name() != ".git"
+                    && !(entry.file_type().is_some_and(|t| t.is_dir())
+                        && entry.path().join(".git").exists()))
+        })
+        .build();
+    for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                eprintln!("pachhook: warning: {e}");
+                let path = error_path(&e).unwrap_or(dir);
+                let shown = shown_path(dir, path, relative);
+                files.push(Found::Failed(shown, e.to_string()));
                 continue;
             }
         };
@@ -80,46 +75,101 @@ fn walk(dir: &Path, globs: Option<&GlobSet>, files: &mut Vec<(PathBuf, bool)>) -
             continue;
         }
         let path = entry.path();
-        match globs {
-            Some(set) => {
-                let rel = path.strip_prefix(dir).unwrap_or(path);
-                if set.is_match(rel) {
-                    files.push((path.to_path_buf(), true));
-                }
-            }
-            None if is_spec_path(&path.to_string_lossy()) => {
-                files.push((path.to_path_buf(), false))
-            }
-            None => {}
-        }
+        let rel = path.strip_prefix(dir).unwrap_or(path);
+        let Some(pick) = selector.pick(&select::path_bytes(rel)) else {
+            continue;
+        };
+        let shown = relative.then(|| select::path_bytes(rel).into_owned());
+        files.push(Found::Read(path.to_path_buf(), pick, shown));
     }
-    Ok(())
 }
 
-fn load(files: Vec<(PathBuf, bool)>) -> Result<Vec<Source>> {
-    crate::parallel::map(files, |(path, explicit)| {
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
-        let display = path.to_string_lossy().into_owned();
-        Ok(if explicit {
-            Source::new(display, bytes)
-        } else {
-            Source::scanned(display, bytes)
-        })
-    })
-    .into_iter()
-    .collect()
+fn error_path(error: &ignore::Error) -> Option<&Path> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+fn shown_path(dir: &Path, path: &Path, relative: bool) -> Vec<u8> {
+    let path = if relative {
+        path.strip_prefix(dir).unwrap_or(path)
+    } else {
+        path
+    };
+    select::path_bytes(path).into_owned()
+}
+
+fn load(files: Vec<Found>, selector: &Selector) -> Selection {
+    let read = crate::parallel::map(files, |found| match found {
+        Found::Read(path, pick, shown) => {
+            let result = std::fs::read(&path);
+            let shown = shown.unwrap_or_else(|| select::path_bytes(&path).into_owned());
+            (shown, pick, result.map_err(|e| describe(&e)))
+        }
+        Found::Failed(shown, reason) => (shown, Pick::Spec, Err(reason)),
+    });
+    let mut selection = Selection::new(selector);
+    for (path, pick, result) in read {
+        match result {
+            Ok(bytes) => selection.add(pick, &path, bytes),
+            Err(reason) => selection.add_unreadable(pick, &path, reason),
+        }
+    }
+    selection
+}
+
+/// An I/O error as the user reads it; a file gone since the walk saw it is named so.
+fn describe(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "it was removed while pachhook was reading the \
+                                          directory"
+            .to_string(),
+        _ => error.to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// A file that vanishes between the walk and the read is a finding, and the other
+    /// files are still read.
     #[test]
-    fn spec_extensions() {
-        assert!(super::is_spec_path("a/b/edges.json"));
-        assert!(super::is_spec_path("edges.YML"));
-        assert!(!super::is_spec_path("a.json/readme.md"));
-        assert!(!super::is_spec_path(".json"));
-        assert!(super::is_spec_path("pipelines/edges.jsonnet"));
-        assert!(!super::is_spec_path("lib/util.libsonnet"));
+    fn a_vanished_file_is_reported_and_the_scan_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("kept.json");
+        std::fs::write(&kept, "{\"pipeline\": {\"name\": \"a\"}}").unwrap();
+        let gone = dir.path().join("gone.json");
+        let selector = Selector::new(&[]).unwrap();
+        let files = vec![
+            Found::Read(gone, Pick::Candidate, Some(b"gone.json".to_vec())),
+            Found::Read(kept, Pick::Candidate, Some(b"kept.json".to_vec())),
+        ];
+        let selection = load(files, &selector);
+        let shown: Vec<(&str, Option<&str>)> = selection
+            .sources
+            .iter()
+            .map(|s| (s.path.as_str(), s.unreadable.as_deref()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "gone.json",
+                    Some("it was removed while pachhook was reading the directory")
+                ),
+                ("kept.json", None)
+            ]
+        );
+        let report = crate::check::check(selection.sources, &Default::default());
+        assert_eq!(report.files.len(), 2);
+        assert_eq!(
+            report.files[0].findings[0].rule,
+            crate::check::Rule::ParseError
+        );
     }
 }

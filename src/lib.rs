@@ -22,5 +22,6 @@ pub mod redact;
 pub mod release;
 pub mod repo;
 pub mod report;
+pub mod select;
 pub mod source;
 pub mod spec;

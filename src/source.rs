@@ -13,6 +13,9 @@ pub struct Source {
     /// spec. A file found by scanning that holds none is someone else's JSON or YAML and
     /// is left out of the report.
     pub explicit: bool,
+    /// Why the file could not be read (unreadable, vanished while scanning): the engine
+    /// reports it as a finding and goes on with the other files.
+    pub unreadable: Option<String>,
 }
 
 impl Source {
@@ -29,6 +32,15 @@ impl Source {
             path: path.into(),
             bytes: bytes.into(),
             explicit: true,
+            unreadable: None,
+        }
+    }
+
+    /// A file that was selected but could not be read; `reason` says why.
+    pub fn unreadable(path: impl Into<String>, reason: impl Into<String>) -> Source {
+        Source {
+            unreadable: Some(reason.into()),
+            ..Source::new(path, Vec::new())
         }
     }
 }

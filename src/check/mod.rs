@@ -56,6 +56,8 @@ pub struct Options {
     /// root, which the policies' `paths` are relative to. `None`: source paths are
     /// repository paths already.
     pub path_base: Option<policy::PathBase>,
+    /// The rules `PACHHOOK_SKIP` turned off for this command, for the summary to name.
+    pub skipped: Vec<Rule>,
 }
 
 impl Default for Options {
@@ -73,6 +75,7 @@ impl Default for Options {
             keep_trees: false,
             policies: Vec::new(),
             path_base: None,
+            skipped: Vec::new(),
         }
     }
 }
@@ -153,6 +156,8 @@ pub struct FileReport {
 #[derive(Debug, Default)]
 pub struct Report {
     pub files: Vec<FileReport>,
+    /// The rules `PACHHOOK_SKIP` turned off (`Options::skipped`).
+    pub skipped: Vec<Rule>,
 }
 
 impl Report {
@@ -228,10 +233,29 @@ pub fn check(sources: Vec<Source>, opts: &Options) -> Report {
             });
         file.findings.sort_by_key(|f| (f.spec, f.span.start));
     }
-    Report { files }
+    Report {
+        files,
+        skipped: opts.skipped.clone(),
+    }
 }
 
 fn check_file(source: Source, opts: &Options) -> Option<FileReport> {
+    if let Some(reason) = &source.unreadable {
+        let mut out = Findings::new(None);
+        out.push(
+            Rule::ParseError,
+            &Pointer::root(),
+            Span::point(crate::spec::Pos { line: 1, column: 1 }),
+            format!("cannot read the file: {reason}"),
+            "make the file readable (or remove it), then run pachhook again",
+        );
+        return Some(FileReport {
+            source,
+            specs: Vec::new(),
+            parsed: Vec::new(),
+            findings: out.into_vec(),
+        });
+    }
     let specs = match spec::read::read(&source.bytes) {
         Ok(specs) if !source.explicit && !spec::read::holds_specs(&specs) => return None,
         Ok(specs) => specs,

@@ -11,11 +11,11 @@
 use std::collections::HashMap;
 use std::path::{Component, PathBuf};
 
-use globset::GlobSet;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value as Json;
 
 use crate::check::{Findings, Level, Options, Rule, Severity};
+use crate::select::{Pick, Selector};
 use crate::spec::canonical::{self, Located};
 use crate::spec::{Node, Pointer, Span};
 
@@ -33,7 +33,7 @@ pub struct Policy {
     /// `level`: the severity of its findings.
     pub severity: Severity,
     /// `paths`: the spec files it applies to; `None`: every spec file.
-    paths: Option<GlobSet>,
+    paths: Option<Selector>,
     validator: jsonschema::Validator,
     /// The schema documents (the policy file and the files its `$ref`s name) by URI, to
     /// find the description of a failing keyword.
@@ -53,7 +53,7 @@ impl Policy {
     pub fn new(
         file: String,
         severity: Severity,
-        paths: Option<GlobSet>,
+        paths: Option<Selector>,
         validator: jsonschema::Validator,
         documents: HashMap<String, Json>,
     ) -> Policy {
@@ -79,7 +79,7 @@ impl Policy {
     pub fn applies_to(&self, path: Option<&str>) -> bool {
         match (&self.paths, path) {
             (None, _) => true,
-            (Some(set), Some(path)) => set.is_match(path),
+            (Some(globs), Some(path)) => globs.pick(path.as_bytes()) == Some(Pick::Spec),
             (Some(_), None) => false,
         }
     }

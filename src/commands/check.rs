@@ -12,7 +12,8 @@ use crate::config::{self, Config, policy};
 use crate::error::{ExitStatus, UsageError};
 use crate::repo::Repo;
 use crate::report::Format;
-use crate::{discover, hooks, report};
+use crate::select::{self, Selector};
+use crate::{discover, report};
 
 pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     // Outside a repository, named files are still checked, with the defaults.
@@ -31,20 +32,19 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     if whole_repository && !config.builds.is_empty() {
         opts.keep_trees = true;
     }
-    let sources = if args.staged {
+    let selection = if args.staged {
         // The pre-commit hook's selection: the staged content of the changed specs, and
         // the policies as staged.
         let repo = repo.ok_or_else(|| UsageError("--staged: not in a git repository".into()))?;
-        let filter = hooks::Filter::new(&config)?;
         opts.policies = policy::load(&config.policies, &mut policy::Files::index(&repo))?;
-        hooks::pre_commit::staged_sources(&repo, &filter)?
+        select::staged(&repo, &Selector::new(&config.spec_paths)?)?
     } else if args.paths.is_empty() || args.all {
         let root = root.as_ref().ok_or_else(|| {
             UsageError(
                 "not in a git repository: name the spec files or directories to check".into(),
             )
         })?;
-        discover::from_repo(root, &config.spec_paths)?
+        discover::from_repo(root, &Selector::new(&config.spec_paths)?)
     } else {
         if let Some(root) = &root {
             opts.path_base = Some(check::policy::PathBase {
@@ -57,7 +57,8 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     if let (Some(root), false) = (&root, args.staged) {
         opts.policies = policy::load(&config.policies, &mut policy::Files::work_tree(root))?;
     }
-    let mut report = check::check(sources, &opts);
+    crate::hooks::warn(selection.warning());
+    let mut report = check::check(selection.sources, &opts);
     if whole_repository && let Some(root) = &root {
         add_unused_builds(&mut report, &config, root, &opts)?;
     }

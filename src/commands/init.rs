@@ -20,6 +20,7 @@ use crate::deploy::plan;
 use crate::error::{ExitStatus, UsageError};
 use crate::release::Release;
 use crate::repo::Repo;
+use crate::select::Selector;
 use crate::{atomic_write, discover, image_ref, spec};
 
 const TEMPLATE: &str = include_str!("../../templates/pachhook.toml");
@@ -271,7 +272,7 @@ impl Found {
     fn scan(root: &Path) -> Result<Found> {
         let mut globs = BTreeSet::new();
         let mut images = BTreeSet::new();
-        for source in discover::from_repo(root, &[])? {
+        for source in discover::from_repo(root, &Selector::new(&[])?).sources {
             let Ok(specs) = spec::read::read(&source.bytes) else {
                 continue;
             };
@@ -292,7 +293,8 @@ impl Found {
                 .filter(|p| !p.is_empty())
             {
                 Some(dir) => format!("{}/*.{ext}", dir.replace('\\', "/")),
-                None => format!("*.{ext}"),
+                // gitignore conventions: a glob without `/` would match at any depth.
+                None => format!("/*.{ext}"),
             };
             globs.insert(glob);
         }

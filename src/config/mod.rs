@@ -169,14 +169,10 @@ impl Config {
         }
         if let Some(paths) = layer.specs.paths {
             for glob in &paths {
-                globset::Glob::new(glob).map_err(|e| {
+                // Validated by the matcher that will use it (`select`: gitignore rules).
+                crate::select::Selector::new(std::slice::from_ref(glob)).map_err(|e| {
                     let span = find_span(text, glob);
-                    error_at(
-                        path,
-                        text,
-                        span,
-                        format!("[specs] paths: `{glob}` is not a valid glob: {}", e.kind()),
-                    )
+                    error_at(path, text, span, format!("[specs] paths: {e:#}"))
                 })?;
             }
             self.spec_paths = paths;
@@ -268,6 +264,9 @@ impl Config {
             let rule = Rule::from_id(id)
                 .ok_or_else(|| anyhow::anyhow!("PACHHOOK_SKIP: unknown rule `{id}`"))?;
             opts.levels.insert(rule, Level::Off);
+            if !opts.skipped.contains(&rule) {
+                opts.skipped.push(rule);
+            }
         }
         Ok(opts)
     }

@@ -89,16 +89,13 @@ pub(super) fn parse(
         };
         let mut paths = Vec::new();
         for glob in layer.paths.unwrap_or_default() {
-            if let Err(e) = globset::Glob::new(glob.get_ref()) {
+            // The same globs as `[specs] paths` (gitignore conventions).
+            if let Err(e) = crate::select::Selector::new(std::slice::from_ref(glob.get_ref())) {
                 return Err(super::error_at(
                     path,
                     text,
                     glob.span(),
-                    format!(
-                        "[[policy]] paths: `{}` is not a valid glob: {}",
-                        glob.get_ref(),
-                        e.kind()
-                    ),
+                    format!("[[policy]] paths: {e:#}"),
                 ));
             }
             paths.push(glob.into_inner());
@@ -218,7 +215,7 @@ fn compile(config: &PolicyConfig, files: &mut Files<'_>) -> Result<Policy> {
     let paths = if config.paths.is_empty() {
         None
     } else {
-        Some(crate::discover::glob_set(&config.paths)?)
+        Some(crate::select::Selector::new(&config.paths)?)
     };
     let documents = documents
         .into_iter()

@@ -15,10 +15,8 @@ use super::error::Failure;
 use crate::check::{self, Report};
 pub(super) use crate::config::clean;
 use crate::config::{Build, Config};
-use crate::discover;
 use crate::image_ref;
 use crate::repo::Repo;
-use crate::repo::tree::{self, CommitTree, Step};
 use crate::source::Source;
 use crate::spec::Node;
 
@@ -211,39 +209,12 @@ fn project_of(spec: &Node) -> Option<&str> {
 
 const DEFAULT_PROJECT: &str = "default";
 
-/// The spec files of a commit: `[specs] paths` when set (explicit), else every JSON and
-/// YAML file (scanned: kept only if it holds a spec).
+/// The spec files of a commit, as `select` picks them everywhere: `[specs] paths` when
+/// set (explicit), else every JSON and YAML file (scanned: kept only if it holds a spec).
 pub fn spec_sources(repo: &Repository, tree: &Tree, globs: &[String]) -> Result<Vec<Source>> {
-    let set = if globs.is_empty() {
-        None
-    } else {
-        Some(discover::glob_set(globs)?)
-    };
-    let mut sources = Vec::new();
-    // Names are bytes in git; one that is not UTF-8 is shown with replacement characters.
-    CommitTree::new(repo, tree).walk("", &mut |entry| {
-        match entry.kind {
-            tree::Kind::File | tree::Kind::Exec => {}
-            tree::Kind::Dir => return Ok(Step::Descend),
-            // Symbolic links and submodules hold no spec of this commit.
-            tree::Kind::Symlink | tree::Kind::Submodule => return Ok(Step::Skip),
-        }
-        let path = String::from_utf8_lossy(entry.path).into_owned();
-        let explicit = match &set {
-            Some(set) if set.is_match(&path) => true,
-            Some(_) => return Ok(Step::Descend),
-            None if discover::is_spec_path(&path) => false,
-            None => return Ok(Step::Descend),
-        };
-        let content = entry.content()?;
-        sources.push(if explicit {
-            Source::new(path, content)
-        } else {
-            Source::scanned(path, content)
-        });
-        Ok(Step::Descend)
-    })?;
-    Ok(sources)
+    let repo = crate::repo::Repo::reopen(repo)?;
+    let selector = crate::select::Selector::new(globs)?;
+    Ok(crate::select::in_tree(&repo, tree.id(), &selector)?.sources)
 }
 
 /// Decides the work from the commit's checked specs.

@@ -2,24 +2,26 @@
 //!
 //! The bytes come from the index (blobs by the entries' ids), never from the working
 //! tree, so a partially staged file is checked as it will be committed, and nothing is
-//! written anywhere. Speed matters because this runs on every commit: the index is
-//! filtered by path first (a string test), and only the few candidates are compared
-//! with HEAD's tree; no diff of the whole tree is made.
+//! written anywhere. Which files: `select::staged`. Speed matters because this runs on
+//! every commit: the index is filtered by path first (a string test), and only the few
+//! candidates are compared with HEAD's tree; no diff of the whole tree is made.
 
 use anyhow::Result;
 
-use super::Filter;
 use crate::config::{Config, policy};
 use crate::error::ExitStatus;
 use crate::repo::{Repo, TreeFiles};
+use crate::select::{self, Selector};
 use crate::source::Source;
 
 /// The hook: exit 1 on error findings, 0 otherwise.
 pub fn run() -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let config = Config::load(repo.work_tree()?)?;
-    let filter = Filter::new(&config)?;
-    let mut sources = staged_sources(&repo, &filter)?;
+    let selector = Selector::new(&config.spec_paths)?;
+    let selection = select::staged(&repo, &selector)?;
+    super::warn(selection.warning());
+    let mut sources = selection.sources;
     sources.extend(templates_of_changed_config(&repo, &config, &sources)?);
     if sources.is_empty() && config.policies.is_empty() {
         return Ok(ExitStatus::Ok);
@@ -28,7 +30,7 @@ pub fn run() -> Result<ExitStatus> {
     // The policies as staged: a commit that changes them is checked against them, and
     // one that breaks a policy file is refused even when it changes no spec.
     opts.policies = policy::load(&config.policies, &mut policy::Files::index(&repo))?;
-    sources.extend(specs_of_changed_policy(&repo, &filter, &opts, &sources)?);
+    sources.extend(specs_of_changed_policy(&repo, &selector, &opts, &sources)?);
     if sources.is_empty() {
         return Ok(ExitStatus::Ok);
     }
@@ -48,7 +50,7 @@ pub fn run() -> Result<ExitStatus> {
 /// commit's policy, not only the specs it touches.
 fn specs_of_changed_policy(
     repo: &Repo,
-    filter: &Filter,
+    selector: &Selector,
     opts: &crate::check::Options,
     sources: &[Source],
 ) -> Result<Vec<Source>> {
@@ -68,14 +70,9 @@ fn specs_of_changed_policy(
     if !changed {
         return Ok(Vec::new());
     }
-    let mut out = Vec::new();
-    for (path, id) in repo.staged_files(|path| filter.matches_bytes(path))? {
-        if !sources.iter().any(|s| s.path == path) {
-            let bytes = repo.blob(id)?;
-            out.push(filter.source(path, bytes));
-        }
-    }
-    Ok(out)
+    let mut all = select::index(repo, selector)?.sources;
+    all.retain(|source| !sources.iter().any(|s| s.path == source.path));
+    Ok(all)
 }
 
 /// When the commit changes pachhook.toml, the staged templates its `[[template]]`
@@ -110,30 +107,9 @@ fn templates_of_changed_config(
         .collect();
     let mut out = Vec::new();
     for (path, id) in repo.staged_files(|p| wanted.iter().any(|w| w.as_bytes() == p))? {
-        if !out.iter().any(|s: &Source| s.path == path) {
-            out.push(Source::new(path, repo.blob(id)?));
+        if !out.iter().any(|s: &Source| s.path.as_bytes() == path) {
+            out.push(Source::new(select::display(&path), repo.blob(id)?));
         }
     }
     Ok(out)
-}
-
-/// The spec files whose staged content differs from HEAD (added, copied, modified,
-/// renamed), with their staged bytes, paths as staged (relative to the repository root).
-pub fn staged_sources(repo: &Repo, filter: &Filter) -> Result<Vec<Source>> {
-    let candidates = repo.staged_files(|path| filter.matches_bytes(path))?;
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut head = repo.head_tree()?.map(|tree| TreeFiles::new(repo, tree));
-    let mut sources = Vec::new();
-    for (path, id) in candidates {
-        if let Some(head) = &mut head
-            && head.blob(&path)? == Some(id)
-        {
-            continue; // unchanged since HEAD: not part of this commit's change
-        }
-        let bytes = repo.blob(id)?;
-        sources.push(filter.source(path, bytes));
-    }
-    Ok(sources)
 }

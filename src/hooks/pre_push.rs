@@ -1,31 +1,48 @@
-//! `pre-push`: checks the spec files a push changes, as they are at each pushed tip.
+//! `pre-push`: checks the spec files a push changes, as they are at the pushed tips.
 //!
 //! git gives the hook one line per ref it is about to update, on standard input:
-//! `<local ref> <local sha> <remote ref> <remote sha>`. Every line is handled: a deletion
-//! (all-zero local sha) sends nothing and is skipped; a new branch (all-zero remote sha)
-//! sends the commits that no remote-tracking ref of that remote has; otherwise the push
-//! sends `remote..local`.
+//! `<local ref> <local sha> <remote ref> <remote sha>`. A deletion (all-zero local sha)
+//! sends nothing. A tag is peeled to its commit; a tag of a tree or a blob carries no
+//! history and has nothing to check.
+//!
+//! The cost is linear in what the push sends, however many refs it updates (a
+//! `git push --mirror` of thousands of tags): one history walk from every pushed tip
+//! together, hiding the remote's old tips (or its tracking refs `refs/remotes/<remote>/*`
+//! when an old tip is unknown here), gives the new commits; each is compared once with
+//! its first parent. A spec file's content is checked when a new commit introduced it and
+//! it is what a pushed tip holds, once per distinct content, and the output is one summary
+//! line, not a line per ref.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, HashSet};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use git2::Oid;
 
-use super::Filter;
 use crate::config::{Config, policy};
 use crate::error::{ExitStatus, UsageError};
-use crate::repo::{Repo, is_zero};
+use crate::repo::{Repo, TreeFiles, is_zero};
+use crate::select::{self, Pick, Selection, Selector};
 use crate::source::Source;
 
-/// One ref a push updates, and the commits it sends.
+/// One ref a push updates.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PushUpdate {
     pub local_ref: String,
+    /// The object pushed: a commit, or a tag object.
     pub local_oid: Oid,
+    /// The commit it stands for; `None` for a tag of a tree or a blob.
+    pub commit: Option<Oid>,
     pub remote_ref: String,
     /// The remote's current tip; `None` when the push creates the ref.
     pub remote_oid: Option<Oid>,
-    /// The commits the remote does not have yet, newest first.
+}
+
+/// Everything one push sends.
+#[derive(Debug)]
+pub struct Push {
+    /// The refs it creates or updates (deletions left out).
+    pub updates: Vec<PushUpdate>,
+    /// The commits the remote does not have yet, for all refs together, newest first.
     pub commits: Vec<Oid>,
 }
 
@@ -33,174 +50,223 @@ pub struct PushUpdate {
 pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let config = Config::load(repo.work_tree()?)?;
-    let filter = Filter::new(&config)?;
-    let pushed = updates(&repo, remote, stdin)?;
-    let mut opts = None;
-    let mut refused = false;
-    for update in &pushed {
-        let changed = changed_paths(&repo, update)?;
-        let mut sources = tip_sources(&repo, update, &filter, &changed)?;
-        sources.extend(templates_of_changed_config(
-            &repo, update, &config, &sources, &changed,
-        )?);
-        if sources.is_empty() && config.policies.is_empty() {
-            continue;
-        }
-        let base = match &opts {
-            Some(opts) => opts,
-            None => opts.insert(config.engine_options()?),
-        };
-        // The policies as they are at the pushed tip, like the specs: a push whose
-        // policy file does not load is refused even when it changes no spec, and one
-        // that changes a policy has every spec at the tip checked against it.
-        let mut opts = base.clone();
-        if !config.policies.is_empty() {
-            let mut files = policy::Files::commit(&repo, update.local_oid);
-            opts.policies = policy::load(&config.policies, &mut files)?;
-        }
-        if opts
-            .policies
-            .iter()
-            .flat_map(|p| p.files())
-            .any(|f| changed.contains(f))
-        {
-            let tree = tip_tree(&repo, update)?;
-            for source in crate::deploy::plan::spec_sources(&repo.git, &tree, &config.spec_paths)? {
-                if !sources.iter().any(|s| s.path == source.path) {
-                    sources.push(source);
-                }
+    let selector = Selector::new(&config.spec_paths)?;
+    let push = pushed(&repo, remote, stdin)?;
+    let templates: Vec<String> = config.templates.iter().map(|t| t.path.clone()).collect();
+    let found = pushed_specs(&repo, &push, &selector, &templates)?;
+    super::warn(found.selection.warning());
+    // The policies as they are at each pushed tip, like the specs: a push whose policy
+    // file does not load is refused even when it changes no spec.
+    let mut policies = BTreeMap::new();
+    if !config.policies.is_empty() {
+        for commit in push.updates.iter().filter_map(|u| u.commit) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = policies.entry(commit) {
+                let mut files = policy::Files::commit(&repo, commit);
+                slot.insert(policy::load(&config.policies, &mut files)?);
             }
         }
-        if sources.is_empty() {
-            continue;
-        }
-        println!(
-            "pachhook: {} at {}",
-            update.local_ref,
-            short(&update.local_oid)
-        );
-        refused |= super::check_and_print(sources, &opts)?.has_errors();
     }
-    if refused {
-        eprintln!("pachhook: push refused: fix the errors above in a new commit");
-        return Ok(ExitStatus::Findings);
+    if !found.selection.sources.is_empty() {
+        let files = found.selection.sources.len();
+        println!(
+            "pachhook: checking {files} spec {} changed by {} new {} on {} pushed {}",
+            plural(files, "file"),
+            push.commits.len(),
+            plural(push.commits.len(), "commit"),
+            push.updates.len(),
+            plural(push.updates.len(), "ref"),
+        );
+        let opts = config.engine_options()?;
+        let refused = if config.policies.is_empty() {
+            super::check_and_print(found.selection.sources, &opts)?.has_errors()
+        } else {
+            // The policies as they are at the pushed tip that holds each file, like the
+            // specs.
+            let mut by_tip: BTreeMap<Oid, Vec<Source>> = BTreeMap::new();
+            for (source, tip) in found.selection.sources.into_iter().zip(found.tips) {
+                by_tip.entry(tip).or_default().push(source);
+            }
+            // A push that changes a policy (or a file its `$ref`s name) has every spec
+            // at the tip checked against it, not only the specs it touches.
+            for (tip, loaded) in &policies {
+                let changed = loaded
+                    .iter()
+                    .flat_map(|p| p.files())
+                    .any(|f| found.changed.contains(f.as_bytes()));
+                if !changed {
+                    continue;
+                }
+                let sources = by_tip.entry(*tip).or_default();
+                for source in select::in_tree(&repo, *tip, &selector)?.sources {
+                    if !sources.iter().any(|s| s.path == source.path) {
+                        sources.push(source);
+                    }
+                }
+            }
+            let mut refused = false;
+            for (tip, sources) in by_tip {
+                let mut opts = opts.clone();
+                opts.policies = policies.get(&tip).cloned().unwrap_or_default();
+                refused |= super::check_and_print(sources, &opts)?.has_errors();
+            }
+            refused
+        };
+        if refused {
+            eprintln!("pachhook: push refused: fix the errors above in a new commit");
+            return Ok(ExitStatus::Findings);
+        }
     }
     // The checks passed: deploy the pushed branches the team opted in for, with the
     // settings of the pushed commits.
-    let branches: Vec<crate::deploy::Pushed> = pushed
+    let branches: Vec<crate::deploy::Pushed> = push
+        .updates
         .iter()
         .filter_map(|update| {
             let branch = update.remote_ref.strip_prefix("refs/heads/")?;
             Some(crate::deploy::Pushed {
                 branch: branch.to_string(),
                 old: update.remote_oid,
-                new: update.local_oid,
+                new: update.commit?,
             })
         })
         .collect();
     Ok(crate::deploy::on_push(&repo, &branches))
 }
 
-/// Parses git's pre-push lines and finds the commits each update sends. Deletions are
-/// left out: they send no commit.
-pub fn updates(repo: &Repo, remote: &str, stdin: &str) -> Result<Vec<PushUpdate>> {
-    let mut out = Vec::new();
+/// Parses git's pre-push lines and finds the commits the push sends, in one walk.
+pub fn pushed(repo: &Repo, remote: &str, stdin: &str) -> Result<Push> {
+    let mut updates = Vec::new();
+    let mut hide = Vec::new();
+    let mut base_unknown = false;
     for line in stdin.lines().filter(|l| !l.trim().is_empty()) {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let [local_ref, local_sha, remote_ref, remote_sha] = fields[..] else {
             return Err(UsageError(format!(
-                "pre-push: cannot read `{line}`: git sends \
-                 `<local ref> <local sha> <remote ref> <remote sha>` lines on standard input"
+                "pre-push: cannot read `{}`: git sends \
+                 `<local ref> <local sha> <remote ref> <remote sha>` lines on standard input",
+                crate::report::human::escape(line)
             ))
             .into());
         };
-        if is_zero(local_sha) {
-            continue;
-        }
-        let local_oid = repo.parse_oid(local_sha)?;
         let remote_oid = if is_zero(remote_sha) {
             None
         } else {
             Some(repo.parse_oid(remote_sha)?)
         };
-        let commits = repo
-            .pushed_commits(local_oid, remote_oid, remote)
-            .with_context(|| format!("cannot find the commits {local_ref} pushes"))?;
-        out.push(PushUpdate {
-            local_ref: local_ref.to_string(),
-            local_oid,
-            remote_ref: remote_ref.to_string(),
-            remote_oid,
-            commits,
-        });
-    }
-    Ok(out)
-}
-
-/// The paths the pushed commits add or change.
-pub fn changed_paths(repo: &Repo, update: &PushUpdate) -> Result<BTreeSet<String>> {
-    let mut paths = BTreeSet::new();
-    for &commit in &update.commits {
-        paths.extend(repo.changed_paths(commit)?);
-    }
-    Ok(paths)
-}
-
-fn tip_tree<'r>(repo: &'r Repo, update: &PushUpdate) -> Result<git2::Tree<'r>> {
-    repo.git
-        .find_commit(update.local_oid)
-        .and_then(|c| c.tree())
-        .map_err(|e| anyhow!(e).context(format!("cannot read {}", update.local_ref)))
-}
-
-/// The spec files among the `changed` paths of a push, as they are at the pushed tip.
-pub fn tip_sources(
-    repo: &Repo,
-    update: &PushUpdate,
-    filter: &Filter,
-    changed: &BTreeSet<String>,
-) -> Result<Vec<Source>> {
-    let paths: Vec<&String> = changed.iter().filter(|p| filter.matches(p)).collect();
-    if paths.is_empty() {
-        return Ok(Vec::new());
-    }
-    let tree = tip_tree(repo, update)?;
-    let mut sources = Vec::new();
-    for path in paths {
-        // A file changed in the range may be gone at the tip: nothing to check then.
-        if let Some(id) = repo.blob_at(&tree, path)? {
-            sources.push(filter.source(path.clone(), repo.blob(id)?));
+        // What the remote has needs no check; a remote tip unknown here (someone else
+        // pushed it) leaves the remote's tracking refs as the best guess.
+        match remote_oid.map(|id| repo.peel_to_commit(id)) {
+            Some(Ok(Some(commit))) => hide.push(commit),
+            Some(Ok(None)) => {}
+            Some(Err(_)) => base_unknown = true,
+            None if is_zero(local_sha) => {}
+            None => base_unknown = true,
         }
-    }
-    Ok(sources)
-}
-
-/// When the pushed commits change pachhook.toml, the templates its `[[template]]`
-/// instances name, as they are at the tip (those not already among `sources`).
-fn templates_of_changed_config(
-    repo: &Repo,
-    update: &PushUpdate,
-    config: &Config,
-    sources: &[Source],
-    changed: &BTreeSet<String>,
-) -> Result<Vec<Source>> {
-    if config.templates.is_empty() || !changed.contains(crate::config::TEAM_FILE) {
-        return Ok(Vec::new());
-    }
-    let tree = tip_tree(repo, update)?;
-    let mut out: Vec<Source> = Vec::new();
-    for instance in &config.templates {
-        let path = &instance.path;
-        if sources.iter().chain(&out).any(|s| &s.path == path) {
+        if is_zero(local_sha) {
             continue;
         }
-        if let Some(id) = repo.blob_at(&tree, path)? {
-            out.push(Source::new(path.clone(), repo.blob(id)?));
-        }
+        let local_oid = repo.parse_oid(local_sha)?;
+        let commit = repo
+            .peel_to_commit(local_oid)
+            .with_context(|| format!("cannot read what {local_ref} pushes"))?;
+        updates.push(PushUpdate {
+            local_ref: local_ref.to_string(),
+            local_oid,
+            commit,
+            remote_ref: remote_ref.to_string(),
+            remote_oid,
+        });
     }
-    Ok(out)
+    let mut tips: Vec<Oid> = updates.iter().filter_map(|u| u.commit).collect();
+    tips.sort_unstable();
+    tips.dedup();
+    let commits = if tips.is_empty() {
+        Vec::new()
+    } else {
+        repo.new_commits(&tips, &hide, base_unknown.then_some(remote))
+            .context("cannot find the commits the push sends")?
+    };
+    Ok(Push { updates, commits })
 }
 
-fn short(id: &Oid) -> String {
-    id.to_string().chars().take(12).collect()
+/// The spec files a push sends, and for each the pushed tip that holds it.
+pub struct PushedSpecs {
+    pub selection: Selection,
+    /// The commit of the first pushed ref holding each of `selection.sources`, in order.
+    pub tips: Vec<Oid>,
+    /// Every path the pushed commits change, spec or not.
+    pub changed: HashSet<Vec<u8>>,
+}
+
+/// The spec files to check: each content a new commit introduced that a pushed tip
+/// holds, once (a path held in different versions by several tips is checked in each).
+/// When the pushed commits change pachhook.toml, the `templates` its `[[template]]`
+/// instances name are checked at the tips too: a changed argument is checked like a
+/// changed template.
+pub fn pushed_specs(
+    repo: &Repo,
+    push: &Push,
+    selector: &Selector,
+    templates: &[String],
+) -> Result<PushedSpecs> {
+    let mut introduced: HashSet<(Vec<u8>, Oid)> = HashSet::new();
+    let mut paths: BTreeMap<Vec<u8>, Pick> = BTreeMap::new();
+    let mut forced: HashSet<Vec<u8>> = HashSet::new();
+    let mut changed = HashSet::new();
+    for &commit in &push.commits {
+        for change in repo.commit_changes(commit)? {
+            changed.insert(change.path.clone());
+            if change.path == crate::config::TEAM_FILE.as_bytes() {
+                for template in templates {
+                    paths.insert(template.as_bytes().to_vec(), Pick::Spec);
+                    forced.insert(template.as_bytes().to_vec());
+                }
+            }
+            if let (Some(id), Some(pick)) = (change.new, selector.pick(&change.path)) {
+                paths.insert(change.path.clone(), pick);
+                introduced.insert((change.path, id));
+            }
+        }
+    }
+    // (path, content) → the first pushed tip that holds it.
+    let mut found: BTreeMap<(Vec<u8>, Oid), Oid> = BTreeMap::new();
+    if !paths.is_empty() {
+        let mut seen_tips = HashSet::new();
+        for update in &push.updates {
+            let Some(commit) = update.commit.filter(|c| seen_tips.insert(*c)) else {
+                continue;
+            };
+            let mut tip = TreeFiles::new(repo, repo.commit_tree(commit)?);
+            for path in paths.keys() {
+                // A file changed in the range may be gone at the tip: nothing to check.
+                let Some(id) = tip.blob(path)? else { continue };
+                let key = (path.clone(), id);
+                if introduced.contains(&key) || forced.contains(path) {
+                    found.entry(key).or_insert(commit);
+                }
+            }
+        }
+    }
+    let mut selection = Selection::new(selector);
+    let mut tips = Vec::new();
+    for ((path, id), tip) in &found {
+        let before = selection.sources.len();
+        selection.add(paths[path], path, repo.blob(*id)?);
+        if selection.sources.len() > before {
+            tips.push(*tip);
+        }
+    }
+    Ok(PushedSpecs {
+        selection,
+        tips,
+        changed,
+    })
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
 }

@@ -20,7 +20,8 @@ use anyhow::{Result, bail};
 /// One index entry the caller kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    pub path: String,
+    /// The path as git stores it: bytes, `/`-separated, not necessarily UTF-8.
+    pub path: Vec<u8>,
     pub mode: u32,
     /// The raw object id (20 bytes for SHA-1, 32 for SHA-256).
     pub id: Vec<u8>,
@@ -100,7 +101,7 @@ pub fn read(bytes: &[u8], hash_len: usize, mut keep: impl FnMut(&[u8]) -> bool) 
         };
         if flags & STAGE_MASK == 0 && !intent_to_add && keep(path) {
             entries.push(Entry {
-                path: String::from_utf8_lossy(path).into_owned(),
+                path: path.to_vec(),
                 mode,
                 id: id.to_vec(),
             });

@@ -19,6 +19,7 @@
 
 pub mod blob;
 mod child;
+mod files;
 mod index;
 pub mod lfs;
 mod submodule;
@@ -26,7 +27,8 @@ mod submodule;
 mod tests;
 pub mod tree;
 
-use std::collections::HashMap;
+pub use files::{Change, TreeFiles, path_of};
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
@@ -61,6 +63,14 @@ impl Repo {
     pub fn open(path: &Path) -> Result<Repo> {
         let git = Repository::discover(path)
             .with_context(|| format!("cannot open a git repository at {}", path.display()))?;
+        Ok(Repo { git })
+    }
+
+    /// Opens again the repository behind a git2 handle, for code that still holds a
+    /// `git2::Repository` rather than a `Repo`.
+    pub fn reopen(git: &Repository) -> Result<Repo> {
+        let git = Repository::open(git.path())
+            .with_context(|| format!("cannot open {}", git.path().display()))?;
         Ok(Repo { git })
     }
 
@@ -140,7 +150,7 @@ impl Repo {
     /// The staged regular files (stage 0, not `git add -N`) whose repository-relative
     /// path `keep` accepts, with their blob ids. `keep` sees every path of the index, so
     /// it must be cheap; nothing is allocated for the paths it rejects.
-    pub fn staged_files(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(String, Oid)>> {
+    pub fn staged_files(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, Oid)>> {
         let path = self.index_path()?;
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
@@ -166,7 +176,7 @@ impl Repo {
     /// The same through `git ls-files`, for a split index (`core.splitIndex`), which
     /// neither our reader nor libgit2 reads. `git add -N` entries show there as the empty
     /// blob, so empty files are left out: they hold no spec anyway.
-    fn staged_files_cli(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(String, Oid)>> {
+    fn staged_files_cli(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, Oid)>> {
         let out = std::process::Command::new("git")
             .args(["ls-files", "--stage", "--full-name", "-z"])
             .stderr(std::process::Stdio::inherit())
@@ -192,7 +202,7 @@ impl Repo {
             let mode = u32::from_str_radix(mode, 8).unwrap_or(0);
             let id = self.parse_oid(id)?;
             if is_regular_file(mode) && id != empty && keep(path) {
-                files.push((String::from_utf8_lossy(path).into_owned(), id));
+                files.push((path.to_vec(), id));
             }
         }
         Ok(files)
@@ -216,16 +226,6 @@ impl Repo {
             .find_blob(id)
             .with_context(|| format!("cannot read blob {id}"))?;
         Ok(blob.content().to_vec())
-    }
-
-    /// The blob at `path` in `tree`, if it is a regular file there.
-    pub fn blob_at(&self, tree: &Tree<'_>, path: &str) -> Result<Option<Oid>> {
-        match tree.get_path(Path::new(path)) {
-            Ok(entry) if is_regular_file(entry.filemode() as u32) => Ok(Some(entry.id())),
-            Ok(_) => Ok(None),
-            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
-            Err(e) => Err(anyhow!(e).context(format!("cannot read `{path}` from a tree"))),
-        }
     }
 
     /// The bytes of the file at `path` (`/`-separated) in `commit`'s tree, for the
@@ -290,87 +290,6 @@ impl Repo {
             ))));
         }
         self.blob(id)
-    }
-
-    /// The commits reachable from `tip` that are not reachable from `hide` (the remote's
-    /// old tip) or, when that is unknown here, from any of the remote's tracking refs
-    /// (`refs/remotes/<remote>/*`): what a push sends. Newest first.
-    pub fn pushed_commits(&self, tip: Oid, hide: Option<Oid>, remote: &str) -> Result<Vec<Oid>> {
-        let mut walk = self.git.revwalk()?;
-        walk.push(tip)
-            .with_context(|| format!("cannot walk the history of {tip}"))?;
-        match hide.filter(|id| self.git.find_commit(*id).is_ok()) {
-            Some(id) => walk.hide(id)?,
-            None => {
-                // A remote name with glob characters, or a URL, has no tracking refs.
-                if !remote.contains(['*', '?', '[']) {
-                    walk.hide_glob(&format!("refs/remotes/{remote}/*"))?;
-                }
-            }
-        }
-        walk.map(|id| id.context("cannot walk the pushed commits"))
-            .collect()
-    }
-
-    /// The paths a commit adds or modifies compared with its first parent (all of them
-    /// for a root commit). Deleted paths are left out: there is nothing to check.
-    pub fn changed_paths(&self, commit: Oid) -> Result<Vec<String>> {
-        let commit = self.git.find_commit(commit)?;
-        let tree = commit.tree()?;
-        let parent = match commit.parents().next() {
-            Some(parent) => Some(parent.tree()?),
-            None => None,
-        };
-        let diff = self
-            .git
-            .diff_tree_to_tree(parent.as_ref(), Some(&tree), None)
-            .with_context(|| format!("cannot diff commit {}", commit.id()))?;
-        Ok(diff
-            .deltas()
-            .filter(|d| d.status() != git2::Delta::Deleted)
-            .filter_map(|d| d.new_file().path_bytes())
-            .map(|p| String::from_utf8_lossy(p).into_owned())
-            .collect())
-    }
-}
-
-/// Looks up many paths in one tree, reading each directory's tree object once (a
-/// lookup by full path would read every directory on the way for each path).
-pub struct TreeFiles<'r> {
-    repo: &'r Repository,
-    root: Tree<'r>,
-    dirs: HashMap<String, Option<Tree<'r>>>,
-}
-
-impl<'r> TreeFiles<'r> {
-    pub fn new(repo: &'r Repo, root: Tree<'r>) -> TreeFiles<'r> {
-        TreeFiles {
-            repo: &repo.git,
-            root,
-            dirs: HashMap::new(),
-        }
-    }
-
-    /// The blob at `path` (`/`-separated), if it is a regular file in the tree.
-    pub fn blob(&mut self, path: &str) -> Result<Option<Oid>> {
-        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-        let tree = if dir.is_empty() {
-            Some(&self.root)
-        } else {
-            if !self.dirs.contains_key(dir) {
-                let tree = match self.root.get_path(Path::new(dir)) {
-                    Ok(entry) => entry.to_object(self.repo)?.into_tree().ok(),
-                    Err(e) if e.code() == ErrorCode::NotFound => None,
-                    Err(e) => return Err(anyhow!(e).context(format!("cannot read `{dir}`"))),
-                };
-                self.dirs.insert(dir.to_string(), tree);
-            }
-            self.dirs.get(dir).and_then(Option::as_ref)
-        };
-        Ok(tree
-            .and_then(|t| t.get_name(name))
-            .filter(|e| is_regular_file(e.filemode() as u32))
-            .map(|e| e.id()))
     }
 }
 

@@ -21,6 +21,7 @@ mod hooks_install;
 mod hooks_managers;
 mod hooks_pre_commit;
 mod hooks_pre_push;
+mod hooks_select;
 mod json_schema;
 mod jsonnet;
 mod layout;

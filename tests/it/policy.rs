@@ -276,7 +276,13 @@ fn findings_go_through_the_human_format_and_respect_rules_and_skip() {
         None,
     );
     assert_eq!(code(&out), 0, "{}", text(&out));
-    assert!(!text(&out).contains("policy"), "{}", text(&out));
+    assert!(!text(&out).contains("[policy]"), "{}", text(&out));
+    // The summary says what PACHHOOK_SKIP turned off.
+    assert!(
+        text(&out).contains("(PACHHOOK_SKIP turned off: policy)"),
+        "{}",
+        text(&out)
+    );
 
     repo.write(
         "pachhook.toml",
