@@ -63,11 +63,19 @@ impl Store {
 
     /// `git` for this repository alone, whatever the environment says.
     pub fn git(&self) -> Command {
-        let mut command = Command::new("git");
+        let mut command = self.program("git");
+        command.arg("--git-dir").arg(&self.git_dir);
+        command
+    }
+
+    /// A git program (`git-lfs`) run directly, not through `git`, so that a bounded wait
+    /// that ends it ends the program itself; `GIT_DIR` names this repository.
+    pub fn program(&self, name: &str) -> Command {
+        let mut command = Command::new(name);
         for name in REPO_ENV {
             command.env_remove(name);
         }
-        command.arg("--git-dir").arg(&self.git_dir);
+        command.env("GIT_DIR", &self.git_dir);
         command
     }
 

@@ -90,8 +90,8 @@ impl LfsFile {
         let shown = display_path(&self.repo_path);
         let mut child = self
             .store
-            .git()
-            .args(["lfs", "smudge", "--"])
+            .program("git-lfs")
+            .args(["smudge", "--"])
             .arg(super::tree::os_path(&self.repo_path))
             // Never ask anyone for credentials: the object is local (checked).
             .env("GIT_TERMINAL_PROMPT", "0")
@@ -100,7 +100,7 @@ impl LfsFile {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .with_context(|| format!("cannot run `git lfs smudge` for `{shown}`"))?;
+            .with_context(|| format!("cannot run `git-lfs smudge` for `{shown}`"))?;
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
         let stderr = child.stderr.take();
@@ -146,7 +146,7 @@ impl Smudged {
         let line = String::from_utf8_lossy(&stderr);
         let line = line.lines().map(str::trim).find(|l| !l.is_empty());
         std::io::Error::other(format!(
-            "`git lfs smudge` of `{}` {what}{}",
+            "`git-lfs smudge` of `{}` {what}{}",
             self.path,
             line.map(|l| format!(": {}", l.escape_debug()))
                 .unwrap_or_default()
@@ -249,7 +249,7 @@ impl Finder {
                 }
                 let shown = &candidate.shown;
                 if !lfs_runs {
-                    if let Err(why) = installed() {
+                    if let Err(why) = installed(store) {
                         anyhow::bail!(
                             "`{shown}` is a Git LFS file, and git-lfs cannot be run ({why:#}): \
                              install git-lfs (https://git-lfs.com)"
@@ -308,13 +308,13 @@ fn tracked(store: &Store, root: Oid, paths: &[&[u8]]) -> Result<Vec<Vec<u8>>> {
         .collect())
 }
 
-/// `git lfs` answers.
-fn installed() -> Result<()> {
-    let mut git = std::process::Command::new("git");
-    git.args(["lfs", "version"]);
-    let out = child::run(git, b"", LIMIT, "`git lfs version`")?;
+/// `git-lfs` answers.
+fn installed(store: &Store) -> Result<()> {
+    let mut lfs = store.program("git-lfs");
+    lfs.arg("version");
+    let out = child::run(lfs, b"", LIMIT, "`git-lfs version`")?;
     if !out.status.success() {
-        anyhow::bail!("`git lfs version`: {}", out.error_line());
+        anyhow::bail!("`git-lfs version`: {}", out.error_line());
     }
     Ok(())
 }

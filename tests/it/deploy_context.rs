@@ -539,3 +539,38 @@ fn a_moved_submodule_without_a_checkout_is_found_by_its_name() {
         "{second}: {ctx:?}"
     );
 }
+
+#[test]
+fn lfs_files_inside_a_submodule_come_from_its_own_lfs_store() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "submodule-lfs");
+    // A library that keeps its data in LFS.
+    let library = Repo::new();
+    lfs(&library);
+    library.write("data.bin", "data from lfs\n");
+    library.commit_all("data");
+    repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        &library.path().to_string_lossy(),
+        "images/edges/dep",
+    ]);
+    // The submodule's LFS objects, fetched into its own store
+    // (.git/modules/images/edges/dep/lfs).
+    let dep = repo.at(repo.path().join("images/edges/dep"));
+    dep.git(&["lfs", "install", "--local"]);
+    dep.git(&["lfs", "fetch"]);
+    let sha = repo.commit_all("dep");
+
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let ctx = tree_in_image(&format!("{image}:{sha}"), "/ctx");
+    assert_eq!(
+        ctx.get(b"dep/data.bin".as_slice()),
+        Some(&file(b"data from lfs\n")),
+        "{ctx:?}"
+    );
+}
