@@ -650,3 +650,40 @@ fn confirm_on_a_terminal_offers_deploy_refuse_or_push_without_deploying() {
     assert_eq!(code, 0, "{shown}");
     assert_eq!(repo.calls().len(), 2, "{shown}");
 }
+
+/// A credential helper that never answers holds nothing up for long: after 30 s the
+/// deploy stops, naming it, before anything is built.
+#[test]
+fn a_hung_credential_helper_is_bounded_and_named() {
+    let Some(svc) = services() else { return };
+    let (repo, _, _) = managed_repo(&svc.auth_registry, "hunghelper", "");
+    repo.commit_all("hung helper");
+    let bin = repo.aux.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let helper = bin.join("docker-credential-hung");
+    std::fs::write(&helper, "#!/bin/sh\nsleep 600\n").unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        repo.docker_config().join("config.json"),
+        format!(r#"{{"credHelpers": {{"{}": "hung"}}}}"#, svc.auth_registry),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = repo.pachhook_env(&["deploy"], &[("PATH", &path)], None);
+    assert_eq!(run.code, Some(3), "{run}");
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(60),
+        "{:?}",
+        run.elapsed
+    );
+    assert!(
+        run.stderr
+            .contains("the credential helper `docker-credential-hung` did not answer within 30s"),
+        "{run}"
+    );
+    assert!(repo.calls().is_empty());
+}
