@@ -327,6 +327,11 @@ fn link_siblings(dir: &Path) -> Result<()> {
             symlink(&Path::new("..").join(hooks_name).join(&name), &at)?;
         }
     }
+    let ignore = previous.join(".gitignore");
+    if metadata(&ignore)?.is_none() {
+        create_new(&ignore, IGNORE_ALL, 0o644)
+            .with_context(|| format!("cannot write {}", ignore.display()))?;
+    }
     Ok(())
 }
 
@@ -336,6 +341,19 @@ fn is_sibling(name: &std::ffi::OsStr) -> bool {
         || name.ends_with(".sample")
         || name.ends_with(".pachhook-tmp")
         || name.contains(".pachhook-"))
+}
+
+/// The `.gitignore` `link_siblings` puts in the directory of previous hooks when the
+/// hooks directory has none: a hooks directory inside the work tree (git-ignored, or
+/// git would not chain into it) must not gain an untracked directory beside it.
+const IGNORE_ALL: &[u8] = b"# written by pachhook: nothing here is for git\n*\n";
+
+/// Whether `at` is a link `link_siblings` made, or its `.gitignore`.
+fn is_ours_in_previous(dir: &Path, at: &Path) -> bool {
+    is_sibling_link(dir, at)
+        || (at.file_name().is_some_and(|n| n == ".gitignore")
+            && fs::symlink_metadata(at).is_ok_and(|m| m.is_file())
+            && fs::read(at).is_ok_and(|b| b == IGNORE_ALL))
 }
 
 /// Whether `at` is a link `link_siblings` made.
@@ -354,7 +372,7 @@ fn tidy_previous(dir: &Path) -> Result<()> {
         Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
         Err(_) => return Ok(()),
     };
-    if entries.iter().any(|p| !is_sibling_link(dir, p)) {
+    if entries.iter().any(|p| !is_ours_in_previous(dir, p)) {
         return Ok(());
     }
     for path in entries {

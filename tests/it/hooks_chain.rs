@@ -384,3 +384,33 @@ fn a_pachhook_0_1_install_moves_to_the_new_layout() {
     assert_eq!(std::fs::read_to_string(kept(&hooks)).unwrap(), DISPATCHING);
     assert_theirs_refuses(&repo, "migrated");
 }
+
+#[test]
+fn a_git_ignored_hooks_directory_in_the_work_tree_chains_without_untracked_files() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    repo.write(".gitignore", "/hooks/\n");
+    repo.git(&["config", "core.hooksPath", "hooks"]);
+    write_exec(&repo.dir.join("hooks/pre-commit"), DISPATCHING);
+    std::fs::write(repo.dir.join("hooks/lib.sh"), LIB).unwrap();
+    std::fs::write(repo.dir.join("HEAD"), "").unwrap();
+    repo.commit_all("start");
+    let out = repo.pachhook(&["install"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("runs first"), "{}", text(&out));
+    assert_eq!(
+        repo.git(&["status", "--porcelain"]),
+        "",
+        "nothing new for git"
+    );
+    repo.write("edges.json", GOOD);
+    repo.git(&["add", "edges.json"]);
+    assert_theirs_refuses(&repo, "chained in the work tree");
+    let out = repo.pachhook(&["uninstall"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(!repo.dir.join("hooks.pachhook-previous").exists());
+    assert_eq!(
+        std::fs::read_to_string(repo.dir.join("hooks/pre-commit")).unwrap(),
+        DISPATCHING
+    );
+}
