@@ -11,6 +11,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::support::check_json;
+
 fn corpus() -> Option<PathBuf> {
     match std::env::var_os("PACHHOOK_CORPUS") {
         Some(dir) => Some(PathBuf::from(dir)),
@@ -24,17 +26,7 @@ fn corpus() -> Option<PathBuf> {
 
 /// Runs `pachhook check --format json` on a directory; returns the exit code and report.
 fn check_dir(dir: &Path) -> (i32, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
-        .args(["check", "--format", "json"])
-        .arg(dir)
-        .env_remove("PACHHOOK_SKIP")
-        .output()
-        .expect("run pachhook");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "pachhook panicked: {stderr}");
-    let report =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {stderr}"));
-    (out.status.code().expect("exit code"), report)
+    check_json(Path::new("."), [dir])
 }
 
 fn file_name(path: &str) -> String {
@@ -523,13 +515,8 @@ fn mutated(specs: &[(String, String)], insert: &str) -> tempfile::TempDir {
 }
 
 fn check_release(dir: &Path, release: &str) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
-        .args(["check", "--format", "json", "--pachyderm", release])
-        .arg(dir)
-        .env_remove("PACHHOOK_SKIP")
-        .output()
-        .expect("run pachhook");
-    serde_json::from_slice(&out.stdout).expect("a JSON report")
+    let args = [dir.as_os_str(), "--pachyderm".as_ref(), release.as_ref()];
+    check_json(Path::new("."), args).1
 }
 
 /// (file, rule, pointer, line) of every finding but `rule`.
@@ -652,14 +639,7 @@ fn reprocess_warns_on_the_real_cron_pipelines() {
                 expected.insert(file_name(&path.to_string_lossy()), n);
             }
         }
-        let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
-            .args(["check", "--format", "json"])
-            .arg(&dir)
-            .current_dir(repo.path())
-            .env_remove("PACHHOOK_SKIP")
-            .output()
-            .unwrap();
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (_, report) = check_json(repo.path(), [&dir]);
         assert_eq!(
             count_by_file(&report, "cron-reprocess"),
             expected,

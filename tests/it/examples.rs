@@ -1,17 +1,14 @@
 //! The README's first command, `pachhook check examples/`, does what the README shows:
 //! the clean example passes, the one with mistakes on purpose gets exactly these.
 
-use std::process::Command;
+use std::path::Path;
+
+use crate::support::check_json;
 
 #[test]
 fn the_bundled_examples_report_what_the_readme_shows() {
-    let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
-        .args(["check", "--format", "json", "examples/"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run pachhook");
-    assert_eq!(out.status.code(), Some(1));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let (code, report) = check_json(Path::new(env!("CARGO_MANIFEST_DIR")), ["examples/"]);
+    assert_eq!(code, 1);
     let mut seen: Vec<(String, String, u64, u64)> = Vec::new();
     for file in report["files"].as_array().unwrap() {
         for f in file["findings"].as_array().unwrap() {

@@ -6,6 +6,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::support::check_json;
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/rules")
@@ -15,22 +17,7 @@ fn fixture(name: &str) -> PathBuf {
 /// Runs `pachhook check <paths> --format json` in `dir`; returns the exit code and the
 /// parsed report.
 fn check_in(dir: &Path, paths: &[PathBuf]) -> (i32, Value) {
-    let output = Command::new(env!("CARGO_BIN_EXE_pachhook"))
-        .arg("check")
-        .args(paths)
-        .args(["--format", "json"])
-        .current_dir(dir)
-        .env_remove("PACHHOOK_SKIP")
-        .output()
-        .expect("pachhook runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not a JSON report ({e}):\n{stdout}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code().unwrap_or(-1), report)
+    check_json(dir, paths)
 }
 
 /// Checks fixtures from an empty temporary directory, so no repository configuration
@@ -448,16 +435,8 @@ fn duplicate_keys_are_a_parse_error_before_2_8() {
 }
 
 fn check_in_release(dir: &Path, paths: &[PathBuf], release: &str) -> (i32, Value) {
-    let output = Command::new(env!("CARGO_BIN_EXE_pachhook"))
-        .arg("check")
-        .args(paths)
-        .args(["--format", "json", "--pachyderm", release])
-        .current_dir(dir)
-        .env_remove("PACHHOOK_SKIP")
-        .output()
-        .expect("pachhook runs");
-    let report = serde_json::from_slice(&output.stdout).expect("a JSON report");
-    (output.status.code().unwrap_or(-1), report)
+    let flag = ["--pachyderm", release].map(PathBuf::from);
+    check_json(dir, paths.iter().chain(&flag))
 }
 
 #[test]

@@ -3,9 +3,10 @@
 //! corpus named by PACHHOOK_CORPUS.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
+
+use crate::support::check_json;
 
 /// A finding as the JSON report shows it: rule, pointer, line, column.
 type Seen = (String, String, u64, u64);
@@ -70,26 +71,9 @@ fn fixture(name: &str) -> PathBuf {
 /// changes the defaults.
 fn check(paths: &[PathBuf], extra: &[&str]) -> Run {
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_pachhook"))
-        .current_dir(dir.path())
-        .env_remove("PACHHOOK_SKIP")
-        .arg("check")
-        .args(paths)
-        .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .expect("run pachhook");
-    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not a JSON report ({e}): {}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    Run {
-        code: output.status.code().expect("exit code"),
-        report,
-    }
+    let extra = extra.iter().map(PathBuf::from);
+    let (code, report) = check_json(dir.path(), paths.iter().cloned().chain(extra));
+    Run { code, report }
 }
 
 fn check_fixture(name: &str, extra: &[&str]) -> Run {

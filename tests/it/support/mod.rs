@@ -318,6 +318,31 @@ pub fn text(out: &impl Outcome) -> String {
     out.text()
 }
 
+/// `pachhook check <args> --format json` run in `dir`, with none of pachhook's
+/// variables set: the exit code and the parsed report. A panic, or output that is not a
+/// JSON report, fails the test.
+pub fn check_json<S: AsRef<OsStr>>(
+    dir: &Path,
+    args: impl IntoIterator<Item = S>,
+) -> (i32, serde_json::Value) {
+    let mut cmd = Command::new(PACHHOOK);
+    cmd.current_dir(dir)
+        .arg("check")
+        .args(args)
+        .args(["--format", "json"])
+        .env_remove("PACHHOOK")
+        .env_remove("PACHHOOK_SKIP")
+        .env_remove("PACHHOOK_MISSING");
+    let out = run(cmd, LIMIT);
+    assert!(
+        !out.stderr.contains("panicked"),
+        "pachhook panicked:\n{out}"
+    );
+    let report = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("not a JSON report ({e}):\n{out}"));
+    (code(&out), report)
+}
+
 /// Runs a command to completion with no standard input, killing it after `limit`.
 pub fn run(command: Command, limit: Duration) -> Run {
     run_with(command, None, limit)
