@@ -159,6 +159,13 @@ pub fn status_of(error: &anyhow::Error) -> ExitStatus {
         .unwrap_or(ExitStatus::Failed)
 }
 
+/// Prints an error the one way pachhook prints errors: `pachhook: error: ` and the error
+/// with its causes, on standard error. `main` prints a command's error through this;
+/// a hook that goes on after an error (`on_failure = "warn"`) prints it here too.
+pub fn print(error: &anyhow::Error) {
+    eprintln!("pachhook: error: {error:#}");
+}
+
 /// Whether the error is a write to a reader that went away (`pachhook rules | head`):
 /// not a failure, so the command ends quietly and successfully, as ripgrep does.
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         Ok(status) => status,
         Err(error) if is_broken_pipe(&error) => ExitStatus::Ok,
         Err(error) => {
-            eprintln!("pachhook: error: {error:#}");
+            pachhook::error::print(&error);
             status_of(&error)
         }
     };

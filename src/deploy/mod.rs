@@ -363,7 +363,7 @@ pub fn on_push(repo: &Repo, pushed: &[Pushed]) -> ExitStatus {
         let config = match Config::for_commit(repo, push.new) {
             Ok(config) => config,
             Err(error) => {
-                eprintln!("pachhook: {error:#}");
+                crate::error::print(&error);
                 return crate::error::status_of(&error);
             }
         };
@@ -412,7 +412,7 @@ pub fn on_push(repo: &Repo, pushed: &[Pushed]) -> ExitStatus {
 }
 
 fn failed(error: &anyhow::Error, warn: bool) -> ExitStatus {
-    eprintln!("pachhook: {error:#}");
+    crate::error::print(error);
     if warn {
         eprintln!(
             "pachhook: warning: [deploy] on_failure = \"warn\": the push goes on without the deploy"

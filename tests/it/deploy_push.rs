@@ -99,6 +99,11 @@ fn a_failed_deploy_refuses_the_push_unless_the_team_says_warn() {
         text(&out)
     );
     assert!(
+        text(&out).contains("pachhook: error: deploy of "),
+        "the error is printed the way every pachhook error is: {}",
+        text(&out)
+    );
+    assert!(
         !remote.has_branch("main"),
         "the remote must not get the refused push"
     );
