@@ -163,6 +163,12 @@ fn ignore_local_file(repo: Option<&Repo>, root: &Path) -> Result<Option<String>>
         return Ok(None);
     }
     let path = root.join(".gitignore");
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+        return Err(anyhow::anyhow!(
+            "{} is not a regular file (a link?): left as it is",
+            path.display()
+        ));
+    }
     let mut text = config::file::read_bytes(&path)?.unwrap_or_default();
     let listed = text
         .split(|&b| b == b'\n')

@@ -223,29 +223,22 @@ pub fn install(
         State::Foreign if !chain => return Err(committed_hook(&path, hook).into()),
         State::Foreign => Installed::Chained(keep_previous(dir, hook, &path)?),
     };
+    // Over a pachhook 0.1 hook, which kept the previous hook as `<hook>.pachhook-previous`:
+    // that hook is linked at the new place before ours (which looks there) is renamed in,
+    // and unlinked from the old one after.
+    let legacy = legacy_previous_path(dir, hook);
+    let migrating = matches!(outcome, Installed::Updated | Installed::Replaced(_))
+        && metadata(&legacy)?.is_some();
+    if migrating && metadata(&previous_path(dir, hook))?.is_none() {
+        link_siblings(dir)?;
+        link_or_copy(&legacy, &previous_path(dir, hook))?;
+    }
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     write_executable(&path, script.as_bytes())?;
-    // A pachhook 0.1 install kept the previous hook under another name; it is linked at
-    // the new place by now (`keep_previous`), and ours runs it from there.
-    if outcome == Installed::Updated {
-        migrate_legacy(dir, hook)?;
+    if migrating {
+        remove(&legacy)?;
     }
     Ok(outcome)
-}
-
-/// Ours, updated over a pachhook 0.1 hook: its previous hook moves to the new place,
-/// linked there before ours (rewritten by the caller) looks for it, then unlinked.
-fn migrate_legacy(dir: &Path, hook: HookName) -> Result<()> {
-    let legacy = legacy_previous_path(dir, hook);
-    if metadata(&legacy)?.is_none() {
-        return Ok(());
-    }
-    let previous = previous_path(dir, hook);
-    if metadata(&previous)?.is_none() {
-        link_siblings(dir)?;
-        link_or_copy(&legacy, &previous)?;
-    }
-    remove(&legacy)
 }
 
 /// Makes sure the hook at `path` (not ours) is kept at `previous_path`, without moving
