@@ -23,11 +23,10 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use git2::Oid;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::repo::tree::{CommitTree, Kind, Step};
-use crate::repo::{Repo, TreeFiles};
+use crate::repo::{Oid, Repo, TreeFiles};
 use crate::source::Source;
 
 /// The extensions of the files that may hold specs (compared without case); `.jsonnet`

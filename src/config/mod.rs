@@ -22,8 +22,7 @@ pub use deploy::{DEFAULT_PACHCTL_TIMEOUT, Deploy, LOCAL_KEYS, OnFailure, Pin};
 use crate::check::{Level, Options, Rule};
 pub use crate::error::ConfigError;
 use crate::release::Release;
-use crate::repo::Repo;
-use git2::Oid;
+use crate::repo::{Oid, Repo};
 
 pub mod file;
 pub mod policy;

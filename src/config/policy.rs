@@ -160,7 +160,7 @@ impl<'a> Files<'a> {
     }
 
     /// Files of a commit's tree, as the pre-push hook and deploy see the specs.
-    pub fn commit(repo: &'a Repo, commit: git2::Oid) -> Files<'a> {
+    pub fn commit(repo: &'a Repo, commit: crate::repo::Oid) -> Files<'a> {
         let hex = commit.to_string();
         Files {
             place: format!("commit {}", hex.get(..12).unwrap_or(&hex)),

@@ -16,11 +16,10 @@
 use std::collections::{BTreeMap, HashSet};
 
 use anyhow::{Context, Result};
-use git2::Oid;
 
 use crate::config::{Config, policy};
 use crate::error::{ExitStatus, UsageError};
-use crate::repo::{Repo, TreeFiles, is_zero};
+use crate::repo::{Oid, Repo, TreeFiles, is_zero};
 use crate::select::{self, Pick, Selection, Selector};
 use crate::source::Source;
 

@@ -28,11 +28,13 @@ mod tests;
 pub mod tree;
 
 pub use files::{Change, TreeFiles, path_of};
+/// Object ids, as the rest of pachhook names commits and blobs without naming git2.
+pub use git2::Oid;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
-use git2::{ErrorCode, ObjectFormat, Oid, Repository, Tree};
+use git2::{ErrorCode, ObjectFormat, Repository, Tree};
 
 use crate::error::UsageError;
 
