@@ -415,45 +415,65 @@ fn write_big(path: &Path) {
 }
 
 /// Whether `/ctx/big.bin` in the image is exactly the content `write_big` made, read
-/// as a stream from the engine.
+/// as a stream from the engine (`docker save`: no container, so no second copy on disk).
 fn big_in_image(reference: &str) -> Result<(), String> {
-    let created = docker(&["create", reference, "/none"]);
-    let id = String::from_utf8_lossy(&created.stdout).trim().to_string();
     let mut child = Command::new("docker")
-        .args(["cp", &format!("{id}:/ctx/big.bin"), "-"])
+        .args(["save", reference])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut archive = tar::Archive::new(child.stdout.take().unwrap());
-    let mut result = Err("no big.bin in the image".to_string());
-    if let Some(entry) = archive.entries().unwrap().next() {
-        let mut entry = entry.unwrap();
-        let mut index = 0;
-        let mut seen = 0u64;
-        let mut buf = vec![0u8; BLOCK];
-        result = loop {
-            let want = (BIG - seen).min(BLOCK as u64) as usize;
-            if want == 0 {
-                let extra = entry.read(&mut buf).unwrap();
-                break if extra == 0 {
-                    Ok(())
-                } else {
-                    Err("longer than written".into())
-                };
-            }
-            if entry.read_exact(&mut buf[..want]).is_err() {
-                break Err(format!("ends after {seen} bytes"));
-            }
-            if buf[..want] != big_block(index)[..want] {
-                break Err(format!("block {index} differs"));
-            }
-            seen += want as u64;
-            index += 1;
+    let mut image = tar::Archive::new(child.stdout.take().unwrap());
+    let mut result = Err("no ctx/big.bin in the image's layers".to_string());
+    'layers: for layer in image.entries().unwrap() {
+        let layer = layer.unwrap();
+        // Layers are `<id>/layer.tar` (Docker before 25) or OCI blobs; any other blob
+        // (a JSON config) does not read as a tar archive and is passed over.
+        let path = layer.path_bytes();
+        if !(path.ends_with(b"layer.tar") || path.starts_with(b"blobs/")) {
+            continue;
+        }
+        let mut files = tar::Archive::new(layer);
+        let Ok(entries) = files.entries() else {
+            continue;
         };
+        for entry in entries {
+            let Ok(entry) = entry else {
+                continue 'layers;
+            };
+            if entry.path_bytes().as_ref() == b"ctx/big.bin" {
+                result = same_as_big(entry);
+                break 'layers;
+            }
+        }
     }
+    drop(image);
+    let _ = child.kill();
     let _ = child.wait();
-    let _ = docker(&["rm", "-f", &id]);
     result
+}
+
+fn same_as_big(mut entry: impl Read) -> Result<(), String> {
+    let mut buf = vec![0u8; BLOCK];
+    let (mut index, mut seen) = (0, 0u64);
+    loop {
+        let want = (BIG - seen).min(BLOCK as u64) as usize;
+        if want == 0 {
+            let extra = entry.read(&mut buf).map_err(|e| e.to_string())?;
+            return if extra == 0 {
+                Ok(())
+            } else {
+                Err("longer than written".into())
+            };
+        }
+        if entry.read_exact(&mut buf[..want]).is_err() {
+            return Err(format!("ends after {seen} bytes"));
+        }
+        if buf[..want] != big_block(index)[..want] {
+            return Err(format!("block {index} differs"));
+        }
+        seen += want as u64;
+        index += 1;
+    }
 }
 
 /// `pachhook deploy` under GNU time: the run, and its peak resident memory in KiB (the
