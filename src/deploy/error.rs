@@ -42,8 +42,11 @@ pub enum Failure {
         updated: Vec<String>,
         left: Vec<String>,
     },
-    /// The user answered "refuse the push" to `confirm`.
-    Declined,
+    /// The user answered "refuse the push" (from the hook) or "do not deploy" to
+    /// `confirm`.
+    Declined {
+        push: bool,
+    },
     /// `confirm = true` and no terminal to ask on.
     NoTerminal,
     /// A push of several deploy branches at different commits.
@@ -145,9 +148,10 @@ impl DeployError {
                 done(updated),
                 left.join(", ")
             ),
-            Failure::Declined => write!(
+            Failure::Declined { push } => write!(
                 f,
-                "deploy of {short} not confirmed: the push is refused; {nothing}; {retry}"
+                "deploy of {short} not confirmed{}; {nothing}; {retry}",
+                if *push { ": the push is refused" } else { "" }
             ),
             Failure::NoTerminal => write!(
                 f,

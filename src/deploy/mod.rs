@@ -173,7 +173,7 @@ fn confirmed(plan: &Plan, sha: &str, from_push: bool, ui: &Ui) -> Result<bool, F
             ));
             Ok(false)
         }
-        show::Answer::Refuse => Err(Failure::Declined),
+        show::Answer::Refuse => Err(Failure::Declined { push: from_push }),
         show::Answer::NoTerminal => Err(Failure::NoTerminal),
     }
 }
