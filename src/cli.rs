@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::hooks::HookName;
 use crate::report::Format;
+use crate::report::style::ColorChoice;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -16,6 +17,13 @@ use crate::report::Format;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to use colour: auto is on a terminal, unless NO_COLOR is set (CLICOLOR_FORCE
+    /// forces it).
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Print findings and errors only: no summary line, no progress.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,6 +48,18 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Print the JSON a jsonnet pipeline template renders to, as pachd would render it.
     Render(RenderArgs),
+    /// Explain a rule: why it matters, an example, how to fix it.
+    Explain {
+        /// The rule's id, as in findings (`floating-tag`).
+        rule: String,
+    },
+    /// Print the completion script for a shell.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff): `pachhook man > ~/.local/share/man/man1/pachhook.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -124,4 +144,14 @@ pub struct SchemaArgs {
     /// else 2.12).
     #[arg(long, value_name = "RELEASE")]
     pub pachyderm: Option<String>,
+}
+
+/// The shells `completions` writes a script for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
 }

@@ -362,16 +362,14 @@ fn check_component(s: &str, base: usize, component: &str) -> Result<(), ImageRef
             return Err(error(
                 s,
                 base + i,
-                format!(
-                    "uppercase `{c}` in the repository path `{component}`: Docker repository paths are lowercase"
-                ),
+                format!("uppercase `{c}` in `{component}`: repository paths are lowercase"),
             ));
         } else {
             return Err(error(
                 s,
                 base + i,
                 format!(
-                    "{} is not allowed in a repository path (lowercase letters, digits, `.`, `_`, `-`)",
+                    "{} is not allowed in a repository path (only `a-z0-9._-`)",
                     describe(c)
                 ),
             ));

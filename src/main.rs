@@ -8,6 +8,7 @@ use pachhook::{cli::Cli, commands};
 /// exit status it means. A reader that went away (`| head`) is no error.
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    pachhook::report::style::configure(cli.color, cli.quiet);
     let status = match commands::run(cli.command) {
         Ok(status) => status,
         Err(error) if is_broken_pipe(&error) => ExitStatus::Ok,

@@ -48,7 +48,7 @@ pub fn check(files: &mut [FileReport], opts: &Options) {
                 Some((_, _, earlier)) => (
                     Severity::Error,
                     format!(
-                        "pipeline `{}` in project `{}` is already defined in this file at line {}: pachctl applies both, in order, so this one silently replaces it",
+                        "pipeline `{}` in project `{}` is also defined at line {} of this file: this one replaces it",
                         definition.name, definition.project, earlier.span.start.line
                     ),
                     "keep one definition in the file",
@@ -56,23 +56,21 @@ pub fn check(files: &mut [FileReport], opts: &Options) {
                 None => {
                     let at = format!("{}:{}", files[first.0].source.path, first.2.span.start.line);
                     let text = format!(
-                        "pipeline `{}` in project `{}` is already defined at {at}",
+                        "pipeline `{}` in project `{}` is already defined at `{at}`",
                         definition.name, definition.project
                     );
                     if deployed {
                         (
                             Severity::Error,
                             format!(
-                                "{text}: this repository deploys its specs, and whichever is applied last silently replaces the other"
+                                "{text}: this repository deploys, and the last one applied wins"
                             ),
                             "keep one definition, or give one of them another name or project",
                         )
                     } else {
                         (
                             Severity::Warning,
-                            format!(
-                                "{text}: Pachyderm accepts both, and whichever is created last replaces the other on a cluster"
-                            ),
+                            format!("{text}: the one created last replaces the other"),
                             "fine for examples and alternatives kept side by side; rename one if both are meant to run",
                         )
                     }
@@ -185,7 +183,10 @@ mod tests {
         assert_eq!(found.len(), 1);
         let (path, index, message, line) = &found[0];
         assert_eq!((path.as_str(), *index, *line), ("b.json", Some(0), 2));
-        assert!(message.contains("already defined at a.json:2"), "{message}");
+        assert!(
+            message.contains("already defined at `a.json:2`"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -207,7 +208,7 @@ mod tests {
         let at: Vec<(&str, Option<usize>)> = found.iter().map(|f| (f.0.as_str(), f.1)).collect();
         assert_eq!(at, [("a.json", Some(1)), ("b.json", Some(0))]);
         assert!(
-            found[0].2.contains("in this file at line 2"),
+            found[0].2.contains("at line 2 of this file"),
             "{}",
             found[0].2
         );

@@ -20,7 +20,7 @@ use super::{Findings, Options, Rule};
 use crate::image_ref::{self, ImageRef};
 use crate::spec::{Entry, Node, Pointer};
 
-const HELP_SHA: &str = "tag the image with the git commit SHA (`team/edges:3f2a9c1`), or pin it by digest (`@sha256:...`); `pachhook deploy` does this for images listed in `[[build]]`";
+const HELP_SHA: &str = "tag it with the commit SHA (`team/edges:3f2a9c1`) or pin a digest; see `pachhook explain floating-tag`";
 
 pub fn check(spec: &Node, opts: &Options, out: &mut Findings) {
     let Some((ptr, entry, text)) = transform_image(spec, out) else {
@@ -34,8 +34,8 @@ pub fn check(spec: &Node, opts: &Options, out: &mut Findings) {
                 Rule::InvalidImage,
                 &ptr,
                 span,
-                format!("`{text}` is not a valid image reference: {e}"),
-                "write `[registry[:port]/]path[:tag][@sha256:digest]` with a lowercase path, for example `registry.example.com/team/edges:3f2a9c1`",
+                format!("`{text}` is not a valid image: {e}"),
+                "write `[registry[:port]/]path[:tag][@sha256:digest]`, path in lowercase (`team/edges:3f2a9c1`)",
             );
             return;
         }
@@ -49,10 +49,10 @@ pub fn check(spec: &Node, opts: &Options, out: &mut Findings) {
             &ptr,
             span,
             format!(
-                "{why}: Kubernetes pulls worker images only if not present (IfNotPresent), so nodes keep running whatever build they cached, and nobody can tell which code produced an output"
+                "{why}: Kubernetes nodes keep running whatever build they cached"
             ),
             if opts.require_digest {
-                "pin the image by digest (`@sha256:...`), or list its repository in `[[build]]` so deploy tags it"
+                "pin it by digest (`@sha256:...`), or list its repository in `[[build]]` so deploy tags it"
             } else {
                 HELP_SHA
             },
@@ -96,7 +96,7 @@ fn transform_image<'a>(
 /// or any tag when `require_digest` is set.
 fn floating(text: &str, image: &ImageRef, opts: &Options) -> Option<String> {
     let mut why = match &image.tag {
-        None => format!("`{text}` has no tag, which means `latest`, a tag that moves"),
+        None => format!("`{text}` has no tag, so it means `latest`, which moves"),
         Some(tag) if opts.floating_tags.iter().any(|t| t == tag) => {
             format!("`{text}` uses the floating tag `{tag}`")
         }
@@ -183,7 +183,7 @@ mod tests {
             "{}",
             found[0].message
         );
-        assert!(found[0].message.contains("IfNotPresent"));
+        assert!(found[0].message.contains("cached"));
         assert!(found[0].help.contains("commit SHA"));
         // Tags are case-sensitive: `Latest` is a different tag.
         assert_eq!(rules("team/edges:Latest", &opts), vec![]);

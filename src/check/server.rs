@@ -320,7 +320,7 @@ fn pod_json(spec: &Node, root: &Pointer, out: &mut Findings) {
                 &root.key(&entry.written),
                 entry.value.span,
                 format!(
-                    "`{}` does not hold valid JSON: {e} (counted inside the string)",
+                    "`{}` is not valid JSON: {e} (inside the string)",
                     entry.written
                 ),
                 format!(

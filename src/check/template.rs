@@ -148,7 +148,7 @@ fn unchecked(template: Source) -> Option<FileReport> {
             Rule::UncheckedTemplate,
             &Pointer::root(),
             Span::point(Pos { line: 1, column: 1 }),
-            "this template needs arguments to be checked: no `[[template]]` in pachhook.toml renders it, so only its syntax was checked",
+            "only the syntax of this template was checked: no `[[template]]` in pachhook.toml renders it",
             format!(
                 "add a `[[template]]` with `path = \"{}\"` and the `args` of one rendering to pachhook.toml",
                 template.path

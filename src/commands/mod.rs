@@ -2,7 +2,9 @@
 //! for one thing a user asks for, and returns the exit status.
 
 mod check;
+mod completions;
 mod deploy;
+mod explain;
 mod hooks;
 mod init;
 mod render;
@@ -26,5 +28,8 @@ pub fn run(command: Command) -> Result<ExitStatus> {
         Command::Rules => rules::run(),
         Command::Schema(args) => schema::run(args),
         Command::Render(args) => render::run(args),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man => completions::man(),
+        Command::Explain { rule } => explain::run(&rule),
     }
 }

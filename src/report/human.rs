@@ -343,6 +343,9 @@ fn message(text: &str) -> String {
 }
 
 fn summary(out: &mut impl Write, style: &Style, report: &Report) -> std::io::Result<()> {
+    if super::style::quiet() {
+        return Ok(()); // `-q`: the findings are the whole report
+    }
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
     let specs = report.spec_count();

@@ -10,6 +10,7 @@ pub mod json;
 pub mod junit;
 mod output;
 pub mod sarif;
+pub mod style;
 
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
@@ -41,11 +42,10 @@ pub enum Format {
 /// repository page (SARIF `helpUri`, `pachhook explain`).
 pub const RULES_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "#rules");
 
-/// Prints the report to standard output: colour only on a terminal, and never when
-/// `NO_COLOR` is set (no-color.org).
+/// Prints the report to standard output, in colour as `style::color` decides.
 pub fn print(report: &Report, format: Format) -> Result<()> {
     let stdout = std::io::stdout();
-    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = style::color(stdout.is_terminal());
     let mut out = std::io::BufWriter::new(stdout.lock());
     write(&mut out, report, format, color)?;
     out.flush()?;

@@ -391,7 +391,7 @@ static INPUT: Message = Message {
     ],
     removed: &[
         removed("atom", "atom", Some("pfs"), "rename `atom` to `pfs`: 2.x reads the same repo, branch and glob from `pfs`"),
-        removed("git", "git", None, "remove it: 2.x has no git inputs; push the repository's content into a Pachyderm repo (or use a `cron` input that fetches it) and read it with a `pfs` input"),
+        removed("git", "git", None, "remove it: 2.x has no git inputs; put the content in a Pachyderm repo and read it with `pfs`"),
     ],
 };
 

@@ -45,9 +45,8 @@ fn documents(text: &str) -> Result<Vec<Node>, ReadError> {
             }
             if next.starts_with(['{', '[']) {
                 return Err(ReadError {
-                    message: "a second JSON document starts here without a `---` line before \
-                              it: since Pachyderm 2.0, the documents in one file must be \
-                              separated by a line `---`"
+                    message: "a second JSON document starts here: Pachyderm 2.x needs a `---` \
+                              line between documents"
                         .into(),
                     pos: Pos::at(text.as_bytes(), text.len() - next.len()),
                 });
@@ -254,11 +253,11 @@ mod tests {
     #[test]
     fn concatenated_json_documents_need_a_separator() {
         let e = err("{\"a\": 1}{\"b\": 2}");
-        assert!(e.message.contains("since Pachyderm 2.0"), "{}", e.message);
+        assert!(e.message.contains("Pachyderm 2.x needs"), "{}", e.message);
         assert!(e.message.contains("`---`"), "{}", e.message);
         assert_eq!(e.pos, p(1, 9));
         let e = err("[{\"a\": 1}]\n\n  {\"b\": 2}\n");
-        assert!(e.message.contains("since Pachyderm 2.0"), "{}", e.message);
+        assert!(e.message.contains("Pachyderm 2.x needs"), "{}", e.message);
         assert_eq!(e.pos, p(3, 3));
     }
 

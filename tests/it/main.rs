@@ -5,6 +5,7 @@
 //! `cargo test --test it <module>::`.
 
 mod broken_pipe;
+mod cli;
 mod conformance;
 mod deploy;
 mod deploy_commit;

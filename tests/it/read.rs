@@ -18,19 +18,19 @@ const REFUSED: [(&str, u32, u32, &str); 4] = [
         "examples__ml__tensorflow__training_and_export_gpu.json",
         32,
         1,
-        "since Pachyderm 2.0",
+        "Pachyderm 2.x needs",
     ),
     (
         "examples__ml__tensorflow__pre-processing_and_generation.json",
         20,
         1,
-        "since Pachyderm 2.0",
+        "Pachyderm 2.x needs",
     ),
     (
         "examples__ml__tensorflow__training_and_export.json",
         24,
         1,
-        "since Pachyderm 2.0",
+        "Pachyderm 2.x needs",
     ),
     (
         "examples__spouts__SQS-S3__sqs-spout.json",

@@ -199,5 +199,5 @@ fn concatenated_json_documents_get_the_2_0_message() {
     let dir = tempfile::tempdir().unwrap();
     let text = "{\"pipeline\": {\"name\": \"a\"}}\n{\"pipeline\": {\"name\": \"b\"}}\n";
     let run = check(&write(dir.path(), "two.json", text.as_bytes()));
-    assert_parse_error(&run, 2, 1, "since Pachyderm 2.0");
+    assert_parse_error(&run, 2, 1, "Pachyderm 2.x needs");
 }

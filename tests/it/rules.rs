@@ -356,7 +356,7 @@ fn the_same_pipeline_twice_in_one_file_is_an_error() {
             9
         )
     );
-    assert!(message.contains("in this file at line 1"), "{message}");
+    assert!(message.contains("at line 1 of this file"), "{message}");
     assert_eq!(code, 1);
 }
 

@@ -81,7 +81,7 @@ fn walk(node: &Node, ptr: &Pointer, combiner: Option<&str>, out: &mut Findings) 
                 "this input sets both `{}` and `{}`: an input node holds exactly one kind",
                 first.written, second.written
             ),
-            "combine several inputs with `cross` (every combination) or `union` (one after another), each element holding one kind",
+            "combine inputs with `cross` (every combination) or `union` (one after another), one kind each",
         ),
     }
     for entry in set {
@@ -146,7 +146,7 @@ fn pfs_repo_and_name(entry: &Entry, ptr: &Pointer, out: &mut Findings) {
             Rule::InvalidInput,
             &ptr.key(&repo.written),
             repo.value.span,
-            "an input of the repo `out` needs an explicit `name`: its default mount point, /pfs/out, is where the pipeline writes its output",
+            "an input of the repo `out` needs a `name`: its default mount point is the output, /pfs/out",
             "add a `name` to this input, for example `\"name\": \"out_repo\"`",
         );
     }
