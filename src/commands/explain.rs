@@ -185,6 +185,13 @@ fn explain(rule: Rule) -> Explanation {
             fix: "Change the spec as the message says (the policy's `description`), or change the\n\
                   policy file the help line points at.",
         },
+        Rule::UnusedBuild => Explanation {
+            why: "Deploy builds and pushes every `[[build]]` image a pushed change touches: a block\n\
+                  whose image no spec names (and no pipeline in its `pipelines`) costs a build and\n\
+                  a push for nothing, and usually means a spec names the image differently.",
+            example: "[[build]]\nimage = \"registry.example.com/vision/edge\"     <- the specs say `.../edges`",
+            fix: "Make the spec's `transform.image` name the block's repository, or remove the block.",
+        },
         Rule::CronReprocess => Explanation {
             why: "Updating a pipeline with `--reprocess` replays every tick its cron input ever\n\
                   produced (Pachyderm issue 6218): one deploy can start hundreds of jobs, each of\n\

@@ -154,7 +154,9 @@ fn a_template_without_an_instance_is_read_for_syntax_and_warned_about() {
         ]
     );
     assert!(
-        found[1].5.contains("only the syntax of this template was checked"),
+        found[1]
+            .5
+            .contains("only the syntax of this template was checked"),
         "{}",
         found[1].5
     );
