@@ -138,8 +138,8 @@ pub async fn push(
                     && let (Some(cur), Some(total)) = (p.current, p.total)
                 {
                     step.bytes(
-                        cur.max(0) as u64,
-                        total.max(0) as u64,
+                        u64::try_from(cur).unwrap_or(0),
+                        u64::try_from(total).unwrap_or(0),
                         &format!("layer {}/{layers}", done + 1),
                     );
                 }

@@ -65,7 +65,7 @@ pub fn read(repo: &Repository, commit: Oid) -> Option<serde_json::Value> {
 
 /// Seconds since the epoch as an RFC 3339 UTC time.
 pub fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX);
     let rem = secs % 86_400;
     // Howard Hinnant's days-to-civil.
     let z = days + 719_468;

@@ -358,7 +358,8 @@ fn generated_strings_round_trip_or_point_inside() {
         let len = next() % 9;
         let mut s = String::new();
         for _ in 0..len {
-            s.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+            let pick = next() % u64::try_from(PIECES.len()).unwrap();
+            s.push_str(PIECES[usize::try_from(pick).unwrap()]);
         }
         match parse(&s) {
             Ok(r) => {

@@ -109,10 +109,12 @@ impl Watchdog {
             let tick = Duration::from_millis(100).min(idle);
             while !watch_state.finished.load(Ordering::Relaxed) {
                 std::thread::sleep(tick);
-                let now = watch_state.start.elapsed().as_millis() as u64;
+                let now =
+                    u64::try_from(watch_state.start.elapsed().as_millis()).unwrap_or(u64::MAX);
                 let last = watch_state.last.load(Ordering::Relaxed);
                 if watch_state.waiting.load(Ordering::Relaxed)
-                    && now.saturating_sub(last) > idle.as_millis() as u64
+                    && now.saturating_sub(last)
+                        > u64::try_from(idle.as_millis()).unwrap_or(u64::MAX)
                 {
                     watch_state.expired.store(true, Ordering::Relaxed);
                     if let Ok(mut child) = watched.lock() {
@@ -132,7 +134,7 @@ impl Watchdog {
     }
 
     pub fn progress(&self) {
-        let now = self.state.start.elapsed().as_millis() as u64;
+        let now = u64::try_from(self.state.start.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.state.last.store(now, Ordering::Relaxed);
     }
 

@@ -197,7 +197,7 @@ impl<'r> TreeFiles<'r> {
         };
         Ok(tree
             .get_name_bytes(name)
-            .filter(|e| is_regular_file(e.filemode() as u32))
+            .filter(|e| is_regular_file(e.filemode().cast_unsigned()))
             .map(|e| e.id()))
     }
 }

@@ -251,7 +251,7 @@ impl Repo {
                 return Err(anyhow!(e).context(format!("cannot read `{path}` at commit {short}")));
             }
         };
-        let mode = entry.filemode() as u32;
+        let mode = entry.filemode().cast_unsigned();
         if !is_regular_file(mode) {
             let what = match mode & 0o170000 {
                 0o120000 => "a symbolic link",

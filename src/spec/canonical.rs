@@ -149,7 +149,9 @@ fn integer(text: &str) -> Option<Json> {
     }
     let f: f64 = text.parse().ok()?;
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
-        return Some(Json::Number((f as i64).into()));
+        #[allow(clippy::cast_possible_truncation, reason = "a whole number below 2^53")]
+        let n = f as i64;
+        return Some(Json::Number(n.into()));
     }
     None
 }

@@ -148,6 +148,10 @@ fn number(n: i128) -> Value {
     match (i64::try_from(n), u64::try_from(n)) {
         (Ok(n), _) => json!(n),
         (_, Ok(n)) => json!(n),
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "beyond 64 bits JSON has only floats"
+        )]
         _ => json!(n as f64),
     }
 }

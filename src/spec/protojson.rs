@@ -39,7 +39,9 @@ pub fn integer(text: &str, int: Int) -> Result<(), IntError> {
         if v.fract() != 0.0 {
             return Err(IntError::NotInteger);
         }
-        v as i128
+        #[allow(clippy::cast_possible_truncation, reason = "whole and below 2^127")]
+        let whole = v as i128;
+        whole
     } else {
         text.parse::<i128>().map_err(|_| IntError::OutOfRange)?
     };

@@ -111,7 +111,9 @@ const SUSPECT: [bool; 256] = {
     let mut table = [false; 256];
     let mut c = 0;
     while c < 0x20 {
-        table[c] = !matches!(c as u8, b'\t' | b'\n' | b'\r');
+        #[allow(clippy::cast_possible_truncation, reason = "below 0x20")]
+        let byte = c as u8;
+        table[c] = !matches!(byte, b'\t' | b'\n' | b'\r');
         c += 1;
     }
     table[0x7F] = true;

@@ -406,7 +406,7 @@ fn write_big(path: &Path) {
     let mut index = 0;
     while left > 0 {
         let block = big_block(index);
-        let n = left.min(BLOCK as u64) as usize;
+        let n = usize::try_from(left.min(BLOCK as u64)).unwrap();
         out.write_all(&block[..n]).unwrap();
         left -= n as u64;
         index += 1;
@@ -456,7 +456,7 @@ fn same_as_big(mut entry: impl Read) -> Result<(), String> {
     let mut buf = vec![0u8; BLOCK];
     let (mut index, mut seen) = (0, 0u64);
     loop {
-        let want = (BIG - seen).min(BLOCK as u64) as usize;
+        let want = usize::try_from((BIG - seen).min(BLOCK as u64)).unwrap();
         if want == 0 {
             let extra = entry.read(&mut buf).map_err(|e| e.to_string())?;
             return if extra == 0 {

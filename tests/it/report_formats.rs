@@ -121,7 +121,7 @@ fn sarif_is_valid_sarif_2_1_0() {
         .as_array()
         .unwrap();
     for result in doc["runs"][0]["results"].as_array().unwrap() {
-        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
         assert_eq!(rules[index]["id"], result["ruleId"]);
         assert!(
             rules[index]["helpUri"]
