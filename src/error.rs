@@ -163,7 +163,9 @@ pub fn status_of(error: &anyhow::Error) -> ExitStatus {
 /// with its causes, on standard error. `main` prints a command's error through this;
 /// a hook that goes on after an error (`on_failure = "warn"`) prints it here too.
 pub fn print(error: &anyhow::Error) {
-    eprintln!("pachhook: error: {error:#}");
+    // Errors quote keys, values and paths from the repository: data, not terminal control.
+    let text = format!("{error:#}");
+    eprintln!("pachhook: error: {}", crate::escape::escape_message(&text));
 }
 
 /// Whether the error is a write to a reader that went away (`pachhook rules | head`):

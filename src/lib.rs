@@ -14,6 +14,7 @@ pub mod deploy;
 pub mod diagnostic;
 pub mod discover;
 pub mod error;
+pub mod escape;
 pub mod hooks;
 pub mod image_ref;
 pub mod jsonnet;

@@ -54,13 +54,13 @@ impl Target {
     }
 
     /// The hooks directory as the user knows it: relative to the current directory when
-    /// inside it.
+    /// inside it; escaped, as a path of the repository is data.
     fn show(&self, path: &Path) -> String {
         let cwd = std::env::current_dir().ok();
-        cwd.and_then(|c| path.strip_prefix(c).ok().map(Path::to_path_buf))
-            .unwrap_or_else(|| path.to_path_buf())
-            .display()
-            .to_string()
+        let shown = cwd
+            .and_then(|c| path.strip_prefix(c).ok().map(Path::to_path_buf))
+            .unwrap_or_else(|| path.to_path_buf());
+        crate::escape::path(&shown)
     }
 }
 
@@ -149,7 +149,7 @@ pub fn uninstall(args: HookArgs) -> Result<ExitStatus> {
 pub fn status() -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let target = Target::find(&repo)?;
-    println!("hooks directory: {}", target.dir.display());
+    println!("hooks directory: {}", crate::escape::path(&target.dir));
     if target.shared {
         println!("  a directory of the work tree: hooks there are the team's, committed");
     }
@@ -174,10 +174,10 @@ pub fn status() -> Result<ExitStatus> {
             println!("  to run pachhook from it, add: {}", install::snippet(hook));
         }
         if let Some(link) = &status.link {
-            println!("  a symbolic link to {}", link.display());
+            println!("  a symbolic link to {}", crate::escape::path(link));
         }
         if let Some(previous) = &status.previous {
-            println!("  runs first: {}", previous.display());
+            println!("  runs first: {}", crate::escape::path(previous));
         }
         manager_notes(&target.dir, hook, &status);
     }
@@ -203,7 +203,7 @@ fn manager_notes(dir: &Path, hook: HookName, status: &install::Status) {
     if let Some(displaced) = managers::displaced_ours(dir, hook, manager) {
         println!(
             "  pachhook's hook was moved to {}: {}",
-            displaced.display(),
+            crate::escape::path(&displaced),
             manager.fate(hook)
         );
     }

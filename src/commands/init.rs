@@ -105,7 +105,12 @@ pub fn run(args: InitArgs) -> Result<ExitStatus> {
     for dockerfile in dockerfiles(&root) {
         let shown = Path::new(&dockerfile.context).join(&dockerfile.file);
         let image = found.image_for(&root, &dockerfile.context);
-        if ask && confirm(&format!("Build an image from {}?", shown.display()))? {
+        if ask
+            && confirm(&format!(
+                "Build an image from {}?",
+                crate::escape::path(&shown)
+            ))?
+        {
             let image: String = Input::new()
                 .with_prompt("Image repository (no tag)")
                 .default(image)
@@ -119,11 +124,11 @@ pub fn run(args: InitArgs) -> Result<ExitStatus> {
     let text = render(release, &specs, &builds);
     Config::from_str(&path, &text)?;
     atomic_write::replace(&path, text.as_bytes(), None)?;
-    println!("wrote {}", path.display());
+    println!("wrote {}", crate::escape::path(&path));
     if specs.is_empty() {
         println!("  specs: every JSON and YAML file holding a pipeline spec");
     } else {
-        println!("  specs: {}", specs.join(", "));
+        println!("  specs: {}", crate::escape::escape(&specs.join(", ")));
     }
     match ignore_local_file(repo.as_ref(), &root) {
         Ok(Some(note)) => println!("  {note}"),
@@ -133,7 +138,7 @@ pub fn run(args: InitArgs) -> Result<ExitStatus> {
     match write_new(&root, POLICY_PATH, POLICY_TEMPLATE.as_bytes()) {
         Ok(true) => println!(
             "wrote {} (a starter team policy, off until [[policy]] names it)",
-            root.join(POLICY_PATH).display()
+            crate::escape::path(&root.join(POLICY_PATH))
         ),
         Ok(false) => {}
         // pachhook.toml is written: the starter policy is an offer, not the job.

@@ -5,6 +5,8 @@
 //! Without a terminal nothing moves on screen, so silence would look like a hang: a step
 //! prints a line when the engine reports a retry, and one each time `QUIET_LIMIT` passes
 //! without a line (a slow push, a long build step, a slow pachctl call).
+//!
+//! Lines name paths, images and build output of the repository: escaped as data.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,6 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::escape::{escape, escape_message};
 
 /// How long a step without a terminal may stay silent.
 pub const QUIET_LIMIT: Duration = Duration::from_secs(10);
@@ -29,13 +33,13 @@ impl Ui {
     }
 
     pub fn say(&self, line: &str) {
-        eprintln!("{line}");
+        eprintln!("{}", escape_message(line));
     }
 
     /// A step with a spinner (terminal) or a heading line and a watch on silence (plain).
     pub fn step(&self, title: &str) -> Step {
         if !self.tty {
-            eprintln!("{title}");
+            eprintln!("{}", escape_message(title));
             return Step {
                 bar: None,
                 plain: Some(Plain::start(title)),
@@ -46,7 +50,7 @@ impl Ui {
             ProgressStyle::with_template("{spinner} {prefix} {wide_msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        bar.set_prefix(title.to_string());
+        bar.set_prefix(escape(title).into_owned());
         bar.enable_steady_tick(Duration::from_millis(120));
         Step {
             bar: Some(bar),
@@ -80,7 +84,8 @@ impl Plain {
         let last = Arc::new(Mutex::new(Instant::now()));
         let done = Arc::new(AtomicBool::new(false));
         let started = Instant::now();
-        let (watch_last, watch_done, title) = (last.clone(), done.clone(), title.to_string());
+        let (watch_last, watch_done, title) =
+            (last.clone(), done.clone(), escape(title).into_owned());
         std::thread::spawn(move || {
             while !watch_done.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(250));
@@ -117,8 +122,8 @@ impl Step {
     /// A line of output that stays (build steps, errors).
     pub fn line(&self, text: &str) {
         match &self.bar {
-            Some(bar) => bar.println(format!("  {text}")),
-            None => eprintln!("  {text}"),
+            Some(bar) => bar.println(format!("  {}", escape_message(text))),
+            None => eprintln!("  {}", escape_message(text)),
         }
         if let Some(plain) = &self.plain {
             plain.printed();
@@ -129,7 +134,7 @@ impl Step {
     /// retry is printed (once), since the engine may retry a push for a minute.
     pub fn status(&self, text: &str) {
         if let Some(bar) = &self.bar {
-            bar.set_message(text.to_string());
+            bar.set_message(escape(text).into_owned());
         }
         if let Some(plain) = &self.plain
             && text.to_ascii_lowercase().contains("retry")
@@ -137,7 +142,7 @@ impl Step {
             && *seen != text
         {
             text.clone_into(&mut seen);
-            eprintln!("  {text}");
+            eprintln!("  {}", escape(text));
             plain.printed();
         }
     }
@@ -156,7 +161,7 @@ impl Step {
                 );
             }
             bar.set_position(current.min(total));
-            bar.set_message(label.to_string());
+            bar.set_message(escape(label).into_owned());
         }
     }
 
@@ -164,9 +169,9 @@ impl Step {
         match &self.bar {
             Some(bar) => {
                 bar.finish_and_clear();
-                eprintln!("{text}");
+                eprintln!("{}", escape_message(text));
             }
-            None => eprintln!("  {text}"),
+            None => eprintln!("  {}", escape_message(text)),
         }
     }
 

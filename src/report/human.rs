@@ -19,12 +19,13 @@
 //! report stays complete.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::io::Write;
 
 use unicode_width::UnicodeWidthChar;
 
 use crate::check::{Finding, Report, Severity};
+pub use crate::escape::escape;
+use crate::escape::{is_control, push_escaped};
 
 /// Display columns of a source line shown around the caret.
 const MAX_SHOWN: usize = 100;
@@ -255,47 +256,6 @@ fn piece_width(c: char, piece: &str) -> usize {
     }
 }
 
-/// Characters that move the cursor, change the terminal's state or reorder text.
-fn is_control(c: char) -> bool {
-    c.is_control() // C0, DEL, C1
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
-}
-
-fn push_escaped(out: &mut String, c: char) {
-    match c {
-        '\x07' => out.push_str("\\a"),
-        '\x08' => out.push_str("\\b"),
-        '\t' => out.push_str("\\t"),
-        '\n' => out.push_str("\\n"),
-        '\x0b' => out.push_str("\\v"),
-        '\x0c' => out.push_str("\\f"),
-        '\r' => out.push_str("\\r"),
-        c if (c as u32) < 0x80 => {
-            let _ = write!(out, "\\{:03o}", c as u32);
-        }
-        c => {
-            let _ = write!(out, "\\u{{{:04x}}}", c as u32);
-        }
-    }
-}
-
-/// Text from the repository made safe to print: control characters escaped visibly, the
-/// way git quotes paths (`\033`, `\n`, `\t`); the rest unchanged.
-pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_control) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if is_control(c) {
-            push_escaped(&mut out, c);
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
 /// A message or help text as printed: quoted values (between backticks or double
 /// quotes) cut to `MAX_QUOTED` characters and the whole to `MAX_MESSAGE`, with an
 /// ellipsis where something was cut; then escaped.
@@ -438,15 +398,6 @@ mod tests {
         assert_eq!(all, ["a", "b", "c", "d"]);
         assert_eq!(lines.get(5), None);
         assert_eq!(lines.get(0), None);
-    }
-
-    #[test]
-    fn escapes_what_drives_a_terminal() {
-        assert_eq!(escape("ok"), "ok");
-        assert_eq!(
-            escape("a\x1b]52;c;aGk=\x07\r\n\u{202e}\u{9b}"),
-            "a\\033]52;c;aGk=\\a\\r\\n\\u{202e}\\u{009b}"
-        );
     }
 
     #[test]

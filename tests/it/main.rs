@@ -13,6 +13,7 @@ mod deploy_context;
 mod deploy_faults;
 mod deploy_plan;
 mod deploy_push;
+mod escapes;
 mod examples;
 mod hooks_chain;
 mod hooks_config_file;
