@@ -7,4 +7,7 @@ bash scripts/services.sh
 # go-jsonnet, the oracle of the jsonnet differential test (tests/it/jsonnet.rs).
 PACHHOOK_GOJSONNET="$(bash scripts/gojsonnet.sh)"
 export PACHHOOK_GOJSONNET
+# pre-commit and lefthook from PyPI, which the hook-manager tests drive for real.
+PACHHOOK_HOOK_MANAGERS="$(bash scripts/hook-managers.sh)"
+export PACHHOOK_HOOK_MANAGERS
 cargo test --locked "$@"

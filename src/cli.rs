@@ -77,6 +77,13 @@ pub struct CheckArgs {
     /// Check the staged content of the spec files, as the pre-commit hook does.
     #[arg(long, conflicts_with_all = ["paths", "all"])]
     pub staged: bool,
+    /// With --to-ref: check the spec files changed since this commit (from the merge base
+    /// of the two, as a pull request shows them), as they are at --to-ref.
+    #[arg(long, value_name = "REV", conflicts_with_all = ["paths", "all", "staged"])]
+    pub from_ref: Option<String>,
+    /// The end of the --from-ref range (default: HEAD).
+    #[arg(long, value_name = "REV", requires = "from_ref")]
+    pub to_ref: Option<String>,
     /// Check every spec file of the repository at HEAD's working tree.
     #[arg(long, conflicts_with = "paths")]
     pub all: bool,

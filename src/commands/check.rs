@@ -27,12 +27,27 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         None => Config::default(),
     };
     let mut opts = options(&config, args.pachyderm.as_deref())?;
-    let whole_repository = !args.staged && (args.paths.is_empty() || args.all);
+    let whole_repository =
+        !args.staged && args.from_ref.is_none() && (args.paths.is_empty() || args.all);
     // `unused-build` needs every spec's image.
     if whole_repository && !config.builds.is_empty() {
         opts.keep_trees = true;
     }
-    let selection = if args.staged {
+    let selection = if let Some(from) = &args.from_ref {
+        // The pre-push selection for CI: the specs a range changes, as they are at its
+        // end, with the settings and policies of that commit.
+        let repo = repo.ok_or_else(|| UsageError("--from-ref: not in a git repository".into()))?;
+        let to = repo.commit_named(args.to_ref.as_deref().unwrap_or("HEAD"))?;
+        let from = repo.commit_named(from)?;
+        let config = Config::for_commit(&repo, to)?;
+        opts = options(&config, args.pachyderm.as_deref())?;
+        opts.policies = policy::load(&config.policies, &mut policy::Files::commit(&repo, to))?;
+        let base = repo.merge_base(from, to)?;
+        let mut selection =
+            select::changed_between(&repo, base, to, &Selector::new(&config.spec_paths)?)?;
+        selection.sort();
+        selection
+    } else if args.staged {
         // The pre-commit hook's selection: the staged content of the changed specs, and
         // the policies as staged.
         let repo = repo.ok_or_else(|| UsageError("--staged: not in a git repository".into()))?;
@@ -54,7 +69,7 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         }
         discover::from_paths(&args.paths)?
     };
-    if let (Some(root), false) = (&root, args.staged) {
+    if let (Some(root), false, None) = (&root, args.staged, &args.from_ref) {
         opts.policies = policy::load(&config.policies, &mut policy::Files::work_tree(root))?;
     }
     crate::hooks::warn(selection.warning());

@@ -31,6 +31,31 @@ impl Repo {
             .map_err(|e| anyhow!(e).context(format!("cannot read the tree of commit {commit}")))
     }
 
+    /// The commit a revision names (`main`, `origin/main`, a SHA, `HEAD~2`, a tag); a
+    /// usage error when it names none.
+    pub fn commit_named(&self, rev: &str) -> Result<Oid> {
+        self.git
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .map_err(|_| {
+                crate::error::UsageError(format!(
+                    "`{rev}` does not name a commit of this repository (in CI, fetch it first: \
+                     `git fetch origin {rev}`)"
+                ))
+                .into()
+            })
+    }
+
+    /// The best common ancestor of two commits, if they share history.
+    pub fn merge_base(&self, a: Oid, b: Oid) -> Result<Option<Oid>> {
+        match self.git.merge_base(a, b) {
+            Ok(base) => Ok(Some(base)),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(anyhow!(e).context(format!("cannot find the merge base of {a} and {b}"))),
+        }
+    }
+
     /// The tree of a commit, or a tree itself, by id.
     pub fn tree_of(&self, id: Oid) -> Result<Tree<'_>> {
         self.git

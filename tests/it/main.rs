@@ -5,6 +5,7 @@
 //! `cargo test --test it <module>::`.
 
 mod broken_pipe;
+mod check_range;
 mod cli;
 mod conformance;
 mod deploy;
