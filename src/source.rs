@@ -95,3 +95,18 @@ impl Span {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Pos;
+
+    #[test]
+    fn a_byte_offset_is_a_line_and_a_column_in_characters() {
+        let p = |line, column| Pos { line, column };
+        assert_eq!(Pos::at(b"", 0), p(1, 1));
+        assert_eq!(Pos::at(b"ab\ncd", 4), p(2, 2));
+        assert_eq!(Pos::at("é\n日本語x".as_bytes(), 12), p(2, 4));
+        assert_eq!(Pos::at(b"a\n", 2), p(2, 1));
+        assert_eq!(Pos::at(b"ab", 99), p(1, 3), "past the end is the end");
+    }
+}
