@@ -105,14 +105,20 @@ impl ImageRef {
     /// `team/edges` is `docker.io/team/edges`. Two spellings of the same repository have
     /// the same canonical form, so a managed image matches whichever one a spec uses.
     pub fn canonical_repository(&self) -> String {
-        let host = match self.registry.as_deref() {
-            None | Some("index.docker.io") => "docker.io",
-            Some(host) => host,
-        };
+        let host = self.canonical_registry();
         if host == "docker.io" && !self.path.contains('/') {
             format!("docker.io/library/{}", self.path)
         } else {
             format!("{host}/{}", self.path)
+        }
+    }
+
+    /// The registry host as Docker resolves it: `docker.io` when none is written (and
+    /// for `index.docker.io`). Credentials are looked up by it.
+    pub fn canonical_registry(&self) -> &str {
+        match self.registry.as_deref() {
+            None | Some("index.docker.io") => "docker.io",
+            Some(host) => host,
         }
     }
 }

@@ -47,10 +47,7 @@ impl Credentials {
 /// The registry host of an image, as its canonical form names it: `docker.io` for
 /// `team/edges` and for `index.docker.io/team/edges`.
 pub fn registry_of(image: &ImageRef) -> String {
-    let canonical = image.canonical_repository();
-    canonical
-        .split_once('/')
-        .map_or(canonical.clone(), |(host, _)| host.to_string())
+    image.canonical_registry().to_string()
 }
 
 fn config_path() -> Option<PathBuf> {

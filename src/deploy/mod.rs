@@ -450,7 +450,7 @@ async fn publish(
 
     for (image, digest) in plan.images.iter().zip(known) {
         let repository = image.build.repository();
-        let label = label(&repository, &target.sha);
+        let label = label(&image.build.image, &target.sha);
         if let Some(digest) = digest {
             ui.say(&format!(
                 "{label}: already in the registry ({digest}), not rebuilt"
@@ -506,9 +506,10 @@ async fn publish(
 
 /// An image in progress labels: the repository's last component and the short SHA,
 /// so that a label and its bar fit an 80-column terminal.
-fn label(repository: &str, sha: &str) -> String {
+fn label(image: &crate::image_ref::ImageRef, sha: &str) -> String {
     const NAME_MAX: usize = 40;
-    let name = repository.rsplit('/').next().unwrap_or(repository);
+    // The last component of the parsed path: `edges` of `r.io/vision/edges`.
+    let name = image.path.rsplit('/').next().unwrap_or(&image.path);
     if name.chars().count() > NAME_MAX {
         let cut: String = name.chars().take(NAME_MAX - 1).collect();
         format!("{cut}…:{}", short(sha))
