@@ -77,6 +77,11 @@ pub struct CheckArgs {
     /// Check the staged content of the spec files, as the pre-commit hook does.
     #[arg(long, conflicts_with_all = ["paths", "all"])]
     pub staged: bool,
+    /// Of the files named, check only the spec files, picked as the hooks pick them
+    /// ([specs] paths, else files holding a spec): for hook managers (pre-commit,
+    /// lefthook) that pass every changed JSON and YAML file.
+    #[arg(long, requires = "paths")]
+    pub only_specs: bool,
     /// With --to-ref: check the spec files changed since this commit (from the merge base
     /// of the two, as a pull request shows them), as they are at --to-ref.
     #[arg(long, value_name = "REV", conflicts_with_all = ["paths", "all", "staged"])]

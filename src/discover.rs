@@ -33,6 +33,42 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Selection> {
     Ok(load(files, &scan))
 }
 
+/// The paths a hook manager (pre-commit, lefthook) names, picked the way the hooks pick
+/// (`check --only-specs`): such tools pass every changed file of a type, so a file is
+/// checked only when the repository's selection takes it (`[specs] paths`, else a file
+/// holding a spec), and a file outside the repository at `root` is not the repository's.
+/// Paths are shown as given.
+pub fn named_by_hook(
+    paths: &[PathBuf],
+    root: Option<&Path>,
+    selector: &Selector,
+) -> Result<Selection> {
+    let root = root.and_then(|r| r.canonicalize().ok());
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path)
+            .map_err(|e| UsageError(format!("cannot read `{}`: {e}", path.display())))?;
+        if meta.is_dir() {
+            walk(path, selector, false, &mut files);
+            continue;
+        }
+        let full = path.canonicalize().unwrap_or_else(|_| path.clone());
+        let relative = match &root {
+            Some(root) => match full.strip_prefix(root) {
+                Ok(relative) => relative.to_path_buf(),
+                Err(_) => continue,
+            },
+            None => path.clone(),
+        };
+        if let Some(pick) = selector.pick(&select::path_bytes(&relative)) {
+            files.push(Found::Read(path.clone(), pick, None));
+        }
+    }
+    let mut selection = load(files, selector);
+    selection.sort();
+    Ok(selection)
+}
+
 /// The spec files of the work tree at `root`, paths shown relative to it.
 pub fn from_repo(root: &Path, selector: &Selector) -> Selection {
     let mut files = Vec::new();

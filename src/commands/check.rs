@@ -67,7 +67,12 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
                 cwd: std::env::current_dir()?,
             });
         }
-        discover::from_paths(&args.paths)?
+        if args.only_specs {
+            let selector = Selector::new(&config.spec_paths)?;
+            discover::named_by_hook(&args.paths, root.as_deref(), &selector)?
+        } else {
+            discover::from_paths(&args.paths)?
+        }
     };
     if let (Some(root), false, None) = (&root, args.staged, &args.from_ref) {
         opts.policies = policy::load(&config.policies, &mut policy::Files::work_tree(root))?;

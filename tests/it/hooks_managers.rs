@@ -9,7 +9,7 @@ use crate::support::{BAD, GOOD, PACHHOOK as PACHHOOK_BIN, Repo, Sandbox, code, t
 
 /// The directory of the real `pre-commit` and `lefthook` (from PyPI): `PACHHOOK_HOOK_MANAGERS`,
 /// else the virtual environment `scripts/hook-managers.sh` makes.
-fn managers_bin() -> PathBuf {
+pub(crate) fn managers_bin() -> PathBuf {
     let dir = std::env::var_os("PACHHOOK_HOOK_MANAGERS").map_or_else(
         || PathBuf::from("/var/tmp/pachhook-services/hook-managers/bin"),
         PathBuf::from,
