@@ -131,3 +131,24 @@ fn the_readmes_lefthook_snippet_checks_staged_specs() {
     let out = run_in(&repo, "git", &["commit", "-q", "-m", "version"]);
     assert_eq!(code(&out), 0, "package.json alone passes: {}", text(&out));
 }
+
+#[test]
+fn only_specs_follows_the_specs_paths_globs() {
+    let sandbox = Sandbox::new();
+    let repo = user_repo(&sandbox);
+    repo.write("pachhook.toml", "[specs]\npaths = [\"pipelines/*.json\"]\n");
+    repo.write("pipelines/broken.json", BAD);
+    repo.write("examples/broken.json", BAD);
+    // Matched by the glob: checked whatever it holds; outside it: not checked.
+    let out = repo.pachhook(&[
+        "check",
+        "--only-specs",
+        "examples/broken.json",
+        "package.json",
+    ]);
+    assert_eq!(code(&out), 0, "{out}");
+    let out = repo.pachhook(&["check", "--only-specs", "pipelines/broken.json"]);
+    assert_eq!(code(&out), 1, "{out}");
+    let out = repo.pachhook(&["check", "--only-specs"]);
+    assert_eq!(code(&out), 2, "--only-specs needs files: {out}");
+}

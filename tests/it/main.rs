@@ -29,6 +29,7 @@ mod hooks_select;
 mod json_schema;
 mod jsonnet;
 mod layout;
+mod packaging;
 mod policy;
 mod read;
 mod report_formats;
