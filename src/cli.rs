@@ -21,7 +21,7 @@ pub struct Cli {
     /// forces it).
     #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
-    /// Print findings and errors only: no summary line, no progress.
+    /// Reports show the findings only: no summary line, nothing for a clean check.
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
 }

@@ -33,7 +33,7 @@ fn settings() -> Settings {
     SETTINGS.get().copied().unwrap_or_default()
 }
 
-/// `-q`: print findings and errors, nothing else (no summary line, no progress).
+/// `-q`: reports show the findings only (no summary line).
 pub fn quiet() -> bool {
     settings().quiet
 }
