@@ -142,7 +142,7 @@ fn shown_path(dir: &Path, path: &Path, relative: bool) -> Vec<u8> {
 fn load(files: Vec<Found>, selector: &Selector) -> Selection {
     let read = crate::parallel::map(files, |found| match found {
         Found::Read(path, pick, shown) => {
-            let result = std::fs::read(&path);
+            let result = crate::config::file::read_regular(&path);
             let shown = shown.unwrap_or_else(|| select::path_bytes(&path).into_owned());
             (shown, pick, result.map_err(|e| describe(&e)))
         }

@@ -20,7 +20,8 @@ pub fn run(args: RenderArgs) -> Result<ExitStatus> {
         values.insert(name, value);
     }
     let path = args.template.display().to_string();
-    let template = std::fs::read(&args.template).with_context(|| format!("cannot read {path}"))?;
+    let template = crate::config::file::read_regular(&args.template)
+        .with_context(|| format!("cannot read {path}"))?;
     match jsonnet::render(&template, &values, Limits::default()) {
         Ok(json) => {
             let mut out = std::io::stdout().lock();

@@ -43,6 +43,28 @@ pub fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, ConfigError> {
     Ok(Some(bytes))
 }
 
+/// A file a user named as data (a spec given to `check`, a template given to `render`,
+/// one a directory walk found): a link is followed, since the user chose the name, but
+/// only a regular file is read. A FIFO or a device (a committed link to `/dev/zero`) is
+/// refused by its type, looked at on the opened file, which is opened without blocking:
+/// reading one would never end.
+pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut file = open_following(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "is {}, not a regular file: pachhook reads only regular files",
+                describe(&meta.file_type())
+            ),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// `read_bytes` as UTF-8 text; bytes that are not UTF-8 are an error at their line and
 /// column.
 pub fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
@@ -120,6 +142,20 @@ fn open(path: &Path) -> std::io::Result<File> {
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
+}
+
+#[cfg(unix)]
+fn open_following(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_following(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new().read(true).open(path)
 }
 
 #[cfg(not(unix))]

@@ -36,6 +36,7 @@ mod report_formats;
 mod robustness;
 mod rules;
 mod schema;
+mod special_files;
 mod support;
 mod templates;
 mod upstream_oracle;
