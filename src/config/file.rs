@@ -43,6 +43,32 @@ pub fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, ConfigError> {
     Ok(Some(bytes))
 }
 
+/// `read_bytes` of `rel`, a path inside the work tree at `root` (a policy's schema and
+/// the files its `$ref`s name): a directory on the way that is a symbolic link is
+/// refused too, as it would lead out of the repository.
+pub fn read_bytes_in(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, ConfigError> {
+    let mut at = root.to_path_buf();
+    let mut parts = rel
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .peekable();
+    while let Some(part) = parts.next() {
+        at.push(part);
+        if parts.peek().is_none() {
+            break;
+        }
+        match fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(refuse(&at, "a symbolic link"));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error(&at, &e)),
+        }
+    }
+    read_bytes(&root.join(rel))
+}
+
 /// A file a user named as data (a spec given to `check`, a template given to `render`,
 /// one a directory walk found): a link is followed, since the user chose the name, but
 /// only a regular file is read. A FIFO or a device (a committed link to `/dev/zero`) is

@@ -147,7 +147,7 @@ impl<'a> Files<'a> {
     pub fn work_tree(root: &'a Path) -> Files<'a> {
         Files {
             place: "the work tree".into(),
-            read: Box::new(move |path| Ok(super::file::read_bytes(&root.join(path))?)),
+            read: Box::new(move |path| Ok(super::file::read_bytes_in(root, path)?)),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Files read as data that are not regular files: a FIFO or a device (a committed link
 //! to `/dev/zero`) named to `check` or `render`. Reading one never ends, so each is
-//! refused by its type, at once, naming the file.
+//! refused by its type, at once, naming the file. And configuration files reached
+//! through a linked directory, which would leave the repository.
 
 use std::time::Duration;
 
@@ -46,5 +47,28 @@ fn render_refuses_a_fifo_or_device() {
         assert_eq!(out.code, Some(3), "{name}\n{out}");
         assert!(out.stderr.contains(&name), "{out}");
         assert!(out.stderr.contains("not a regular file"), "{out}");
+    }
+}
+
+#[test]
+fn a_policy_or_its_ref_through_a_linked_directory_is_refused() {
+    let repo = Repo::new();
+    repo.write("good.json", GOOD);
+    // a schema outside the repository that every spec meets, and a link to its directory
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("any.json"), "{}").unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.path().join("linked")).unwrap();
+    std::fs::create_dir(repo.path().join("policy")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.path().join("policy/linked")).unwrap();
+    repo.write("policy/ref.json", r#"{"$ref": "linked/any.json"}"#);
+    for schema in ["linked/any.json", "policy/ref.json"] {
+        repo.write(
+            "pachhook.toml",
+            &format!("[[policy]]\nschema = \"{schema}\"\n"),
+        );
+        let out = pachhook(&repo, &["check", "--all"]);
+        assert_eq!(out.code, Some(2), "{schema}\n{out}");
+        assert!(out.stderr.contains("linked"), "{out}");
+        assert!(out.stderr.contains("symbolic link"), "{out}");
     }
 }
