@@ -77,6 +77,9 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     if let (Some(root), false, None) = (&root, args.staged, &args.from_ref) {
         opts.policies = policy::load(&config.policies, &mut policy::Files::work_tree(root))?;
     }
+    if whole_repository && let Some(root) = &root {
+        templates_exist(&opts, root)?;
+    }
     crate::hooks::warn(selection.warning());
     let mut report = check::check(selection.sources, &opts);
     if whole_repository && let Some(root) = &root {
@@ -99,6 +102,29 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     // a time would only delay the exit (measured with scripts/bench-check.sh).
     std::mem::forget(report);
     Ok(status)
+}
+
+/// Every `[[template]]` names a regular file of the work tree: the walk reads only those,
+/// so an instance of a missing template (a typo, a FIFO) would otherwise pass unchecked.
+/// A configuration error at its `path =`, as for a `[[policy]]` schema.
+fn templates_exist(opts: &Options, root: &Path) -> Result<()> {
+    for instance in &opts.templates {
+        let regular = std::fs::symlink_metadata(root.join(&instance.path))
+            .is_ok_and(|m| m.file_type().is_file());
+        if !regular {
+            return Err(crate::error::ConfigError::new(
+                &root.join(&instance.config),
+                usize::try_from(instance.line).unwrap_or(usize::MAX),
+                usize::try_from(instance.column).unwrap_or(usize::MAX),
+                format!(
+                    "[[template]] path: `{}` is not a file in the work tree",
+                    instance.path
+                ),
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// `unused-build` findings on the configuration, at their rule's level.

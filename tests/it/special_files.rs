@@ -72,3 +72,29 @@ fn a_policy_or_its_ref_through_a_linked_directory_is_refused() {
         assert!(out.stderr.contains("symbolic link"), "{out}");
     }
 }
+
+#[test]
+fn check_all_refuses_a_template_instance_whose_template_is_not_a_file_of_the_work_tree() {
+    let repo = Repo::new();
+    repo.write("good.json", GOOD);
+    std::fs::create_dir(repo.path().join("t")).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(repo.path().join("t/fifo.jsonnet"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for template in ["t/missing.jsonnet", "t/fifo.jsonnet"] {
+        repo.write(
+            "pachhook.toml",
+            &format!("[[template]]\npath = \"{template}\"\nargs = {{ name = \"x\" }}\n"),
+        );
+        let out = pachhook(&repo, &["check", "--all"]);
+        assert_eq!(out.code, Some(2), "{template}\n{out}");
+        assert!(out.stderr.contains("pachhook.toml:2:8"), "{out}");
+        assert!(
+            out.stderr
+                .contains(&format!("`{template}` is not a file in the work tree")),
+            "{out}"
+        );
+    }
+}
