@@ -1,7 +1,8 @@
 //! The git programs deploy runs (`git cat-file`, `git check-attr`, `git config`, `git
-//! lfs`), each with a bound on its wait: a one-shot command is killed when it has not
-//! finished in time, and a streaming one when it has produced nothing for a while. A hung
-//! program never holds a deploy (or the push waiting on it) forever.
+//! lfs`) and the hooks' `git ls-files` for a split index, each with a bound on its wait:
+//! a one-shot command is killed when it has not finished in time, and a streaming one
+//! when it has produced nothing for a while. A hung program never holds a deploy, a
+//! commit or a push forever.
 
 use std::io::{Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};

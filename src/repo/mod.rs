@@ -41,6 +41,9 @@ use crate::error::UsageError;
 /// The largest file `Repo::file_at_commit` reads: 1 MiB, far above any settings file.
 pub const TREE_FILE_MAX: usize = 1 << 20;
 
+/// The longest `git ls-files` may take to list a split index (a hook must not hang on it).
+const LS_FILES_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// An opened repository with a work tree.
 pub struct Repo {
     pub git: Repository,
@@ -179,13 +182,19 @@ impl Repo {
     /// neither our reader nor libgit2 reads. `git add -N` entries show there as the empty
     /// blob, so empty files are left out: they hold no spec anyway.
     fn staged_files_cli(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, Oid)>> {
-        let out = std::process::Command::new("git")
-            .args(["ls-files", "--stage", "--full-name", "-z"])
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .context("cannot run `git ls-files` to read a split index")?;
+        let mut git = std::process::Command::new("git");
+        git.args(["ls-files", "--stage", "--full-name", "-z"]);
+        let out = child::run(
+            git,
+            b"",
+            LS_FILES_LIMIT,
+            "`git ls-files` reading a split index",
+        )?;
         if !out.status.success() {
-            anyhow::bail!("`git ls-files --stage` failed reading a split index");
+            anyhow::bail!(
+                "`git ls-files --stage` failed reading a split index: {}",
+                out.error_line()
+            );
         }
         let empty = Oid::hash_object_ext(git2::ObjectType::Blob, b"", self.object_format())?;
         let mut files = Vec::new();

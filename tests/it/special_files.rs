@@ -98,3 +98,41 @@ fn check_all_refuses_a_template_instance_whose_template_is_not_a_file_of_the_wor
         );
     }
 }
+
+/// A `git` that hangs on `ls-files`, which pachhook runs to read a split index: the
+/// wait is bounded and the program named, instead of holding the commit forever.
+#[test]
+fn a_hanging_git_ls_files_for_a_split_index_is_bounded() {
+    let repo = Repo::new();
+    repo.write("good.json", GOOD);
+    repo.git(&["config", "core.splitIndex", "true"]);
+    repo.git(&["add", "good.json"]);
+    repo.git(&["update-index", "--split-index"]);
+    let real = String::from_utf8(
+        std::process::Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let bin = repo.aux.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = bin.join("git");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = ls-files ] && exec sleep 600\nexec {} \"$@\"\n",
+            real.trim()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let mut command = repo.command(PACHHOOK);
+    command.args(["check", "--staged"]).env("PATH", path);
+    let out = run(command, Duration::from_secs(120));
+    assert_eq!(out.code, Some(3), "{out}");
+    assert!(out.stderr.contains("git ls-files"), "{out}");
+    assert!(out.stderr.contains("did not finish within 30 s"), "{out}");
+}
