@@ -23,7 +23,19 @@ pub enum HookName {
 /// Checks `sources` and prints the findings; returns the report for the verdict. A
 /// reader that went away does not change the verdict: findings still refuse.
 pub fn check_and_print(sources: Vec<Source>, opts: &Options) -> Result<Report> {
-    let report = check::check(sources, opts);
+    check_batches_and_print(vec![sources], opts)
+}
+
+/// `check_and_print` of sources that must not meet each other: each batch is checked on
+/// its own (so that the rules across files do not compare two versions of one file held
+/// by different pushed tips), and the findings are printed as one report.
+pub fn check_batches_and_print(batches: Vec<Vec<Source>>, opts: &Options) -> Result<Report> {
+    let mut report = Report::default();
+    for batch in batches {
+        let checked = check::check(batch, opts);
+        report.files.extend(checked.files);
+        report.skipped = checked.skipped;
+    }
     match report::print(&report, report::Format::Human) {
         Err(error) if !crate::error::is_broken_pipe(&error) => return Err(error),
         _ => {}

@@ -77,7 +77,8 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
         );
         let opts = config.engine_options()?;
         let refused = if config.policies.is_empty() {
-            super::check_and_print(found.selection.sources, &opts)?.has_errors()
+            super::check_batches_and_print(one_version_each(found.selection.sources), &opts)?
+                .has_errors()
         } else {
             // The policies as they are at the pushed tip that holds each file, like the
             // specs.
@@ -260,6 +261,22 @@ pub fn pushed_specs(
         tips,
         changed,
     })
+}
+
+/// Splits sources into batches holding each path at most once: the n-th version of each
+/// path goes to the n-th batch (a path several pushed tips hold in different versions).
+fn one_version_each(sources: Vec<Source>) -> Vec<Vec<Source>> {
+    let mut batches: Vec<Vec<Source>> = Vec::new();
+    let mut versions: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for source in sources {
+        let n = versions.entry(source.path.clone()).or_insert(0);
+        if batches.len() <= *n {
+            batches.push(Vec::new());
+        }
+        batches[*n].push(source);
+        *n += 1;
+    }
+    batches
 }
 
 fn plural(n: usize, word: &str) -> String {
