@@ -26,6 +26,7 @@ mod hooks_managers;
 mod hooks_pre_commit;
 mod hooks_pre_push;
 mod hooks_select;
+mod human_frames;
 mod json_schema;
 mod jsonnet;
 mod layout;
