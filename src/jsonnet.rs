@@ -343,7 +343,7 @@ impl Locator<'_> {
         RenderError {
             // Messages quote the template (`error 'text'`): its control characters are
             // escaped, never sent to a terminal.
-            message: printable(&message),
+            message: crate::escape::escape(&message).into_owned(),
             pos: span.and_then(|s| self.pos(program, s)),
         }
     }
@@ -586,19 +586,6 @@ fn import_message(path: &str) -> String {
              what it imports, or pass the value as an argument"
         )
     }
-}
-
-/// `text` with control characters escaped (`\u{1b}`).
-pub fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// `UnfinishedString` → "unfinished string".

@@ -20,7 +20,7 @@ pub fn run(id: &str) -> Result<ExitStatus> {
         let ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
         return Err(UsageError(format!(
             "`{}` is not a rule; the rules are: {} (`pachhook rules` lists them)",
-            crate::report::printable(id),
+            crate::escape::escape(id),
             ids.join(", ")
         ))
         .into());

@@ -37,7 +37,7 @@ pub fn run(args: RenderArgs) -> Result<ExitStatus> {
                 .unwrap_or_default();
             eprintln!(
                 "pachhook: error: {}{at}: {}",
-                jsonnet::printable(&path),
+                crate::escape::escape(&path),
                 e.message
             );
             Ok(ExitStatus::Findings)

@@ -8,15 +8,13 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
-mod output;
 pub mod sarif;
 pub mod style;
 
-use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::check::Report;
 
@@ -54,8 +52,12 @@ pub fn print(report: &Report, format: Format) -> Result<()> {
 
 /// Writes the report to a file (`check --output`), atomically: a reader never sees half
 /// a report, and a failed write leaves the previous file as it was.
+/// Through `atomic_write`, whose temporary file is created without following links.
 pub fn save(report: &Report, format: Format, path: &Path) -> Result<()> {
-    output::write_atomically(path, |out| write(out, report, format, false))
+    let mut bytes = Vec::new();
+    write(&mut bytes, report, format, false)?;
+    crate::atomic_write::replace(path, &bytes, None)
+        .with_context(|| format!("cannot write the report to {}", path.display()))
 }
 
 /// Writes the report in one format.
@@ -74,22 +76,4 @@ pub fn write(
         Format::Gitlab => gitlab::write(&mut out, report),
         Format::Junit => junit::write(&mut out, report),
     }
-}
-
-/// Text from a repository (paths, values quoted in messages) with its control
-/// characters written as `\u{1b}`: a report must not carry terminal escapes or line
-/// breaks that a reader would take for its own structure.
-pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
 }

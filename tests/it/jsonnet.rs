@@ -164,5 +164,5 @@ fn render_exit_codes_and_messages() {
     let (code, _, stderr) = render(&template, &BTreeMap::new());
     assert_eq!(code, 1);
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
-    assert!(stderr.contains("\\u{1b}[31m"), "{stderr:?}");
+    assert!(stderr.contains("\\033[31m"), "{stderr:?}");
 }

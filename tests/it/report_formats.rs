@@ -158,6 +158,33 @@ fn github_commands_cannot_be_broken_out_of() {
 }
 
 #[test]
+fn output_never_writes_through_a_link_planted_at_its_temporary_file() {
+    // A cloned repository may hold a link where the report's temporary file goes; the
+    // report must replace the link, never write into what it points at.
+    let sandbox = Sandbox::new();
+    let victim = sandbox.path().join("victim");
+    std::fs::write(&victim, "mine").unwrap();
+    let file = sandbox.path().join("report.sarif");
+    std::os::unix::fs::symlink(&victim, crate_temp_path(&file)).unwrap();
+    let out = check(&[
+        "--format",
+        "sarif",
+        "--output",
+        file.to_str().unwrap(),
+        FIXTURES,
+    ]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), report("sarif"));
+}
+
+/// The temporary name `atomic_write` uses beside a file: `.<name>.pachhook-tmp`.
+fn crate_temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().unwrap().to_str().unwrap();
+    path.with_file_name(format!(".{name}.pachhook-tmp"))
+}
+
+#[test]
 fn output_writes_the_format_to_a_file_and_the_human_report_to_the_terminal() {
     let sandbox = Sandbox::new();
     let file = sandbox.path().join("gl-code-quality.json");
