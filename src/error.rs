@@ -171,11 +171,29 @@ pub fn print(error: &anyhow::Error) {
 /// Whether the error is a write to a reader that went away (`pachhook rules | head`):
 /// not a failure, so the command ends quietly and successfully, as ripgrep does.
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    // serde_json wraps the write error in its own type (`pachhook schema | head`).
     error.chain().any(|cause| {
-        cause
+        let kind = cause
             .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            });
+        kind == Some(std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// `println!` that returns the write error instead of panicking: when the reader goes
+/// away (`pachhook explain floating-tag | head -1`), the command ends quietly through
+/// `main`'s broken-pipe rule.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)
+    }};
 }
 
 #[cfg(test)]

@@ -19,7 +19,10 @@ pub fn completions(shell: Shell) -> Result<ExitStatus> {
         Shell::Powershell => clap_complete::Shell::PowerShell,
         Shell::Elvish => clap_complete::Shell::Elvish,
     };
-    clap_complete::generate(shell, &mut command, "pachhook", &mut out);
+    // Into memory first: `generate` panics when its writer fails (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "pachhook", &mut script);
+    out.write_all(&script)?;
     out.flush()?;
     Ok(ExitStatus::Ok)
 }

@@ -31,16 +31,16 @@ pub fn run(id: &str) -> Result<ExitStatus> {
         Level::Warning => "warning",
         Level::Off => "off",
     };
-    println!("{} ({level} by default): {}\n", rule.id(), rule.summary());
-    println!("Why\n{}\n", indent(text.why));
-    println!("Example\n{}\n", indent(text.example));
-    println!("How to fix\n{}\n", indent(text.fix));
-    println!(
+    crate::outln!("{} ({level} by default): {}\n", rule.id(), rule.summary())?;
+    crate::outln!("Why\n{}\n", indent(text.why))?;
+    crate::outln!("Example\n{}\n", indent(text.example))?;
+    crate::outln!("How to fix\n{}\n", indent(text.fix))?;
+    crate::outln!(
         "Change its level in pachhook.toml: `[rules] {} = \"warning\"` (or \"off\");\n\
          skip it for one command: PACHHOOK_SKIP={}\nMore: {RULES_URL}",
         rule.id(),
         rule.id()
-    );
+    )?;
     Ok(ExitStatus::Ok)
 }
 

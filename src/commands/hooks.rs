@@ -80,30 +80,30 @@ pub fn install(args: HookArgs) -> Result<ExitStatus> {
             args.force,
         )?;
         match &outcome {
-            Installed::Written => println!("installed {name}: {shown}"),
-            Installed::Updated => println!("updated {name}: {shown}"),
-            Installed::Unchanged => println!("{name} is installed and current: {shown}"),
-            Installed::Chained(previous) => println!(
+            Installed::Written => crate::outln!("installed {name}: {shown}")?,
+            Installed::Updated => crate::outln!("updated {name}: {shown}")?,
+            Installed::Unchanged => crate::outln!("{name} is installed and current: {shown}")?,
+            Installed::Chained(previous) => crate::outln!(
                 "installed {name}: {shown}\n  the hook that was there runs first, kept as {}",
                 target.show(previous)
-            ),
-            Installed::Replaced(copy) => println!(
+            )?,
+            Installed::Replaced(copy) => crate::outln!(
                 "replaced {name}, which was edited: {shown}\n  your version is kept as {}",
                 target.show(copy)
-            ),
+            )?,
         }
         if outcome != Installed::Unchanged {
             written.push(shown);
         }
     }
     if target.shared && !written.is_empty() {
-        println!(
+        crate::outln!(
             "  {} is a directory of the work tree: these are portable hooks (they run \
              `pachhook` from PATH), meant to be committed so the team shares them: \
              `git add {}` and commit",
             target.show(&target.dir),
             written.join(" ")
-        );
+        )?;
     }
     Ok(ExitStatus::Ok)
 }
@@ -117,31 +117,31 @@ pub fn uninstall(args: HookArgs) -> Result<ExitStatus> {
         let shown = target.show(&target.dir.join(name));
         let (outcome, saved) = install::uninstall(&target.dir, hook, args.force)?;
         match outcome {
-            Uninstalled::Removed => println!("removed {name}: {shown}"),
+            Uninstalled::Removed => crate::outln!("removed {name}: {shown}")?,
             Uninstalled::Restored => {
-                println!("removed {name}, and restored the hook it had replaced: {shown}")
+                crate::outln!("removed {name}, and restored the hook it had replaced: {shown}")?
             }
-            Uninstalled::NotInstalled => println!("{name} was not installed"),
-            Uninstalled::NotOurs => println!("{name} is not pachhook's, left alone: {shown}"),
+            Uninstalled::NotInstalled => crate::outln!("{name} was not installed")?,
+            Uninstalled::NotOurs => crate::outln!("{name} is not pachhook's, left alone: {shown}")?,
         }
         if let Some(copy) = saved {
-            println!(
+            crate::outln!(
                 "  it was edited: your version is kept as {}",
                 target.show(&copy)
-            );
+            )?;
         }
         if matches!(outcome, Uninstalled::Removed | Uninstalled::Restored) {
             changed.push(shown);
         }
     }
     if target.shared && !changed.is_empty() {
-        println!(
+        crate::outln!(
             "  {} is a directory of the work tree: commit the change (`git add -A {}`), \
              or undo it with `git checkout -- {}`",
             target.show(&target.dir),
             changed.join(" "),
             changed.join(" ")
-        );
+        )?;
     }
     Ok(ExitStatus::Ok)
 }
@@ -149,9 +149,9 @@ pub fn uninstall(args: HookArgs) -> Result<ExitStatus> {
 pub fn status() -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let target = Target::find(&repo)?;
-    println!("hooks directory: {}", crate::escape::path(&target.dir));
+    crate::outln!("hooks directory: {}", crate::escape::path(&target.dir))?;
     if target.shared {
-        println!("  a directory of the work tree: hooks there are the team's, committed");
+        crate::outln!("  a directory of the work tree: hooks there are the team's, committed")?;
     }
     for hook in install::ALL {
         let name = install::file_name(hook);
@@ -169,45 +169,45 @@ pub fn status() -> Result<ExitStatus> {
             State::Foreign if target.shared => "the team's own hook, not pachhook's",
             State::Foreign => "another hook, not pachhook's (`pachhook install` keeps it)",
         };
-        println!("{name}: {state}");
+        crate::outln!("{name}: {state}")?;
         if target.shared && status.state == State::Foreign {
-            println!("  to run pachhook from it, add: {}", install::snippet(hook));
+            crate::outln!("  to run pachhook from it, add: {}", install::snippet(hook))?;
         }
         if let Some(link) = &status.link {
-            println!("  a symbolic link to {}", crate::escape::path(link));
+            crate::outln!("  a symbolic link to {}", crate::escape::path(link))?;
         }
         if let Some(previous) = &status.previous {
-            println!("  runs first: {}", crate::escape::path(previous));
+            crate::outln!("  runs first: {}", crate::escape::path(previous))?;
         }
-        manager_notes(&target.dir, hook, &status);
+        manager_notes(&target.dir, hook, &status)?;
     }
     Ok(ExitStatus::Ok)
 }
 
 /// When a hook manager owns the hook: what became of pachhook's, and how to combine.
-fn manager_notes(dir: &Path, hook: HookName, status: &install::Status) {
+fn manager_notes(dir: &Path, hook: HookName, status: &install::Status) -> std::io::Result<()> {
     let content = std::fs::read(&status.path).unwrap_or_default();
     let Some(manager) = Manager::of(dir, &content) else {
-        return;
+        return Ok(());
     };
     let ours = matches!(
         status.state,
         State::Current | State::Outdated | State::Modified
     );
     if ours && manager != Manager::Husky {
-        return;
+        return Ok(());
     }
     if !ours {
-        println!("  written by {}", manager.name());
+        crate::outln!("  written by {}", manager.name())?;
     }
     if let Some(displaced) = managers::displaced_ours(dir, hook, manager) {
-        println!(
+        crate::outln!(
             "  pachhook's hook was moved to {}: {}",
             crate::escape::path(&displaced),
             manager.fate(hook)
-        );
+        )?;
     }
-    println!("  {}", manager.advice(hook));
+    crate::outln!("  {}", manager.advice(hook))
 }
 
 pub fn run(args: RunArgs) -> Result<ExitStatus> {

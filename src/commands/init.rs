@@ -124,27 +124,27 @@ pub fn run(args: InitArgs) -> Result<ExitStatus> {
     let text = render(release, &specs, &builds);
     Config::from_str(&path, &text)?;
     atomic_write::replace(&path, text.as_bytes(), None)?;
-    println!("wrote {}", crate::escape::path(&path));
+    crate::outln!("wrote {}", crate::escape::path(&path))?;
     if specs.is_empty() {
-        println!("  specs: every JSON and YAML file holding a pipeline spec");
+        crate::outln!("  specs: every JSON and YAML file holding a pipeline spec")?;
     } else {
-        println!("  specs: {}", crate::escape::escape(&specs.join(", ")));
+        crate::outln!("  specs: {}", crate::escape::escape(&specs.join(", ")))?;
     }
     match ignore_local_file(repo.as_ref(), &root) {
-        Ok(Some(note)) => println!("  {note}"),
+        Ok(Some(note)) => crate::outln!("  {note}")?,
         Ok(None) => {}
-        Err(e) => println!("  add {LOCAL_FILE} to .gitignore yourself: {e:#}"),
+        Err(e) => crate::outln!("  add {LOCAL_FILE} to .gitignore yourself: {e:#}")?,
     }
     match write_new(&root, POLICY_PATH, POLICY_TEMPLATE.as_bytes()) {
-        Ok(true) => println!(
+        Ok(true) => crate::outln!(
             "wrote {} (a starter team policy, off until [[policy]] names it)",
             crate::escape::path(&root.join(POLICY_PATH))
-        ),
+        )?,
         Ok(false) => {}
         // pachhook.toml is written: the starter policy is an offer, not the job.
-        Err(e) => println!("  no starter policy written: {e:#}"),
+        Err(e) => crate::outln!("  no starter policy written: {e:#}")?,
     }
-    println!("  next: `pachhook install` to check specs on every commit and push");
+    crate::outln!("  next: `pachhook install` to check specs on every commit and push")?;
     Ok(ExitStatus::Ok)
 }
 

@@ -67,14 +67,14 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
     }
     if !found.selection.sources.is_empty() {
         let files = found.selection.sources.len();
-        println!(
+        crate::outln!(
             "pachhook: checking {files} spec {} changed by {} new {} on {} pushed {}",
             plural(files, "file"),
             push.commits.len(),
             plural(push.commits.len(), "commit"),
             push.updates.len(),
             plural(push.updates.len(), "ref"),
-        );
+        )?;
         let opts = config.engine_options()?;
         let refused = if config.policies.is_empty() {
             super::check_batches_and_print(one_version_each(found.selection.sources), &opts)?

@@ -34,6 +34,28 @@ fn rules_into_a_closed_pipe_ends_quietly() {
 }
 
 #[test]
+fn every_command_that_prints_ends_quietly_into_a_closed_pipe() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("r");
+    repo.write("t.jsonnet", "{ pipeline: { name: 'p' } }");
+    for args in [
+        &["explain", "floating-tag"][..],
+        &["schema"],
+        &["completions", "bash"],
+        &["man"],
+        &["install"],
+        &["status"],
+        &["uninstall"],
+        &["init", "--yes"],
+        &["render", "t.jsonnet"],
+    ] {
+        let (code, stderr) = with_closed_stdout(args, repo.path());
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn a_report_into_a_closed_pipe_ends_quietly() {
     let sandbox = Sandbox::new();
     // Enough findings that the report is more than any pipe buffer.
