@@ -58,10 +58,13 @@ impl Pos {
     /// An offset past the end is the end.
     pub fn at(bytes: &[u8], offset: usize) -> Pos {
         let before = bytes.get(..offset).unwrap_or(bytes);
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
+        let line = (0..before.len())
+            .filter(|&i| is_line_break(bytes, i))
+            .count()
+            + 1;
+        let line_start = (0..before.len())
+            .rev()
+            .find(|&i| is_line_break(bytes, i))
             .map_or(0, |i| i + 1);
         let column = before[line_start..]
             .iter()
@@ -96,6 +99,17 @@ impl Span {
     }
 }
 
+/// Whether the byte at `i` ends a line: `\n`, or a `\r` not followed by `\n` (YAML's line
+/// breaks, so pachctl's: a file with lone-CR line endings has lines too, and every reader
+/// and the report count them alike).
+pub fn is_line_break(bytes: &[u8], i: usize) -> bool {
+    match bytes.get(i) {
+        Some(b'\n') => true,
+        Some(b'\r') => bytes.get(i + 1) != Some(&b'\n'),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Pos;
@@ -108,5 +122,7 @@ mod tests {
         assert_eq!(Pos::at("é\n日本語x".as_bytes(), 12), p(2, 4));
         assert_eq!(Pos::at(b"a\n", 2), p(2, 1));
         assert_eq!(Pos::at(b"ab", 99), p(1, 3), "past the end is the end");
+        // Lone CR ends a line (YAML); CRLF is one break.
+        assert_eq!(Pos::at(b"a\rb\r\nc", 5), p(3, 1));
     }
 }

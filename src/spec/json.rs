@@ -68,8 +68,8 @@ impl Cursor {
             // Only error paths look back; recount from the start.
             *self = Cursor::default();
         }
-        for &b in &bytes[self.offset..offset] {
-            if b == b'\n' {
+        for (i, &b) in bytes.iter().enumerate().take(offset).skip(self.offset) {
+            if crate::source::is_line_break(bytes, i) {
                 self.line += 1;
                 self.column = 0;
             } else if b & 0xC0 != 0x80 {

@@ -44,3 +44,9 @@ fn a_hostile_spec_is_escaped() {
     let spec = "pipeline: {name: edges}\n\"\\e]52;c;cm0gLXJmIH4=\\a\\e]0;pwned\\a\": 1\n\"\\e[2J\\e[32mok: no problems found\\e[0m\": 2\ntransform: {image: \"team/edges:\\e[32mlatest\", cmd: [x]}\ninput: {pfs: {repo: images, glob: /}}\n";
     insta::assert_snapshot!(human("evil\u{1b}[2J.yaml", spec.as_bytes()));
 }
+
+#[test]
+fn lone_cr_line_endings_in_json_keep_the_frame() {
+    let spec = "{\r  \"pipeline\": {\"name\": \"e\"},\r  \"transform\": {\"image\": \"a/b:latest\", \"cmd\": [\"x\"]},\r  \"input\": {\"pfs\": {\"repo\": \"r\", \"glob\": \"/\"}}\r}\r";
+    insta::assert_snapshot!(human("mac.json", spec.as_bytes()));
+}
