@@ -62,9 +62,7 @@ pub fn check(files: &mut [FileReport], opts: &Options) {
                     if deployed {
                         (
                             Severity::Error,
-                            format!(
-                                "{text}: this repository deploys, and the last one applied wins"
-                            ),
+                            format!("{text}; deployed, the last applied wins"),
                             "keep one definition, or give one of them another name or project",
                         )
                     } else {

@@ -81,9 +81,8 @@ fn report(
             pointer,
             last,
             format!(
-                "`{key}` is written twice in this mapping, at {places} and at {line}:{column}: \
-                 pachctl {release} uses the last value (at {line}:{column}) and ignores the \
-                 earlier one"
+                "`{key}` is written twice, at {places} and {line}:{column}: pachctl {release} \
+                 uses the last value"
             ),
             format!(
                 "remove the `{key}` at {places}: it has no effect, and pachctl before \

@@ -52,15 +52,12 @@ fn dry_run(spec: &Node, release: Release, out: &mut Findings) {
         )
     } else {
         let effect = match entry.value.as_bool() {
-            Some(true) => ", and every datum it already processed is processed again",
-            Some(false) => ", and `--reprocess` (or `[deploy] reprocess`) is switched off",
+            Some(true) => ", reprocessing every datum",
+            Some(false) => ", with `--reprocess` off",
             None => "",
         };
         (
-            format!(
-                "pachctl {release} reads `{key}` in a spec as the reprocess flag, not as a dry \
-                 run: the pipeline is created or updated for real{effect}"
-            ),
+            format!("pachctl {release} reads `{key}` as `--reprocess`: the update is real{effect}"),
             "remove it; for a dry run use `pachctl update pipeline --dry-run`, and to \
              reprocess use `--reprocess` (`[deploy] reprocess`)"
                 .to_string(),
@@ -70,9 +67,8 @@ fn dry_run(spec: &Node, release: Release, out: &mut Findings) {
 }
 
 /// What `cron-reprocess` says; deploy prints it too, for the pipelines it updates.
-pub const CRON_REPROCESS: &str = "`[deploy] reprocess = true` deploys this pipeline with \
-     `--reprocess`, and a cron input then replays every tick it has ever produced (Pachyderm \
-     issue 6218): one job per past tick";
+pub const CRON_REPROCESS: &str =
+    "`[deploy] reprocess = true` replays every past tick of this cron input (Pachyderm issue 6218)";
 
 fn cron_reprocess(spec: &Node, out: &mut Findings) {
     if let Some((pointer, span)) = cron_input(spec) {

@@ -157,7 +157,7 @@ fn explain_tells_the_long_story_of_each_rule() {
 
 /// A message or help with each `quoted value` (user data: names, images, paths)
 /// counted as one character.
-fn shown_length(text: &str) -> usize {
+pub fn shown_length(text: &str) -> usize {
     let mut length = 0;
     let mut quoted = false;
     for c in text.chars() {

@@ -459,7 +459,7 @@ fn deploy_warns_when_reprocess_replays_a_cron() {
     let warnings: Vec<&str> = run
         .stderr
         .lines()
-        .filter(|l| l.contains("replays every tick"))
+        .filter(|l| l.contains("replays every past tick"))
         .collect();
     assert_eq!(warnings.len(), 1, "{run}");
     assert!(warnings[0].contains("tick (tick.yaml)"), "{run}");

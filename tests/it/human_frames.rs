@@ -50,3 +50,113 @@ fn lone_cr_line_endings_in_json_keep_the_frame() {
     let spec = "{\r  \"pipeline\": {\"name\": \"e\"},\r  \"transform\": {\"image\": \"a/b:latest\", \"cmd\": [\"x\"]},\r  \"input\": {\"pfs\": {\"repo\": \"r\", \"glob\": \"/\"}}\r}\r";
     insta::assert_snapshot!(human("mac.json", spec.as_bytes()));
 }
+
+/// Every rule as a user reads it, in one repository that makes each one fire: the rule
+/// fixtures, and a `pachhook.toml` that deploys with `reprocess` (cron-reprocess), builds
+/// an image no spec names (unused-build), has a policy and a template instance. The test
+/// first checks that every rule `pachhook rules` lists is in the report, so a new rule
+/// needs a case here.
+#[test]
+fn every_rule_as_a_user_reads_it() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("r");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for dir in ["rules", "schema"] {
+        for entry in std::fs::read_dir(fixtures.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap();
+            repo.write(
+                &format!("{dir}/{name}"),
+                &std::fs::read_to_string(&path).unwrap(),
+            );
+        }
+    }
+    repo.write("extra/broken.json", "{\"pipeline\": {\"name\": \"b\"},");
+    repo.write(
+        "extra/dry-run.json",
+        r#"{"pipeline": {"name": "d"}, "dry_run": true, "transform": {"image": "a/b:1", "cmd": ["x"]}, "input": {"pfs": {"repo": "r", "glob": "/"}}}"#,
+    );
+    repo.write(
+        "extra/repeated.yaml",
+        "pipeline: {name: k}\ntransform: {image: a/b:1, cmd: [x]}\ninput: {pfs: {repo: r, glob: /}}\ninput: {pfs: {repo: s, glob: /}}\n",
+    );
+    repo.write(
+        "extra/policed.json",
+        r#"{"pipeline": {"name": "pol"}, "transform": {"image": "a/b:1", "cmd": ["x"]}, "input": {"pfs": {"repo": "r", "glob": "/"}}}"#,
+    );
+    repo.write(
+        "policy.json",
+        r#"{"required": ["description"], "description": "every pipeline says what it does"}"#,
+    );
+    repo.write(
+        "templates/broken.jsonnet",
+        "function() error 'no such input'\n",
+    );
+    repo.write(
+        "templates/uncovered.jsonnet",
+        "function(n) { pipeline: { name: n } }\n",
+    );
+    repo.write(
+        "pachhook.toml",
+        r#"[deploy]
+enabled = true
+reprocess = true
+
+[[build]]
+image = "registry.example.com/team/unused"
+context = "."
+
+[[policy]]
+schema = "policy.json"
+paths = ["extra/policed.json"]
+
+[[template]]
+path = "templates/broken.jsonnet"
+"#,
+    );
+    repo.git(&["add", "-A"]);
+
+    let run = |format: &str| {
+        Command::new(support::PACHHOOK)
+            .args(["check", "--all", "--format", format])
+            .current_dir(repo.path())
+            .env("NO_COLOR", "1")
+            .env_remove("PACHHOOK_SKIP")
+            .output()
+            .expect("run pachhook")
+    };
+    let json: serde_json::Value = serde_json::from_slice(&run("json").stdout).expect("JSON");
+    let found: std::collections::BTreeSet<String> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["findings"].as_array().unwrap().iter())
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    let rules = Command::new(support::PACHHOOK)
+        .arg("rules")
+        .output()
+        .unwrap();
+    let listed: Vec<String> = String::from_utf8(rules.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    let missing: Vec<&String> = listed.iter().filter(|r| !found.contains(*r)).collect();
+    assert!(missing.is_empty(), "rules with no case here: {missing:?}");
+    // Each finding's own words stay short (the long story is `pachhook explain`), for
+    // the rules that need configuration too.
+    let long: std::collections::BTreeSet<String> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["findings"].as_array().unwrap().iter())
+        .flat_map(|f| ["message", "help"].map(|k| f[k].as_str().unwrap_or("").to_string()))
+        .filter(|text| crate::cli::shown_length(text) > 100)
+        .collect();
+    assert!(long.is_empty(), "over 100 characters: {long:#?}");
+
+    let out = run("human");
+    assert_eq!(code(&out), 1);
+    insta::assert_snapshot!(String::from_utf8(out.stdout).expect("UTF-8 report"));
+}
