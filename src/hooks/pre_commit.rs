@@ -58,21 +58,28 @@ fn specs_of_changed_policy(
     if files.is_empty() {
         return Ok(Vec::new());
     }
-    let staged = repo.staged_files(|path| files.iter().any(|f| f.as_bytes() == path))?;
-    let mut head = repo.head_tree()?.map(|tree| TreeFiles::new(repo, tree));
-    let mut changed = false;
-    for (path, id) in staged {
-        changed |= match &mut head {
-            Some(head) => head.blob(&path)? != Some(id),
-            None => true,
-        };
-    }
-    if !changed {
+    if !staged_differs(repo, |path| files.iter().any(|f| f.as_bytes() == path))? {
         return Ok(Vec::new());
     }
     let mut all = select::index(repo, selector)?.sources;
     all.retain(|source| !sources.iter().any(|s| s.path == source.path));
     Ok(all)
+}
+
+/// Whether the commit changes any of the staged files `wanted` picks: one differs from
+/// HEAD's version, or there is no HEAD yet.
+fn staged_differs(repo: &Repo, wanted: impl Fn(&[u8]) -> bool) -> Result<bool> {
+    let staged = repo.staged_files(wanted)?;
+    let Some(tree) = repo.head_tree()? else {
+        return Ok(!staged.is_empty());
+    };
+    let mut head = TreeFiles::new(repo, tree);
+    for (path, id) in staged {
+        if head.blob(&path)? != Some(id) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// When the commit changes pachhook.toml, the staged templates its `[[template]]`
@@ -87,16 +94,7 @@ fn templates_of_changed_config(
         return Ok(Vec::new());
     }
     let team = crate::config::TEAM_FILE.as_bytes();
-    let staged = repo.staged_files(|path| path == team)?;
-    let mut head = repo.head_tree()?.map(|tree| TreeFiles::new(repo, tree));
-    let mut changed = false;
-    for (path, id) in staged {
-        changed |= match &mut head {
-            Some(head) => head.blob(&path)? != Some(id),
-            None => true,
-        };
-    }
-    if !changed {
+    if !staged_differs(repo, |path| path == team)? {
         return Ok(Vec::new());
     }
     let wanted: Vec<&str> = config
