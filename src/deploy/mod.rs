@@ -30,6 +30,7 @@ use crate::config::{Config, OnFailure, Pin};
 use crate::error::{ExitStatus, StatusError};
 use crate::repo::Repo;
 use crate::repo::tree::CommitTree;
+use context::Context;
 pub use error::{DeployError, Failure};
 use interrupt::Interrupt;
 pub use plan::{Changes, Plan};
@@ -130,7 +131,7 @@ pub fn run(
         ));
         return Ok(summary);
     }
-    verify_contexts(git, &target, &plan).map_err(fail)?;
+    let contexts = collect_contexts(git, &target, &plan).map_err(fail)?;
     if opts.dry_run {
         show::dry_run(git, &target.tree, target.time, &plan, config, &sha)
             .map_err(|e| fail(Failure::Git(format!("{e:#}"))))?;
@@ -140,7 +141,7 @@ pub fn run(
         summary.skipped = true;
         return Ok(summary);
     }
-    let stopped = ship(git, config, &target, &plan, &ui, &mut summary).map_err(&fail)?;
+    let stopped = ship(git, config, &target, &plan, contexts, &ui, &mut summary).map_err(&fail)?;
     let error = stopped.map(&fail);
     summary.error = error.as_ref().map(|e| format!("{e:#}"));
     // Once an image is pushed, the registry or the cluster has changed: record it.
@@ -186,6 +187,7 @@ fn ship(
     config: &Config,
     target: &Target<'_>,
     plan: &Plan,
+    contexts: Vec<Context>,
     ui: &Ui,
     summary: &mut Summary,
 ) -> Result<Option<Failure>, Failure> {
@@ -198,7 +200,7 @@ fn ship(
     let mut interrupt = runtime.block_on(async { Interrupt::install() });
     let published = runtime.block_on(async {
         tokio::select! {
-            result = publish(git, target, plan, ui, &mut summary.images) => result,
+            result = publish(target, plan, contexts, ui, &mut summary.images) => result,
             _ = interrupt.recv() => Err(Failure::Interrupted),
         }
     });
@@ -274,24 +276,33 @@ fn warn_cron_reprocess(plan: &Plan, ui: &Ui) {
     }
 }
 
-/// Every context must exist in the commit before anything happens.
-fn verify_contexts(git: &Repository, target: &Target<'_>, plan: &Plan) -> Result<(), Failure> {
-    for image in &plan.images {
-        context::collect(
-            &CommitTree::new(git, &target.tree),
-            target.time,
-            &image.build.context,
-            &image.build.dockerfile,
-        )
-        .map_err(|e| {
-            Failure::Config(format!(
-                "[[build]] {} ({}): {e:#}",
-                image.build.repository(),
-                image.build.origin()
-            ))
-        })?;
-    }
-    Ok(())
+/// The build context of each image of the plan, in its order, collected before anything
+/// happens: a context missing from the commit (or an LFS object, a submodule commit)
+/// stops the deploy before the first build, and the build then uses what was collected.
+fn collect_contexts(
+    git: &Repository,
+    target: &Target<'_>,
+    plan: &Plan,
+) -> Result<Vec<Context>, Failure> {
+    let tree = CommitTree::new(git, &target.tree);
+    plan.images
+        .iter()
+        .map(|image| {
+            context::collect(
+                &tree,
+                target.time,
+                &image.build.context,
+                &image.build.dockerfile,
+            )
+            .map_err(|e| {
+                Failure::Config(format!(
+                    "[[build]] {} ({}): {e:#}",
+                    image.build.repository(),
+                    image.build.origin()
+                ))
+            })
+        })
+        .collect()
 }
 
 /// The spec of each pipeline as pachctl will get it, with the image and digest it names.
@@ -428,9 +439,9 @@ fn failed(error: &anyhow::Error, warn: bool) -> ExitStatus {
 /// images it does not have. Each image is added to `done` as soon as the registry has
 /// it, so a later failure still knows (and records) what was pushed.
 async fn publish(
-    git: &Repository,
     target: &Target<'_>,
     plan: &Plan,
+    contexts: Vec<Context>,
     ui: &Ui,
     done: &mut Vec<ImageResult>,
 ) -> Result<(), Failure> {
@@ -448,7 +459,7 @@ async fn publish(
         known.push(digest);
     }
 
-    for (image, digest) in plan.images.iter().zip(known) {
+    for ((image, digest), context) in plan.images.iter().zip(known).zip(contexts) {
         let repository = image.build.repository();
         let label = label(&image.build.image, &target.sha);
         if let Some(digest) = digest {
@@ -465,18 +476,6 @@ async fn publish(
         }
         let registry = credentials::registry_of(&image.build.image);
         let cred = creds.get(&registry).and_then(Option::as_ref);
-        let context = context::collect(
-            &CommitTree::new(git, &target.tree),
-            target.time,
-            &image.build.context,
-            &image.build.dockerfile,
-        )
-        .map_err(|e| {
-            Failure::Config(format!(
-                "[[build]] {repository} ({}): {e:#}",
-                image.build.origin()
-            ))
-        })?;
         let step = ui.step(&format!("building {label}"));
         if let Err(e) = build::build(&docker, context, &image.build, &image.reference, &step).await
         {
