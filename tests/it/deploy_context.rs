@@ -150,7 +150,9 @@ fn names_modes_and_links_reach_the_image_as_committed() {
 
 /// `git lfs`, which scripts/services.sh installs: these tests run for real, never skip.
 fn lfs(repo: &Repo) {
-    let version = Command::new("git").args(["lfs", "version"]).output();
+    let version = crate::support::isolated("git")
+        .args(["lfs", "version"])
+        .output();
     assert!(
         version.is_ok_and(|o| o.status.success()),
         "git-lfs is not installed: run scripts/services.sh as root"
@@ -250,7 +252,7 @@ fn without_git_lfs_a_deploy_stops_naming_the_file() {
     repo.write("images/edges/model.bin", "weights\n");
     let sha = repo.commit_all("lfs");
     let path = path_without_git_lfs(&repo);
-    let check = Command::new("git")
+    let check = crate::support::isolated("git")
         .args(["lfs", "version"])
         .env("PATH", &path)
         .stderr(Stdio::null())
@@ -279,7 +281,7 @@ fn library(parent: &Repo) -> (std::path::PathBuf, String, String) {
     let dir = parent.aux.path().join("library");
     std::fs::create_dir_all(&dir).unwrap();
     let git = |args: &[&str]| {
-        let out = Command::new("git")
+        let out = crate::support::isolated("git")
             .args(["-c", "user.name=T", "-c", "user.email=t@test.invalid"])
             .args(args)
             .current_dir(&dir)
@@ -317,7 +319,7 @@ fn a_submodule_is_built_from_the_commit_its_gitlink_records() {
     // the second, uncommitted in the superproject: the first is what gets built.
     let sub = repo.path().join("images/edges/vendor/lib");
     let checkout = |rev: &str| {
-        let ok = Command::new("git")
+        let ok = crate::support::isolated("git")
             .args(["checkout", "-q", rev])
             .current_dir(&sub)
             .status()

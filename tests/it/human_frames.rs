@@ -3,15 +3,13 @@
 //! spec whose keys, values and file name try to drive the terminal (OSC 52 clipboard,
 //! window title, clear screen, a fake green "ok"): all escaped, nothing but text.
 
-use std::process::Command;
-
 use crate::support::{self, Sandbox, code};
 
 fn human(name: &str, bytes: &[u8]) -> String {
     let sandbox = Sandbox::new();
     let path = sandbox.path().join(name);
     std::fs::write(&path, bytes).unwrap();
-    let out = Command::new(support::PACHHOOK)
+    let out = crate::support::isolated(support::PACHHOOK)
         .args(["check", name])
         .current_dir(sandbox.path())
         .env("NO_COLOR", "1")
@@ -117,7 +115,7 @@ path = "templates/broken.jsonnet"
     repo.git(&["add", "-A"]);
 
     let run = |format: &str| {
-        Command::new(support::PACHHOOK)
+        crate::support::isolated(support::PACHHOOK)
             .args(["check", "--all", "--format", format])
             .current_dir(repo.path())
             .env("NO_COLOR", "1")
@@ -133,7 +131,7 @@ path = "templates/broken.jsonnet"
         .flat_map(|f| f["findings"].as_array().unwrap().iter())
         .map(|f| f["rule"].as_str().unwrap().to_string())
         .collect();
-    let rules = Command::new(support::PACHHOOK)
+    let rules = crate::support::isolated(support::PACHHOOK)
         .arg("rules")
         .output()
         .unwrap();

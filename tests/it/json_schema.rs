@@ -5,13 +5,12 @@
 //! the `jsonschema` crate as draft-07, the dialect the YAML language server reads.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use pachhook::spec::{Node, Value as V};
 use serde_json::{Value, json};
 
-use crate::support::{Repo, code, text};
+use crate::support::{Repo, code, corpus, text};
 
 /// Rules whose findings a JSON schema can express; `check` has more (server rules).
 const SCHEMA_RULES: &[&str] = &[
@@ -23,19 +22,8 @@ const SCHEMA_RULES: &[&str] = &[
 /// Findings the schema must reject for.
 const FIELD_RULES: &[&str] = &["unknown-field", "removed-field", "unavailable-field"];
 
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("PACHHOOK_CORPUS") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None if std::env::var_os("CI").is_some() => panic!("PACHHOOK_CORPUS must be set in CI"),
-        None => {
-            eprintln!("note: PACHHOOK_CORPUS is not set; the schema corpus test did not run");
-            None
-        }
-    }
-}
-
 fn schema(release: &str) -> jsonschema::Validator {
-    let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
+    let out = crate::support::isolated(crate::support::PACHHOOK)
         .args(["schema", "--pachyderm", release])
         .output()
         .expect("run pachhook");
@@ -75,7 +63,7 @@ fn specs_of(path: &Path) -> Vec<Value> {
 
 /// `check --format json` on a directory: for each file, the rules found per spec index.
 fn findings(dir: &Path, release: &str) -> BTreeMap<String, BTreeMap<u64, Vec<String>>> {
-    let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
+    let out = crate::support::isolated(crate::support::PACHHOOK)
         .args(["check", "--format", "json", "--pachyderm", release])
         .arg(dir)
         .env_remove("PACHHOOK_SKIP")

@@ -3,7 +3,7 @@
 //! file, a file pachctl cannot read, and two specs with an error and a warning.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::support::{self, Sandbox, code, text};
 use serde_json::Value;
@@ -11,7 +11,7 @@ use serde_json::Value;
 const FIXTURES: &str = "tests/fixtures/report/";
 
 fn check(args: &[&str]) -> Output {
-    Command::new(support::PACHHOOK)
+    crate::support::isolated(support::PACHHOOK)
         .arg("check")
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -66,29 +66,11 @@ fn junit_report() {
     insta::assert_snapshot!(report("junit"));
 }
 
-/// The OASIS SARIF 2.1.0 schema, from outside the project: `$PACHHOOK_SARIF_SCHEMA`, or
-/// `formats/` beside the corpus (`$PACHHOOK_CORPUS/..`). Required in CI.
-fn sarif_schema() -> Option<PathBuf> {
-    let path = match (
-        std::env::var_os("PACHHOOK_SARIF_SCHEMA"),
-        std::env::var_os("PACHHOOK_CORPUS"),
-    ) {
-        (Some(path), _) => PathBuf::from(path),
-        (None, Some(corpus)) => Path::new(&corpus).join("../formats/sarif-schema-2.1.0.json"),
-        (None, None) if std::env::var_os("CI").is_some() => {
-            panic!("PACHHOOK_SARIF_SCHEMA (or PACHHOOK_CORPUS) must be set in CI")
-        }
-        (None, None) => {
-            eprintln!("note: PACHHOOK_SARIF_SCHEMA is not set; the SARIF schema test did not run");
-            return None;
-        }
-    };
-    Some(path)
-}
-
 #[test]
 fn sarif_is_valid_sarif_2_1_0() {
-    let Some(path) = sarif_schema() else { return };
+    let Some(path) = support::sarif_schema() else {
+        return;
+    };
     let schema: Value = serde_json::from_slice(
         &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
     )
