@@ -250,6 +250,10 @@ fn a_build_image_is_parsed_where_it_is_written() {
     let run = repo.pachhook(&["check", "--all"]);
     assert_eq!(run.code, Some(2), "{run}");
     assert!(!run.all().contains("s3cret"), "{run}");
+    assert!(
+        run.stderr.contains("`***@registry.example.com/edges`"),
+        "the reference is shown, its userinfo redacted: {run}"
+    );
 }
 
 /// `docker.io/team/edges` in `[[build]]`, `team/edges` in the spec: one image. The spec
@@ -516,6 +520,10 @@ fn a_docker_host_with_userinfo_is_never_echoed() {
     );
     assert_eq!(run.code, Some(3), "{run}");
     assert!(!run.all().contains("s3cret"), "{run}");
+    assert!(
+        run.all().contains("***@127.0.0.1:1"),
+        "the engine's address is shown, its userinfo redacted: {run}"
+    );
 }
 
 /// Without a terminal, a wait that passes 10 s is a line, not silence.

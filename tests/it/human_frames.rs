@@ -158,3 +158,27 @@ path = "templates/broken.jsonnet"
     assert_eq!(code(&out), 1);
     insta::assert_snapshot!(String::from_utf8(out.stdout).expect("UTF-8 report"));
 }
+
+/// A file with more findings than a terminal should scroll through shows the first 25
+/// frames, then counts the rest; the JSON report keeps them all.
+#[test]
+fn a_file_shows_25_frames_then_counts_the_rest() {
+    let fields: String = (0..30)
+        .map(|i| format!("  \"bogus_{i:02}\": 1,\n"))
+        .collect();
+    let spec = format!(
+        "{{\n{fields}  \"pipeline\": {{\"name\": \"edges\"}},\n  \"transform\": {{\"image\": \"team/edges:1.0\"}},\n  \"input\": {{\"pfs\": {{\"repo\": \"images\", \"glob\": \"/*\"}}}}\n}}\n"
+    );
+    let out = human("many.json", spec.as_bytes());
+    assert_eq!(out.matches("error[unknown-field]").count(), 25, "{out}");
+    assert!(out.contains("bogus_24"), "{out}");
+    assert!(!out.contains("bogus_25"), "{out}");
+    assert!(out.contains("… and 5 more findings"), "{out}");
+    assert!(out.contains("found: 30 errors, 0 warnings"), "{out}");
+
+    let sandbox = Sandbox::new();
+    std::fs::write(sandbox.path().join("many.json"), &spec).unwrap();
+    let (code, report) = support::check_json(sandbox.path(), ["many.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["files"][0]["findings"].as_array().unwrap().len(), 30);
+}
