@@ -143,3 +143,53 @@ fn render_exit_codes_and_messages() {
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
     assert!(stderr.contains("\\033[31m"), "{stderr:?}");
 }
+
+/// The README's bounds, pinned through the binary: 500 nested calls (go-jsonnet's own
+/// default), 10 seconds, 10 MB of JSON. Each is shown from both sides, so moving a bound
+/// either way fails here.
+#[test]
+fn render_is_bounded_by_500_calls_10_seconds_and_10_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    let render_text = |text: String| {
+        let template = dir.path().join("t.jsonnet");
+        std::fs::write(&template, text).unwrap();
+        let started = std::time::Instant::now();
+        let (code, stdout, stderr) = render(&template, &BTreeMap::new());
+        (code, stdout.len(), stderr, started.elapsed())
+    };
+    let depth = |n: u32| {
+        render_text(format!(
+            "local f(n) = if n == 0 then 0 else 1 + f(n - 1);\n{{x: f({n})}}\n"
+        ))
+    };
+    let (code, _, stderr, _) = depth(490);
+    assert_eq!(code, 0, "490 nested calls render: {stderr}");
+    let (code, _, stderr, _) = depth(499);
+    assert_eq!(
+        code, 1,
+        "499 nested calls and the template's own frames pass 500"
+    );
+    assert!(stderr.contains("recursed too deeply"), "{stderr}");
+
+    // A JSON string: n bytes and its quotes (the final newline is not counted).
+    let sized = |n: usize| render_text(format!("std.repeat('x', {n})\n"));
+    let (code, len, stderr, _) = sized((10 << 20) - 2);
+    assert_eq!(
+        (code, len),
+        (0, (10 << 20) + 1),
+        "exactly 10 MB of JSON renders: {stderr}"
+    );
+    let (code, _, stderr, _) = sized((10 << 20) - 1);
+    assert_eq!(code, 1, "one byte over 10 MB is refused");
+    assert!(stderr.contains("10 MB"), "{stderr}");
+
+    let (code, _, stderr, elapsed) =
+        render_text("std.foldl(function(a, b) a + b, std.range(1, 1000000000), 0)\n".to_string());
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("within 10 seconds"), "{stderr}");
+    assert!(
+        elapsed >= std::time::Duration::from_secs(9)
+            && elapsed < std::time::Duration::from_secs(30),
+        "stopped at the 10 s bound, not before nor long after: {elapsed:?}"
+    );
+}
