@@ -4,6 +4,7 @@
 //! deploy tests' Docker engine, registries and pachctl stand-in are in `docker`.
 #![allow(dead_code)] // each test file uses a part of it
 
+mod consumers;
 mod docker;
 
 use std::ffi::OsStr;
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+pub use consumers::*;
 pub use docker::*;
 
 pub const PACHHOOK: &str = env!("CARGO_BIN_EXE_pachhook");
