@@ -325,3 +325,54 @@ fn one_field_in_both_spellings_is_refused() {
     let run = check_fixture("both-spellings.json", &[]);
     run.only("parse-error", "/parallelismSpec", 5, 3);
 }
+
+#[test]
+fn pachyderm_1_fields_real_specs_still_carry_get_their_2x_replacement() {
+    // From real repositories: `scale_down_threshold` (the 1.x way to scale down),
+    // `resource_spec` (the 1.4 name of `resource_requests`), the pre-`input` `inputs`
+    // list with `method`/`runEmpty`, `batch`, and join inputs written with `join_type`.
+    let run = check_fixture("removed-real-1x.yaml", &[]);
+    let removed: Vec<(String, String)> = run
+        .findings()
+        .iter()
+        .filter(|f| f["rule"] == "removed-field")
+        .map(|f| {
+            (
+                f["pointer"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let pointers: Vec<&str> = removed.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            "/scale_down_threshold",
+            "/resourceSpec",
+            "/batch",
+            "/inputs",
+            "/input/join/0/pfs/join_type",
+            "/input/join/0/pfs/method",
+            "/input/join/0/pfs/run_empty",
+        ],
+        "{:#}",
+        run.report
+    );
+    let uses = |pointer: &str, replacement: &str| {
+        let (_, message) = removed.iter().find(|(p, _)| p == pointer).unwrap();
+        assert!(
+            message.ends_with(&format!("2.x uses `{replacement}`")),
+            "{pointer}: {message}"
+        );
+    };
+    uses("/scale_down_threshold", "autoscaling");
+    uses("/resourceSpec", "resourceRequests");
+    uses("/inputs", "input");
+    uses("/input/join/0/pfs/join_type", "outer_join");
+    // None of them is a bare unknown-field.
+    assert!(
+        !run.findings().iter().any(|f| f["rule"] == "unknown-field"),
+        "{:#}",
+        run.report
+    );
+}
