@@ -103,7 +103,8 @@ pub fn of(rule: Rule) -> Explanation {
         },
         Rule::MissingField => Explanation {
             why: "pachctl refuses a spec without `pipeline` or `pipeline.name`, and pachd refuses\n\
-                  a pipeline without `transform`, or without `input` unless it is a spout.",
+                  a pipeline without `transform`, or without `input` unless it is a spout, and\n\
+                  (2.3 and later) a secret with an `env_var` but no `key`.",
             example: "pipeline: {name: edges}\ntransform: {image: team/edges:3f2a9c1}     <- no input",
             fix: "Add the field named in the message.",
         },
