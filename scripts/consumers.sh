@@ -3,7 +3,8 @@
 # drive for real, and prints the directory holding them:
 #
 #   npm:   @microsoft/sarif-multitool (GitHub code scanning's SARIF rules, a .NET tool
-#          shipped in npm), yaml-language-server (the YAML language server editors run)
+#          shipped in npm), yaml-language-server (the YAML language server editors run),
+#          vscode-json-languageservice (VS Code's JSON validation, hover and completion)
 #   PyPI:  junitparser (reads JUnit XML as CI systems do), maturin (builds the wheel)
 #
 # Layout of the printed directory: node_modules/.bin/ and venv/bin/.
@@ -16,7 +17,7 @@ set -euo pipefail
 
 state=${PACHHOOK_SERVICES_DIR:-/var/tmp/pachhook-services}
 dir="$state/consumers"
-npm_pins=(@microsoft/sarif-multitool@5.7.0 yaml-language-server@1.19.2)
+npm_pins=(@microsoft/sarif-multitool@5.7.0 yaml-language-server@1.19.2 vscode-json-languageservice@5.7.2)
 pip_pins=(junitparser==5.0.3 maturin==1.16.0)
 
 say() { printf 'consumers: %s\n' "$*" >&2; }

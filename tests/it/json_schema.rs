@@ -440,3 +440,63 @@ fn the_readme_editor_setup_validates_every_document_in_the_yaml_language_server(
     assert!(!top.iter().any(|d| d.contains("nonsense")), "{top:?}");
     assert!(top.iter().any(|d| d.contains("parallelismSpec")), "{top:?}");
 }
+
+#[test]
+fn vs_codes_json_service_refuses_both_spellings_and_shows_what_a_field_does() {
+    // A JSON spec with the README's `json.schemas` setup, through VS Code's own JSON
+    // language service (npm `vscode-json-languageservice`).
+    let repo = Repo::new();
+    let schema = repo.pachhook(&["schema"]);
+    assert_eq!(schema.code, Some(0), "{schema}");
+    repo.write(".pachyderm.schema.json", &schema.stdout);
+    repo.write(
+        "pipelines/edges.json",
+        "{\n  \"pipeline\": {\"name\": \"edges\"},\n  \"transform\": {\"image\": \"team/edges:1\", \"errCmd\": [\"x\"], \"err_cmd\": [\"y\"]},\n  \"parallelism_spec\": {\"constant\": 1},\n  \"input\": {\"pfs\": {\"repo\": \"r\", \"glob\": \"/\"}},\n  \"\": 0\n}\n",
+    );
+    let dir = repo.path();
+    let request = json!({
+        "node_modules": crate::support::consumers().join("node_modules"),
+        "schema": dir.join(".pachyderm.schema.json"),
+        "file": dir.join("pipelines/edges.json"),
+        "hover": [[2, 4], [3, 4]],
+        "complete": [[5, 3]],
+    });
+    let path = dir.join("json-service.json");
+    std::fs::write(&path, request.to_string()).unwrap();
+    let mut node = Command::new("node");
+    node.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/it/support/json-service.js"
+    ))
+    .arg(&path);
+    let run = crate::support::run(node, std::time::Duration::from_secs(60));
+    assert_eq!(run.code, Some(0), "{run}");
+    let result: Value = serde_json::from_str(&run.stdout).unwrap();
+    let seen = diagnostics(&result);
+    assert!(
+        seen.contains(&"3: Property errCmd is not allowed.".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"3: Property err_cmd is not allowed.".to_string()),
+        "{seen:?}"
+    );
+    let hover = result["hovers"][0]["contents"].to_string();
+    assert!(hover.contains("What each worker runs"), "{hover}");
+    let hover = result["hovers"][1]["contents"].to_string();
+    assert!(hover.contains("How many workers"), "{hover}");
+    assert!(!hover.contains("pps."), "{hover}");
+    let offered: Vec<&str> = result["completions"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(offered.contains(&"datum_timeout"), "{offered:?}");
+    assert!(
+        !offered
+            .iter()
+            .any(|l| l.starts_with("parallelism") || *l == "datumTimeout" || *l == "transform"),
+        "{offered:?}"
+    );
+}
