@@ -64,6 +64,10 @@ if [ ! -f /usr/share/bash-completion/bash_completion ]; then
     apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bash-completion >&2
 fi
 
-"$dir/node_modules/.bin/sarif-multitool" --version >&2 || { say "SARIF Multitool does not run"; exit 1; }
+# The native executable (the npm wrapper passes arguments through a shell); invariant
+# globalization, so that a machine without libicu runs it too.
+DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 \
+    "$dir/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool" --version >&2 ||
+    { say "SARIF Multitool does not run"; exit 1; }
 echo >&2
 echo "$dir"

@@ -305,6 +305,7 @@ fn multitool_complaints(sandbox: &Sandbox, name: &str, sarif: &str) -> Vec<Strin
         ])
         .arg(&log)
         .arg(&input)
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
         .output()
         .expect("run SARIF Multitool");
     let log: Value = serde_json::from_slice(&std::fs::read(&log).unwrap_or_else(|e| {
