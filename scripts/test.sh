@@ -28,6 +28,10 @@ fi
 # pre-commit and lefthook from PyPI, which the hook-manager tests drive for real.
 PACHHOOK_HOOK_MANAGERS="$(bash scripts/hook-managers.sh)"
 export PACHHOOK_HOOK_MANAGERS
+# The consumers of the reports, schema and completions (SARIF Multitool, the YAML
+# language server, junitparser, bash-completion), which the report and editor tests drive.
+PACHHOOK_CONSUMERS="$(bash scripts/consumers.sh)"
+export PACHHOOK_CONSUMERS
 
 # Each skipped test appends a line here (tests/it/support/needs.rs).
 skipped="${CARGO_TARGET_DIR:-target}/tmp/skipped-tests.txt"

@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+
+use crate::diagnostic::Rule;
+use crate::release::Release;
 
 use crate::hooks::HookName;
 use crate::report::Format;
@@ -51,6 +55,7 @@ pub enum Command {
     /// Explain a rule: why it matters, an example, how to fix it.
     Explain {
         /// The rule's id, as in findings (`floating-tag`).
+        #[arg(value_parser = Completed(rules), hide_possible_values = true)]
         rule: String,
     },
     /// Print the completion script for a shell.
@@ -72,7 +77,7 @@ pub struct CheckArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Pachyderm release the specs must work on (default: [pachyderm] version, else 2.12).
-    #[arg(long, value_name = "RELEASE")]
+    #[arg(long, value_name = "RELEASE", value_parser = Completed(releases), hide_possible_values = true)]
     pub pachyderm: Option<String>,
     /// Check the staged content of the spec files, as the pre-commit hook does.
     #[arg(long, conflicts_with_all = ["paths", "all"])]
@@ -110,7 +115,7 @@ pub struct InitArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Pachyderm release of the cluster.
-    #[arg(long, value_name = "RELEASE")]
+    #[arg(long, value_name = "RELEASE", value_parser = Completed(releases), hide_possible_values = true)]
     pub pachyderm: Option<String>,
     /// Globs of the spec files (repeatable).
     #[arg(long = "specs", value_name = "GLOB")]
@@ -154,7 +159,7 @@ pub struct DeployArgs {
 pub struct SchemaArgs {
     /// The Pachyderm release whose fields the schema allows (default: [pachyderm] version,
     /// else 2.12).
-    #[arg(long, value_name = "RELEASE")]
+    #[arg(long, value_name = "RELEASE", value_parser = Completed(releases), hide_possible_values = true)]
     pub pachyderm: Option<String>,
 }
 
@@ -166,4 +171,49 @@ pub enum Shell {
     Fish,
     Powershell,
     Elvish,
+}
+
+/// A free-form value whose likely values the shell completions offer: `--pachyderm`
+/// completes to the releases pachhook knows, `explain` to the rule ids. The value is
+/// passed on as typed, and the command judges it (`v2.12.0-rc.3` is a release too, and an
+/// unknown rule gets `explain`'s own message listing the rules).
+#[derive(Clone, Copy)]
+pub struct Completed(fn() -> Vec<PossibleValue>);
+
+impl TypedValueParser for Completed {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new((self.0)().into_iter()))
+    }
+}
+
+fn releases() -> Vec<PossibleValue> {
+    // clap takes `&'static str` names: made once per process.
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            Release::all()
+                .map(|r| &*Box::leak(r.to_string().into_boxed_str()))
+                .collect()
+        })
+        .iter()
+        .map(|name| PossibleValue::new(*name))
+        .collect()
+}
+
+fn rules() -> Vec<PossibleValue> {
+    Rule::ALL
+        .iter()
+        .map(|r| PossibleValue::new(r.id()).help(r.summary()))
+        .collect()
 }

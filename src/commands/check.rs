@@ -85,6 +85,13 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     if whole_repository && let Some(root) = &root {
         add_unused_builds(&mut report, &config, root, &opts)?;
     }
+    // CI systems resolve paths from the repository root, whatever directory the job ran
+    // `check` in; the terminal keeps the paths as the user typed them.
+    if (args.format != Format::Human || args.output.is_some())
+        && let Some(base) = &opts.path_base
+    {
+        report::paths_from_root(&mut report, base);
+    }
     match &args.output {
         // The file for the CI system, the human report for the log.
         Some(path) => {

@@ -41,3 +41,4 @@ mod special_files;
 mod support;
 mod templates;
 mod upstream_oracle;
+mod wheel;

@@ -4,6 +4,7 @@
 //! deploy tests' Docker engine, registries and pachctl stand-in are in `docker`.
 #![allow(dead_code)] // each test file uses a part of it
 
+mod consumers;
 mod docker;
 mod needs;
 
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+pub use consumers::*;
 pub use docker::*;
 pub use needs::*;
 
