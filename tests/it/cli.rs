@@ -283,15 +283,8 @@ fn bash_completes_releases_formats_and_rule_ids() {
         ["floating-tag"]
     );
     // Still free text: a release with a patch part, and explain's own message for a typo.
-    let out = pachhook(
-        &[
-            "check",
-            "--pachyderm",
-            "v2.12.0-rc.3",
-            "examples/pipelines/edges.json",
-        ],
-        &[],
-    );
+    let edges = format!("{EXAMPLES}pipelines/edges.json");
+    let out = pachhook(&["check", "--pachyderm", "v2.12.0-rc.3", &edges], &[]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     let out = pachhook(&["explain", "floating"], &[]);
     assert_eq!(code(&out), 2);

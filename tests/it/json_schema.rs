@@ -244,7 +244,7 @@ fn one_field_in_both_spellings_is_refused_by_the_schema() {
 #[test]
 fn every_field_says_what_it_does_in_every_release() {
     for release in ["2.0", "2.5", "2.12"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
+        let out = crate::support::isolated(crate::support::PACHHOOK)
             .args(["schema", "--pachyderm", release])
             .output()
             .unwrap();
@@ -289,7 +289,7 @@ fn yaml_language_server(
     });
     let path = dir.join(format!("{file}.lsp.json"));
     std::fs::write(&path, request.to_string()).unwrap();
-    let mut node = Command::new("node");
+    let mut node = std::process::Command::new("node");
     node.arg(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/it/support/lsp-client.js"
@@ -451,7 +451,7 @@ fn vs_codes_json_service_refuses_both_spellings_and_shows_what_a_field_does() {
     });
     let path = dir.join("json-service.json");
     std::fs::write(&path, request.to_string()).unwrap();
-    let mut node = Command::new("node");
+    let mut node = std::process::Command::new("node");
     node.arg(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/it/support/json-service.js"

@@ -276,7 +276,7 @@ fn multitool_complaints(sandbox: &Sandbox, name: &str, sarif: &str) -> Vec<Strin
     let input = sandbox.path().join(format!("{name}.sarif"));
     std::fs::write(&input, sarif).unwrap();
     let log = sandbox.path().join(format!("{name}.validation.sarif"));
-    let out = Command::new(support::sarif_multitool())
+    let out = std::process::Command::new(support::sarif_multitool())
         .args([
             "validate",
             "--rule-kind",
@@ -573,7 +573,7 @@ fn json_report() {
 
 #[test]
 fn json_report_names_the_rules_pachhook_skip_turned_off() {
-    let out = Command::new(support::PACHHOOK)
+    let out = support::isolated(support::PACHHOOK)
         .args(["check", "--format", "json", FIXTURES])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("PACHHOOK_SKIP", "invalid-value,missing-image")

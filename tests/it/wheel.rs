@@ -73,7 +73,7 @@ fn the_wheel_installs_a_working_pachhook_with_the_locked_dependencies() {
         .args(["-m", "pip", "install", "--no-index", "--no-deps", "-q"])
         .arg(&wheel);
     ok(&run(install, Duration::from_secs(300)));
-    let mut pachhook = Command::new(venv.join("bin/pachhook"));
+    let mut pachhook = crate::support::isolated(venv.join("bin/pachhook"));
     pachhook.arg("--version").env(
         "PATH",
         format!("{}:/usr/bin:/bin", venv.join("bin").display()),
@@ -81,7 +81,7 @@ fn the_wheel_installs_a_working_pachhook_with_the_locked_dependencies() {
     let out = run(pachhook, Duration::from_secs(60));
     ok(&out);
     assert_eq!(out.stdout.trim(), format!("pachhook {version}"));
-    let mut check = Command::new(venv.join("bin/pachhook"));
+    let mut check = crate::support::isolated(venv.join("bin/pachhook"));
     check
         .args(["check", "examples/pipelines/edges.json"])
         .current_dir(ROOT);
