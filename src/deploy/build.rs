@@ -63,6 +63,9 @@ pub async fn build(
     if let Some(target) = &build.target {
         options = options.target(target);
     }
+    if let Some(platform) = &build.platform {
+        options = options.platform(platform);
+    }
     let total = context.total_bytes;
     let read_error = Arc::new(Mutex::new(None));
     let sent = Arc::new(AtomicU64::new(0));

@@ -11,6 +11,7 @@
 pub mod build;
 pub mod context;
 pub mod credentials;
+pub mod dockerignore;
 pub mod error;
 mod interrupt;
 pub mod plan;
