@@ -17,7 +17,7 @@ const USAGE: Option<i32> = Some(2);
 
 /// One entry of the image's copy of the context.
 #[derive(Debug, PartialEq, Eq)]
-enum Node {
+pub(crate) enum Node {
     Dir,
     File { mode: u32, content: Vec<u8> },
     Link(Vec<u8>),
@@ -26,7 +26,7 @@ enum Node {
 /// Everything under `dir` in the image `reference`, by path below `dir` (bytes), read
 /// through the engine (`docker cp` streams a tar archive; a `FROM scratch` image runs
 /// nothing).
-fn tree_in_image(reference: &str, dir: &str) -> BTreeMap<Vec<u8>, Node> {
+pub(crate) fn tree_in_image(reference: &str, dir: &str) -> BTreeMap<Vec<u8>, Node> {
     let created = docker(&["create", reference, "/none"]);
     assert!(
         created.status.success(),
