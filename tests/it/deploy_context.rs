@@ -594,3 +594,141 @@ fn lfs_files_inside_a_submodule_come_from_its_own_lfs_store() {
         "{ctx:?}"
     );
 }
+
+/// Adds a line to the `[[build]]` block `managed_repo` writes.
+fn build_setting(repo: &Repo, line: &str) {
+    let toml = String::from_utf8(repo.read("pachhook.toml")).unwrap();
+    let key = line.split('=').next().unwrap_or(line).trim();
+    let toml: String = toml
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{key} =")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let toml = toml.replacen(
+        "context = \"images/edges\"\n",
+        &format!("context = \"images/edges\"\n{line}\n"),
+        1,
+    );
+    repo.write("pachhook.toml", &toml);
+}
+
+#[test]
+fn the_platform_setting_reaches_the_engine() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "platform");
+    // Not the engine's own platform: the image says what the engine was asked.
+    build_setting(&repo, "platform = \"linux/arm64\"");
+    let sha = repo.commit_all("for arm64");
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let reference = format!("{image}:{sha}");
+    let inspect = docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{.Os}}/{{.Architecture}}",
+        &reference,
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&inspect.stdout).trim(),
+        "linux/arm64",
+        "{inspect:?}"
+    );
+
+    build_setting(&repo, "platform = \"arm64\"");
+    repo.commit_all("a platform without its os");
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, USAGE, "{run}");
+    assert!(
+        run.stderr.contains("platform `arm64`") && run.stderr.contains("linux/amd64"),
+        "says how to write it: {run}"
+    );
+}
+
+#[test]
+fn a_filter_that_cannot_run_stops_the_deploy_naming_the_file_and_the_filter() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "filter-fails");
+    repo.write("images/edges/.gitattributes", "*.enc filter=crypt\n");
+    repo.git(&["config", "filter.crypt.clean", "cat"]);
+    repo.git(&["config", "filter.crypt.smudge", "cat"]);
+    repo.write("images/edges/keys.enc", "sealed\n");
+    let sha = repo.commit_all("an encrypted file");
+    // Here, the filter's program cannot run (git-crypt not installed, say).
+    repo.git(&["config", "filter.crypt.smudge", "no-such-filter-program"]);
+
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, USAGE, "{run}");
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("images/edges/keys.enc"))
+        .unwrap_or_else(|| panic!("one line names the file: {run}"));
+    assert!(line.contains("filter=crypt"), "and the filter: {line}");
+    assert!(!run.stderr.contains("building"), "nothing built: {run}");
+    assert!(
+        !docker(&["image", "inspect", &format!("{image}:{sha}")])
+            .status
+            .success()
+    );
+}
+
+/// A repository with one image and no spec, cloned blobless (`--filter=blob:none`,
+/// no checkout) from a local remote: (the clone, the remote, the image).
+fn blobless_clone(registry: &str, name: &str) -> (Repo, Repo, String) {
+    let origin = Repo::new();
+    let image = format!("{registry}/{}", unique(name));
+    origin.write(
+        "pachhook.toml",
+        &format!(
+            "[[build]]\nimage = \"{image}\"\ncontext = \"images/edges\"\n\n[deploy]\nenabled = true\npachctl = \"{}\"\n",
+            pachctl()
+        ),
+    );
+    origin.write("images/edges/Dockerfile", "FROM scratch\nCOPY . /ctx/\n");
+    origin.write("images/edges/message.txt", "fetched on demand\n");
+    origin.commit_all("base");
+    origin.git(&["config", "uploadpack.allowfilter", "true"]);
+    let clone = Repo::new();
+    let url = format!("file://{}", origin.path().display());
+    clone.git(&["remote", "add", "origin", &url]);
+    clone.git(&["fetch", "-q", "--filter=blob:none", "origin", "main"]);
+    clone.git(&["config", "remote.origin.promisor", "true"]);
+    clone.git(&["config", "remote.origin.partialclonefilter", "blob:none"]);
+    clone.git(&["update-ref", "refs/heads/main", "origin/main"]);
+    // The settings, read before the context (and not this reader), are fetched.
+    clone.git(&["cat-file", "-p", "HEAD:pachhook.toml"]);
+    let missing = clone.git(&["rev-list", "--objects", "--missing=print", "HEAD"]);
+    assert!(missing.contains("?"), "blobs are missing: {missing}");
+    (clone, origin, image)
+}
+
+#[test]
+fn a_partial_clone_fetches_the_context_through_git_or_says_what_to_run() {
+    let Some(svc) = services() else { return };
+    let (clone, _origin, image) = blobless_clone(&svc.registry, "partial");
+    let sha = clone.git(&["rev-parse", "HEAD"]);
+    let run = clone.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let ctx = tree_in_image(&format!("{image}:{sha}"), "/ctx");
+    assert_eq!(
+        ctx.get(b"message.txt".as_slice()),
+        Some(&file(b"fetched on demand\n")),
+        "{ctx:?}"
+    );
+
+    // The remote out of reach: one line says it is a partial clone and what to run.
+    let (clone, origin, _) = blobless_clone(&svc.registry, "partial-offline");
+    let away = origin.path().with_extension("away");
+    std::fs::rename(origin.path(), &away).unwrap();
+    let run = clone.pachhook(&["deploy"]);
+    std::fs::rename(&away, origin.path()).unwrap();
+    assert_eq!(run.code, USAGE, "{run}");
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("partial clone"))
+        .unwrap_or_else(|| panic!("one line says it is a partial clone: {run}"));
+    assert!(line.contains("git fetch --refetch"), "{line}");
+    assert!(!run.stderr.contains("class=Odb"), "{run}");
+}
