@@ -72,6 +72,83 @@ pub fn collect(
     context: &str,
     dockerfile: &str,
 ) -> Result<Context> {
+    let gathered = gather(commit, context, dockerfile)?;
+    let mut entries = gathered.entries;
+    for (index, content) in gathered.files.finish()? {
+        if let Some(Item {
+            kind: Kind::File { content: slot, .. },
+            ..
+        }) = entries.get_mut(index)
+        {
+            *slot = content;
+        }
+    }
+    let total_bytes = entries
+        .iter()
+        .map(|item| match &item.kind {
+            Kind::File { content, .. } => content.size(),
+            Kind::Bytes(bytes, _) => bytes.len() as u64,
+            _ => 0,
+        })
+        .sum();
+    Ok(Context {
+        entries,
+        dockerfile: gathered.dockerfile,
+        total_bytes,
+        mtime: time,
+    })
+}
+
+/// What decides the content of the context `collect` would send, as one id, without
+/// reading or converting any file: each entry's name (bytes), kind, mode and blob or
+/// link target, the attributes git applies to each file, and the Dockerfile's name in
+/// the archive. Two commits whose contexts have the same fingerprint build the same
+/// image (for the same `[[build]]` settings).
+pub fn fingerprint(commit: &CommitTree<'_>, context: &str, dockerfile: &str) -> Result<String> {
+    let gathered = gather(commit, context, dockerfile)?;
+    let attributes: std::collections::BTreeMap<usize, Vec<u8>> =
+        gathered.files.describe()?.into_iter().collect();
+    let mut listing = Vec::new();
+    listing.extend_from_slice(gathered.dockerfile.as_bytes());
+    listing.push(0);
+    for (index, item) in gathered.entries.iter().enumerate() {
+        listing.extend_from_slice(&item.path);
+        listing.push(0);
+        match &item.kind {
+            Kind::Dir => listing.extend_from_slice(b"dir"),
+            Kind::File {
+                content,
+                executable,
+            } => {
+                listing.extend_from_slice(if *executable { b"exec " } else { b"file " });
+                if let Content::Git(blob) = content {
+                    listing.extend_from_slice(blob.id().to_string().as_bytes());
+                }
+                listing.push(b' ');
+                listing.extend_from_slice(attributes.get(&index).map_or(&[][..], Vec::as_slice));
+            }
+            Kind::Bytes(bytes, mode) => {
+                listing.extend_from_slice(format!("bytes {mode:o} ").as_bytes());
+                listing.extend_from_slice(bytes);
+            }
+            Kind::Symlink(target) => {
+                listing.extend_from_slice(b"link ");
+                listing.extend_from_slice(target);
+            }
+        }
+        listing.push(0);
+    }
+    Ok(git2::Oid::hash_object(git2::ObjectType::Blob, &listing)?.to_string())
+}
+
+/// The walk both `collect` and `fingerprint` make.
+struct Gathered {
+    entries: Vec<Item>,
+    files: checkout::Finder,
+    dockerfile: String,
+}
+
+fn gather(commit: &CommitTree<'_>, context: &str, dockerfile: &str) -> Result<Gathered> {
     let dir = clean(context);
     match commit.kind_at(&dir)? {
         Some(tree::Kind::Dir | tree::Kind::Submodule) => {}
@@ -113,31 +190,13 @@ pub fn collect(
     };
     commit.walk(&dir, &mut |entry| walk.visit(entry))?;
     let mut entries = walk.entries;
-    for (index, content) in walk.files.finish()? {
-        if let Some(Item {
-            kind: Kind::File { content: slot, .. },
-            ..
-        }) = entries.get_mut(index)
-        {
-            *slot = content;
-        }
-    }
     if outside {
-        add_to_dockerignore(&mut entries, ignore_text, &archive_dockerfile)?;
+        add_to_dockerignore(&mut entries, ignore_text, &archive_dockerfile);
     }
-    let total_bytes = entries
-        .iter()
-        .map(|item| match &item.kind {
-            Kind::File { content, .. } => content.size(),
-            Kind::Bytes(bytes, _) => bytes.len() as u64,
-            _ => 0,
-        })
-        .sum();
-    Ok(Context {
+    Ok(Gathered {
         entries,
+        files: walk.files,
         dockerfile: archive_dockerfile,
-        total_bytes,
-        mtime: time,
     })
 }
 
@@ -168,7 +227,7 @@ fn relative(dir: &str, target: &str) -> String {
 
 /// The CLI's `AddDockerfileToBuildContext`: `.dockerignore` gets the outside
 /// Dockerfile's name, and is created (naming itself too) when the context has none.
-fn add_to_dockerignore(entries: &mut Vec<Item>, text: Option<Vec<u8>>, name: &str) -> Result<()> {
+fn add_to_dockerignore(entries: &mut Vec<Item>, text: Option<Vec<u8>>, name: &str) {
     let existing = entries.iter().position(|i| i.path == b".dockerignore");
     match existing {
         Some(index) => {
@@ -187,7 +246,6 @@ fn add_to_dockerignore(entries: &mut Vec<Item>, text: Option<Vec<u8>>, name: &st
             kind: Kind::Bytes(format!(".dockerignore\n{name}\n").into_bytes(), 0o600),
         }),
     }
-    Ok(())
 }
 
 /// The state of the walk of a context directory.

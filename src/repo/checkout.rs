@@ -172,6 +172,33 @@ impl Finder {
         Ok(())
     }
 
+    /// The attributes git applies to each file (by key), as text, without converting
+    /// anything: what decides, with the blob, what a checkout writes.
+    pub fn describe(self) -> Result<Vec<(usize, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for ((dir, root), candidates) in self.groups {
+            let Some(store) = self.stores.get(&dir) else {
+                continue;
+            };
+            let paths: Vec<&[u8]> = candidates.iter().map(|c| c.repo_path.as_slice()).collect();
+            let attrs = attributes(store, root, &paths)?;
+            for candidate in candidates {
+                let Some(attr) = attrs.get(&candidate.repo_path) else {
+                    continue;
+                };
+                let mut text = Vec::new();
+                for (name, value) in &attr.values {
+                    text.extend_from_slice(name.as_bytes());
+                    text.push(b'=');
+                    text.extend_from_slice(value);
+                    text.push(b';');
+                }
+                out.push((candidate.key, text));
+            }
+        }
+        Ok(out)
+    }
+
     /// The content of each file (by key) whose checkout is not its blob as stored;
     /// every conversion is done now, so a filter that cannot run stops here.
     pub fn finish(self) -> Result<Vec<(usize, Content)>> {
