@@ -123,13 +123,31 @@ fn classify(e: bollard::errors::Error, image: &str) -> Failure {
     match e {
         E::DockerStreamError { error } => Failure::Build {
             image: image.to_string(),
-            message: one_line(&error),
+            message: with_buildkit_hint(&one_line(&error)),
         },
         E::DockerResponseServerError { message, .. } => Failure::Build {
             image: image.to_string(),
-            message: one_line(&message),
+            message: with_buildkit_hint(&one_line(&message)),
         },
         other => Failure::Docker(engine_message(&other)),
+    }
+}
+
+/// The classic builder's refusals of BuildKit syntax (`COPY --chmod`, `RUN --mount`,
+/// ...), each said once: the Dockerfile needs BuildKit, which deploy does not use.
+fn with_buildkit_hint(message: &str) -> String {
+    let needs = message.contains("requires BuildKit")
+        || [
+            "mount", "chmod", "link", "network", "security", "parents", "exclude",
+        ]
+        .iter()
+        .any(|flag| message.contains(&format!("Unknown flag: {flag}")));
+    if needs {
+        format!(
+            "{message} (this Dockerfile needs BuildKit; pachhook builds with the engine's classic builder, which does not read this syntax: write it without, e.g. `RUN chmod` after `COPY`)"
+        )
+    } else {
+        message.to_string()
     }
 }
 

@@ -732,3 +732,28 @@ fn a_partial_clone_fetches_the_context_through_git_or_says_what_to_run() {
     assert!(line.contains("git fetch --refetch"), "{line}");
     assert!(!run.stderr.contains("class=Odb"), "{run}");
 }
+
+#[test]
+fn a_dockerfile_that_needs_buildkit_gets_one_line_saying_so() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "needs-buildkit");
+    repo.write(
+        "images/edges/Dockerfile",
+        "FROM scratch\nCOPY --chmod=755 message.txt /message.txt\n",
+    );
+    let sha = repo.commit_all("COPY --chmod");
+    let run = repo.pachhook(&["deploy"]);
+    assert_ne!(run.code, Some(0), "{run}");
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("needs BuildKit"))
+        .collect();
+    assert_eq!(lines.len(), 1, "one line says so: {run}");
+    assert!(lines[0].contains("--chmod"), "{}", lines[0]);
+    assert!(
+        !docker(&["image", "inspect", &format!("{image}:{sha}")])
+            .status
+            .success()
+    );
+}
