@@ -122,7 +122,7 @@ fn generate(repo: &Repo, n: u64, variant: Dockerfile) -> (String, String, Vec<St
     let mut lines: Vec<&str> = IGNORE_POOL
         .iter()
         .copied()
-        .filter(|_| n == 0 || rng.next() % 3 != 0)
+        .filter(|_| n == 0 || !rng.next().is_multiple_of(3))
         .collect();
     // Always there: the excluded submodule without its commit, and (for that variant)
     // the directory holding the Dockerfile.
@@ -130,7 +130,7 @@ fn generate(repo: &Repo, n: u64, variant: Dockerfile) -> (String, String, Vec<St
     if matches!(variant, Dockerfile::Excluded) && !lines.contains(&"/build-out") {
         lines.push("/build-out");
     }
-    let crlf = rng.next() % 2 == 0;
+    let crlf = rng.next().is_multiple_of(2);
     let mut ignore = b"\xef\xbb\xbf".to_vec();
     for line in &lines {
         ignore.extend_from_slice(line.as_bytes());
