@@ -376,8 +376,13 @@ fn a_submodule_without_its_commit_stops_the_deploy_naming_it_unless_ignored() {
             .success()
     );
 
-    // Left out of the context on purpose, it is no longer needed.
-    repo.write("images/edges/.dockerignore", "third_party\n");
+    // Left out of the context on purpose, it is no longer needed, even with an
+    // exception that could bring something inside it back (a checkout without it
+    // would send nothing from there either).
+    repo.write(
+        "images/edges/.dockerignore",
+        "third_party\n!third_party/keep.txt\n!message.txt\n",
+    );
     let sha = repo.commit_all("ignore the submodule");
     let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, Some(0), "{run}");
