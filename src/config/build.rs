@@ -27,6 +27,9 @@ pub struct Build {
     pub target: Option<String>,
     /// The platform to build for (`linux/amd64`), when it is not the engine's own.
     pub platform: Option<String>,
+    /// The network `RUN` instructions get (`docker build --network`): `none` for a
+    /// build that must not reach the network.
+    pub network: Option<String>,
     /// Pipelines this image serves; default: every spec whose `transform.image` names
     /// this repository.
     pub pipelines: Option<Vec<String>>,
@@ -60,6 +63,7 @@ impl Build {
             && self.build_args == other.build_args
             && self.target == other.target
             && self.platform == other.platform
+            && self.network == other.network
             && self.pipelines == other.pipelines
     }
 }
@@ -78,6 +82,8 @@ pub(super) struct BuildLayer {
     target: Option<String>,
     #[serde(default)]
     platform: Option<String>,
+    #[serde(default)]
+    network: Option<String>,
     #[serde(default)]
     pipelines: Option<Vec<String>>,
 }
@@ -166,6 +172,7 @@ impl BuildLayer {
             build_args: self.build_args,
             target: self.target,
             platform: self.platform,
+            network: self.network,
             pipelines: self.pipelines,
             file: path.to_path_buf(),
             line: line_of(text, span.start),

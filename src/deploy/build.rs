@@ -49,6 +49,24 @@ pub async fn build(
     reference: &str,
     step: &Step,
 ) -> Result<(), Failure> {
+    // A Dockerfile only BuildKit reads goes to BuildKit when the engine has it (API
+    // 1.39, Docker 18.09) and is on a Unix socket, unless `DOCKER_BUILDKIT=0` says no
+    // as it does to the docker CLI; everything else, to the classic builder (see
+    // `buildkit` for why).
+    let version = docker.client_version();
+    let refused =
+        std::env::var("DOCKER_BUILDKIT").is_ok_and(|v| v == "0" || v.eq_ignore_ascii_case("false"));
+    if let Some(why) = context.buildkit.clone()
+        && !refused
+        && (version.major_version, version.minor_version) >= (1, 39)
+        && let Some(socket) = super::buildkit::socket()
+    {
+        step.line(&format!(
+            "the Dockerfile uses {why}: building with BuildKit"
+        ));
+        let api = format!("{}.{}", version.major_version, version.minor_version);
+        return super::buildkit::build(socket, api, context, build, reference, step).await;
+    }
     let args: HashMap<String, String> = build
         .build_args
         .iter()
@@ -65,6 +83,9 @@ pub async fn build(
     }
     if let Some(platform) = &build.platform {
         options = options.platform(platform);
+    }
+    if let Some(network) = &build.network {
+        options = options.networkmode(network);
     }
     let total = context.total_bytes;
     let read_error = Arc::new(Mutex::new(None));

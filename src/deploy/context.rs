@@ -44,6 +44,8 @@ pub struct Context {
     pub dockerfile: String,
     /// File bytes to send, for progress.
     pub total_bytes: u64,
+    /// What in the Dockerfile only BuildKit reads, if anything.
+    pub buildkit: Option<String>,
     mtime: u64,
 }
 
@@ -95,6 +97,7 @@ pub fn collect(
         entries,
         dockerfile: gathered.dockerfile,
         total_bytes,
+        buildkit: gathered.buildkit,
         mtime: time,
     })
 }
@@ -146,6 +149,7 @@ struct Gathered {
     entries: Vec<Item>,
     files: checkout::Finder,
     dockerfile: String,
+    buildkit: Option<String>,
 }
 
 fn gather(commit: &CommitTree<'_>, context: &str, dockerfile: &str) -> Result<Gathered> {
@@ -167,6 +171,13 @@ fn gather(commit: &CommitTree<'_>, context: &str, dockerfile: &str) -> Result<Ga
     };
     let rel = relative(&dir, &joined);
     patterns.keep_build_files(rel.as_bytes());
+    let buildkit = if dockerfile_blob.size() <= IGNORE_MAX {
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut dockerfile_blob.open()?, &mut text)?;
+        super::buildkit::needs(&text)
+    } else {
+        None
+    };
     let outside = rel.starts_with("../");
     let mut walk = Walk {
         patterns: &patterns,
@@ -197,6 +208,7 @@ fn gather(commit: &CommitTree<'_>, context: &str, dockerfile: &str) -> Result<Ga
         entries,
         files: walk.files,
         dockerfile: archive_dockerfile,
+        buildkit,
     })
 }
 

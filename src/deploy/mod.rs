@@ -9,6 +9,7 @@
 //! and once the first image is pushed, the note records whatever happens next.
 
 pub mod build;
+mod buildkit;
 pub mod context;
 pub mod credentials;
 pub mod dockerignore;

@@ -747,7 +747,8 @@ fn a_dockerfile_that_needs_buildkit_gets_one_line_saying_so() {
         "FROM scratch\nCOPY --chmod=755 message.txt /message.txt\n",
     );
     let sha = repo.commit_all("COPY --chmod");
-    let run = repo.pachhook(&["deploy"]);
+    // An engine without BuildKit, as `DOCKER_BUILDKIT=0` makes it for pachhook.
+    let run = repo.pachhook_env(&["deploy"], &[("DOCKER_BUILDKIT", "0")], None);
     assert_ne!(run.code, Some(0), "{run}");
     let lines: Vec<&str> = run
         .stderr
@@ -761,4 +762,91 @@ fn a_dockerfile_that_needs_buildkit_gets_one_line_saying_so() {
             .status
             .success()
     );
+}
+
+/// A base image with a shell, built here from Debian's busybox-static (nothing can be
+/// pulled): its reference.
+fn busybox_base(repo: &Repo) -> String {
+    let busybox = Path::new("/bin/busybox");
+    assert!(
+        busybox.exists(),
+        "busybox-static is not installed: run scripts/services.sh as root"
+    );
+    let dir = repo.aux.path().join("base");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(busybox, dir.join("busybox")).unwrap();
+    std::os::unix::fs::symlink("busybox", dir.join("sh")).unwrap();
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY sh /bin/sh\n",
+    )
+    .unwrap();
+    let reference = format!("pachhook-test-busybox:{}", std::process::id());
+    let mut build = repo.command("docker");
+    build
+        .args(["build", "-q", "-t", &reference])
+        .arg(&dir)
+        .env("DOCKER_BUILDKIT", "0");
+    let out = run(build, std::time::Duration::from_secs(300));
+    assert_eq!(out.code, Some(0), "{out}");
+    reference
+}
+
+/// The mode and content of the file `path` in a local image.
+fn file_with_mode(reference: &str, path: &str) -> Option<(u32, Vec<u8>)> {
+    let created = docker(&["create", reference, "/none"]);
+    assert!(created.status.success(), "{created:?}");
+    let id = String::from_utf8_lossy(&created.stdout).trim().to_string();
+    let copied = docker(&["cp", &format!("{id}:{path}"), "-"]);
+    let _ = docker(&["rm", "-f", &id]);
+    if !copied.status.success() {
+        return None;
+    }
+    let mut archive = tar::Archive::new(copied.stdout.as_slice());
+    let mut entry = archive.entries().ok()?.next()?.ok()?;
+    let mode = entry.header().mode().ok()? & 0o7777;
+    let mut content = Vec::new();
+    entry.read_to_end(&mut content).ok()?;
+    Some((mode, content))
+}
+
+#[test]
+fn a_dockerfile_that_needs_buildkit_builds_with_buildkit() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "buildkit");
+    let base = busybox_base(&repo);
+    repo.write(
+        "images/edges/Dockerfile",
+        &format!(
+            "FROM {base}\nCOPY --chmod=755 tool.sh /tool.sh\n\
+             RUN --mount=type=cache,target=/cache /bin/busybox sh -c 'echo cached > /cache/f && /bin/busybox cp /cache/f /from-cache'\n"
+        ),
+    );
+    repo.write("images/edges/tool.sh", "#!/bin/sh\necho tool\n");
+    // No network for RUN: the engine here has no bridge (and a build needs none).
+    build_setting(&repo, "network = \"none\"");
+    let sha = repo.commit_all("BuildKit syntax");
+
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(
+        run.stderr.contains("building with BuildKit"),
+        "says which builder: {run}"
+    );
+    assert!(
+        run.stderr.contains("--mount=type=cache"),
+        "the steps are shown as they run: {run}"
+    );
+    let reference = format!("{image}:{sha}");
+    assert_eq!(
+        file_with_mode(&reference, "/tool.sh"),
+        Some((0o755, b"#!/bin/sh\necho tool\n".to_vec())),
+        "COPY --chmod"
+    );
+    assert_eq!(
+        file_with_mode(&reference, "/from-cache").map(|(_, c)| c),
+        Some(b"cached\n".to_vec()),
+        "RUN --mount=type=cache"
+    );
+    let _ = docker(&["rmi", "-f", &base]);
 }
