@@ -165,7 +165,7 @@ fn with_buildkit_hint(message: &str) -> String {
         .any(|flag| message.contains(&format!("Unknown flag: {flag}")));
     if needs {
         format!(
-            "{message} (this Dockerfile needs BuildKit; pachhook builds with the engine's classic builder, which does not read this syntax: write it without, e.g. `RUN chmod` after `COPY`)"
+            "{message} (this Dockerfile needs BuildKit, and the classic builder built it: pachhook uses BuildKit through the engine's Unix socket, API 1.39 or later, unless DOCKER_BUILDKIT=0)"
         )
     } else {
         message.to_string()
