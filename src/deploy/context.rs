@@ -62,6 +62,12 @@ enum Kind {
     },
     /// Bytes made here (the CLI's additions for an outside Dockerfile), with a mode.
     Bytes(Vec<u8>, u32),
+    /// A file or link known by its object id only: what `fingerprint` lists (nothing
+    /// is read, so a partial clone fetches nothing for it).
+    Unread {
+        id: String,
+        mode: u32,
+    },
     Symlink(Vec<u8>),
 }
 
@@ -74,7 +80,7 @@ pub fn collect(
     context: &str,
     dockerfile: &str,
 ) -> Result<Context> {
-    let gathered = gather(commit, context, dockerfile)?;
+    let gathered = gather(commit, context, dockerfile, false)?;
     let mut entries = gathered.entries;
     for (index, content) in gathered.files.finish()? {
         if let Some(Item {
@@ -108,7 +114,7 @@ pub fn collect(
 /// the archive. Two commits whose contexts have the same fingerprint build the same
 /// image (for the same `[[build]]` settings).
 pub fn fingerprint(commit: &CommitTree<'_>, context: &str, dockerfile: &str) -> Result<String> {
-    let gathered = gather(commit, context, dockerfile)?;
+    let gathered = gather(commit, context, dockerfile, true)?;
     let attributes: std::collections::BTreeMap<usize, Vec<u8>> =
         gathered.files.describe()?.into_iter().collect();
     let mut listing = Vec::new();
@@ -138,6 +144,10 @@ pub fn fingerprint(commit: &CommitTree<'_>, context: &str, dockerfile: &str) -> 
                 listing.extend_from_slice(b"link ");
                 listing.extend_from_slice(target);
             }
+            Kind::Unread { id, mode } => {
+                listing.extend_from_slice(format!("{mode:o} {id} ").as_bytes());
+                listing.extend_from_slice(attributes.get(&index).map_or(&[][..], Vec::as_slice));
+            }
         }
         listing.push(0);
     }
@@ -152,7 +162,13 @@ struct Gathered {
     buildkit: Option<String>,
 }
 
-fn gather(commit: &CommitTree<'_>, context: &str, dockerfile: &str) -> Result<Gathered> {
+/// `listing`: files and links as ids only (`Kind::Unread`), for `fingerprint`.
+fn gather(
+    commit: &CommitTree<'_>,
+    context: &str,
+    dockerfile: &str,
+    listing: bool,
+) -> Result<Gathered> {
     let dir = clean(context);
     match commit.kind_at(&dir)? {
         Some(tree::Kind::Dir | tree::Kind::Submodule) => {}
@@ -185,6 +201,7 @@ fn gather(commit: &CommitTree<'_>, context: &str, dockerfile: &str) -> Result<Ga
         dirs_sent: BTreeSet::new(),
         parents: Vec::new(),
         files: checkout::Finder::default(),
+        listing,
     };
     let archive_dockerfile = if outside {
         let id = dockerfile_blob.id().to_string();
@@ -268,6 +285,7 @@ struct Walk<'a> {
     /// The directories above the entry being visited, with what matched them.
     parents: Vec<(Vec<u8>, MatchInfo)>,
     files: checkout::Finder,
+    listing: bool,
 }
 
 impl Walk<'_> {
@@ -307,7 +325,19 @@ impl Walk<'_> {
                     return Ok(Step::Skip);
                 }
                 self.add_parents(path);
-                let kind = if entry.kind == tree::Kind::Symlink {
+                let kind = if self.listing {
+                    if entry.kind != tree::Kind::Symlink {
+                        self.files.note(self.entries.len(), entry);
+                    }
+                    Kind::Unread {
+                        id: entry.id(),
+                        mode: match entry.kind {
+                            tree::Kind::Symlink => 0o120000,
+                            tree::Kind::Exec => 0o100755,
+                            _ => 0o100644,
+                        },
+                    }
+                } else if entry.kind == tree::Kind::Symlink {
                     let target = entry.read_small(LINK_MAX)?.ok_or_else(|| {
                         anyhow!(
                             "the symbolic link `{}` has a target longer than {LINK_MAX} bytes",
@@ -413,6 +443,9 @@ impl Context {
                     archive
                         .append_data(&mut header, &path, bytes.as_slice())
                         .with_context(|| format!("cannot add `{}`", shown()))?;
+                }
+                Kind::Unread { .. } => {
+                    anyhow::bail!("`{}` was listed, not collected", shown());
                 }
                 Kind::Symlink(target) => {
                     header.set_entry_type(tar::EntryType::Symlink);

@@ -148,6 +148,23 @@ enum AutoCrlf {
 }
 
 impl Finder {
+    /// Notes the file `entry` (known to the caller as `key`) without reading anything:
+    /// enough for `describe`, not for `finish` (no LFS pointer is recognized).
+    pub fn note(&mut self, key: usize, entry: &Entry<'_>) {
+        let dir = entry.store.git_dir().to_path_buf();
+        self.stores.insert(dir.clone(), entry.store.clone());
+        self.groups
+            .entry((dir, entry.root))
+            .or_default()
+            .push(Candidate {
+                key,
+                shown: entry.shown(),
+                repo_path: entry.repo_path.to_vec(),
+                id: entry.oid(),
+                pointer: None,
+            });
+    }
+
     /// Notes the file `entry` (known to the caller as `key`) with its blob.
     pub fn consider(&mut self, key: usize, entry: &Entry<'_>, blob: &Blob) -> Result<()> {
         let mut pointer = None;
