@@ -216,6 +216,9 @@ fn gather(
     } else {
         rel
     };
+    if !listing {
+        commit.prefetch(&dir)?;
+    }
     commit.walk(&dir, &mut |entry| walk.visit(entry))?;
     let mut entries = walk.entries;
     if outside {

@@ -68,3 +68,65 @@ pub fn size(repo: &Repository, store: &Store, id: Oid) -> Result<u64> {
          `git fetch --refetch` after removing `remote.<name>.partialclonefilter`)"
     )
 }
+
+/// Fetches in one request the blobs below `tree` that this partial clone lacks, as git
+/// itself does for a checkout (one fetch from the promisor remote, given the ids),
+/// instead of one fetch per file as they are read. Nothing is said when it fails:
+/// reading each file then fetches it, or says why it cannot.
+pub fn prefetch(repo: &Repository, store: &Store, tree: Oid) {
+    if !is_partial(repo) {
+        return;
+    }
+    let mut list = store.git();
+    list.args(["rev-list", "--objects", "--missing=print"])
+        .arg(tree.to_string());
+    let Ok(out) = child::run(list, b"", FETCH_LIMIT, "`git rev-list --missing=print`") else {
+        return;
+    };
+    let missing: Vec<u8> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix('?'))
+        .flat_map(|id| format!("{id}\n").into_bytes())
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let Some(remote) = promisor_remote(repo) else {
+        return;
+    };
+    let mut fetch = store.git();
+    fetch
+        .args(["-c", "fetch.negotiationAlgorithm=noop", "fetch"])
+        .arg(remote)
+        .args([
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--recurse-submodules=no",
+            "--filter=blob:none",
+            "--stdin",
+        ])
+        .env("GIT_TERMINAL_PROMPT", "0");
+    let _ = child::run(fetch, &missing, FETCH_LIMIT, "`git fetch` of missing blobs");
+}
+
+/// The first remote marked `promisor`, else the one `extensions.partialclone` names.
+fn promisor_remote(repo: &Repository) -> Option<String> {
+    let config = repo.config().ok()?;
+    if let Ok(mut entries) = config.entries(Some(r"remote\..*\.promisor")) {
+        while let Some(Ok(entry)) = entries.next() {
+            let on = entry.value().is_ok_and(|v: &str| {
+                matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1")
+            });
+            if on
+                && let Some(name) = entry
+                    .name()
+                    .ok()
+                    .and_then(|n| n.strip_prefix("remote."))
+                    .and_then(|n| n.strip_suffix(".promisor"))
+            {
+                return Some(name.to_string());
+            }
+        }
+    }
+    config.get_string("extensions.partialclone").ok()
+}

@@ -250,6 +250,17 @@ impl<'r> CommitTree<'r> {
         }))
     }
 
+    /// In a partial clone, fetches at once the blobs below `dir` (a directory of this
+    /// repository) that are not here yet; elsewhere, nothing.
+    pub fn prefetch(&self, dir: &str) -> Result<()> {
+        if let Some((mode, id)) = self.entry_at(dir)?
+            && Kind::of(mode) == Some(Kind::Dir)
+        {
+            super::partial::prefetch(self.repo, &self.store, id);
+        }
+        Ok(())
+    }
+
     /// Walks the directory `dir` (`""` for the top) depth first, each directory's entries
     /// in git's order, a directory before what it holds. `visit` decides for each
     /// directory and submodule whether its content is walked; a submodule it enters

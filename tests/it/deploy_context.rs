@@ -692,6 +692,12 @@ fn blobless_clone(registry: &str, name: &str) -> (Repo, Repo, String) {
     );
     origin.write("images/edges/Dockerfile", "FROM scratch\nCOPY . /ctx/\n");
     origin.write("images/edges/message.txt", "fetched on demand\n");
+    for i in 0..6 {
+        origin.write(
+            &format!("images/edges/data/{i}.txt"),
+            &format!("data {i}\n"),
+        );
+    }
     origin.commit_all("base");
     origin.git(&["config", "uploadpack.allowfilter", "true"]);
     let clone = Repo::new();
@@ -713,8 +719,25 @@ fn a_partial_clone_fetches_the_context_through_git_or_says_what_to_run() {
     let Some(svc) = services() else { return };
     let (clone, _origin, image) = blobless_clone(&svc.registry, "partial");
     let sha = clone.git(&["rev-parse", "HEAD"]);
+    let packs = || {
+        std::fs::read_dir(clone.path().join(".git/objects/pack"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "pack"))
+            })
+            .count()
+    };
+    let before = packs();
     let run = clone.pachhook(&["deploy"]);
     assert_eq!(run.code, Some(0), "{run}");
+    // The Dockerfile read first, then the rest of the context in one fetch (not one
+    // per file).
+    assert!(
+        packs() - before <= 2,
+        "{} fetches for 8 files",
+        packs() - before
+    );
     let ctx = tree_in_image(&format!("{image}:{sha}"), "/ctx");
     assert_eq!(
         ctx.get(b"message.txt".as_slice()),
