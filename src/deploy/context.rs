@@ -186,6 +186,9 @@ fn gather(
         anyhow::bail!("the Dockerfile `{joined}` does not exist in the commit");
     };
     let rel = relative(&dir, &joined);
+    // The engine's BuildKit (see `buildkit`) reads no `.dockerignore`: for it an
+    // excluded one is left out here, and none is made for an outside Dockerfile.
+    let ignore_excluded = patterns.matches_or_parent_matches(b".dockerignore");
     patterns.keep_build_files(rel.as_bytes());
     let buildkit = if dockerfile_blob.size() <= IGNORE_MAX {
         let mut text = Vec::new();
@@ -202,6 +205,7 @@ fn gather(
         parents: Vec::new(),
         files: checkout::Finder::default(),
         listing,
+        drop_dockerignore: buildkit.is_some() && ignore_excluded,
     };
     let archive_dockerfile = if outside {
         let id = dockerfile_blob.id().to_string();
@@ -221,7 +225,7 @@ fn gather(
     }
     commit.walk(&dir, &mut |entry| walk.visit(entry))?;
     let mut entries = walk.entries;
-    if outside {
+    if outside && buildkit.is_none() {
         add_to_dockerignore(&mut entries, ignore_text, &archive_dockerfile);
     }
     Ok(Gathered {
@@ -289,6 +293,8 @@ struct Walk<'a> {
     parents: Vec<(Vec<u8>, MatchInfo)>,
     files: checkout::Finder,
     listing: bool,
+    /// Leave `.dockerignore` out (a BuildKit build, which would copy it).
+    drop_dockerignore: bool,
 }
 
 impl Walk<'_> {
@@ -324,7 +330,7 @@ impl Walk<'_> {
                 }
             }
             tree::Kind::File | tree::Kind::Exec | tree::Kind::Symlink => {
-                if excluded {
+                if excluded || (self.drop_dockerignore && path == b".dockerignore") {
                     return Ok(Step::Skip);
                 }
                 self.add_parents(path);

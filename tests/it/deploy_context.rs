@@ -841,11 +841,14 @@ fn a_dockerfile_that_needs_buildkit_builds_with_buildkit() {
     repo.write(
         "images/edges/Dockerfile",
         &format!(
-            "FROM {base}\nCOPY --chmod=755 tool.sh /tool.sh\n\
+            "FROM {base}\nCOPY --chmod=755 tool.sh /tool.sh\nCOPY . /ctx/\n\
              RUN --mount=type=cache,target=/cache /bin/busybox sh -c 'echo cached > /cache/f && /bin/busybox cp /cache/f /from-cache'\n"
         ),
     );
     repo.write("images/edges/tool.sh", "#!/bin/sh\necho tool\n");
+    // The engine's BuildKit applies no .dockerignore: deploy does, as the CLI would.
+    repo.write("images/edges/.dockerignore", ".dockerignore\nsecret.txt\n");
+    repo.write("images/edges/secret.txt", "secret\n");
     // No network for RUN: the engine here has no bridge (and a build needs none).
     build_setting(&repo, "network = \"none\"");
     let sha = repo.commit_all("BuildKit syntax");
@@ -871,5 +874,9 @@ fn a_dockerfile_that_needs_buildkit_builds_with_buildkit() {
         Some(b"cached\n".to_vec()),
         "RUN --mount=type=cache"
     );
+    let ctx = tree_in_image(&reference, "/ctx");
+    assert!(ctx.contains_key(b"message.txt".as_slice()), "{ctx:?}");
+    assert!(!ctx.contains_key(b"secret.txt".as_slice()), "{ctx:?}");
+    assert!(!ctx.contains_key(b".dockerignore".as_slice()), "{ctx:?}");
     let _ = docker(&["rmi", "-f", &base]);
 }
