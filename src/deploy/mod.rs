@@ -9,8 +9,10 @@
 //! and once the first image is pushed, the note records whatever happens next.
 
 pub mod build;
+mod buildkit;
 pub mod context;
 pub mod credentials;
+pub mod dockerignore;
 pub mod error;
 mod interrupt;
 pub mod plan;

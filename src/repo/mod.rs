@@ -18,10 +18,12 @@
 //! `Oid::from_str` assumes SHA-1). The integration tests cover a SHA-256 repository.
 
 pub mod blob;
+pub mod checkout;
 mod child;
 mod files;
 mod index;
 pub mod lfs;
+mod partial;
 mod submodule;
 #[cfg(test)]
 mod tests;

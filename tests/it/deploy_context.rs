@@ -17,7 +17,7 @@ const USAGE: Option<i32> = Some(2);
 
 /// One entry of the image's copy of the context.
 #[derive(Debug, PartialEq, Eq)]
-enum Node {
+pub(crate) enum Node {
     Dir,
     File { mode: u32, content: Vec<u8> },
     Link(Vec<u8>),
@@ -26,7 +26,7 @@ enum Node {
 /// Everything under `dir` in the image `reference`, by path below `dir` (bytes), read
 /// through the engine (`docker cp` streams a tar archive; a `FROM scratch` image runs
 /// nothing).
-fn tree_in_image(reference: &str, dir: &str) -> BTreeMap<Vec<u8>, Node> {
+pub(crate) fn tree_in_image(reference: &str, dir: &str) -> BTreeMap<Vec<u8>, Node> {
     let created = docker(&["create", reference, "/none"]);
     assert!(
         created.status.success(),
@@ -378,8 +378,13 @@ fn a_submodule_without_its_commit_stops_the_deploy_naming_it_unless_ignored() {
             .success()
     );
 
-    // Left out of the context on purpose, it is no longer needed.
-    repo.write("images/edges/.dockerignore", "third_party\n");
+    // Left out of the context on purpose, it is no longer needed, even with an
+    // exception that could bring something inside it back (a checkout without it
+    // would send nothing from there either).
+    repo.write(
+        "images/edges/.dockerignore",
+        "third_party\n!third_party/keep.txt\n!message.txt\n",
+    );
     let sha = repo.commit_all("ignore the submodule");
     let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, Some(0), "{run}");
@@ -595,4 +600,285 @@ fn lfs_files_inside_a_submodule_come_from_its_own_lfs_store() {
         Some(&file(b"data from lfs\n")),
         "{ctx:?}"
     );
+}
+
+/// Adds a line to the `[[build]]` block `managed_repo` writes.
+fn build_setting(repo: &Repo, line: &str) {
+    let toml = String::from_utf8(repo.read("pachhook.toml")).unwrap();
+    let key = line.split('=').next().unwrap_or(line).trim();
+    let toml: String = toml
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{key} =")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let toml = toml.replacen(
+        "context = \"images/edges\"\n",
+        &format!("context = \"images/edges\"\n{line}\n"),
+        1,
+    );
+    repo.write("pachhook.toml", &toml);
+}
+
+#[test]
+fn the_platform_setting_reaches_the_engine() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "platform");
+    // Not the engine's own platform: the image says what the engine was asked.
+    build_setting(&repo, "platform = \"linux/arm64\"");
+    let sha = repo.commit_all("for arm64");
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let reference = format!("{image}:{sha}");
+    let inspect = docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{.Os}}/{{.Architecture}}",
+        &reference,
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&inspect.stdout).trim(),
+        "linux/arm64",
+        "{inspect:?}"
+    );
+
+    build_setting(&repo, "platform = \"arm64\"");
+    repo.commit_all("a platform without its os");
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, USAGE, "{run}");
+    assert!(
+        run.stderr.contains("platform `arm64`") && run.stderr.contains("linux/amd64"),
+        "says how to write it: {run}"
+    );
+}
+
+#[test]
+fn a_filter_that_cannot_run_stops_the_deploy_naming_the_file_and_the_filter() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "filter-fails");
+    repo.write("images/edges/.gitattributes", "*.enc filter=crypt\n");
+    repo.git(&["config", "filter.crypt.clean", "cat"]);
+    repo.git(&["config", "filter.crypt.smudge", "cat"]);
+    repo.write("images/edges/keys.enc", "sealed\n");
+    let sha = repo.commit_all("an encrypted file");
+    // Here, the filter's program cannot run (git-crypt not installed, say).
+    repo.git(&["config", "filter.crypt.smudge", "no-such-filter-program"]);
+
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, USAGE, "{run}");
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("images/edges/keys.enc"))
+        .unwrap_or_else(|| panic!("one line names the file: {run}"));
+    assert!(line.contains("filter=crypt"), "and the filter: {line}");
+    assert!(!run.stderr.contains("building"), "nothing built: {run}");
+    assert!(
+        !docker(&["image", "inspect", &format!("{image}:{sha}")])
+            .status
+            .success()
+    );
+}
+
+/// A repository with one image and no spec, cloned blobless (`--filter=blob:none`,
+/// no checkout) from a local remote: (the clone, the remote, the image).
+fn blobless_clone(registry: &str, name: &str) -> (Repo, Repo, String) {
+    let origin = Repo::new();
+    let image = format!("{registry}/{}", unique(name));
+    origin.write(
+        "pachhook.toml",
+        &format!(
+            "[[build]]\nimage = \"{image}\"\ncontext = \"images/edges\"\n\n[deploy]\nenabled = true\npachctl = \"{}\"\n",
+            pachctl()
+        ),
+    );
+    origin.write("images/edges/Dockerfile", "FROM scratch\nCOPY . /ctx/\n");
+    origin.write("images/edges/message.txt", "fetched on demand\n");
+    for i in 0..6 {
+        origin.write(
+            &format!("images/edges/data/{i}.txt"),
+            &format!("data {i}\n"),
+        );
+    }
+    origin.commit_all("base");
+    origin.git(&["config", "uploadpack.allowfilter", "true"]);
+    let clone = Repo::new();
+    let url = format!("file://{}", origin.path().display());
+    clone.git(&["remote", "add", "origin", &url]);
+    clone.git(&["fetch", "-q", "--filter=blob:none", "origin", "main"]);
+    clone.git(&["config", "remote.origin.promisor", "true"]);
+    clone.git(&["config", "remote.origin.partialclonefilter", "blob:none"]);
+    clone.git(&["update-ref", "refs/heads/main", "origin/main"]);
+    // The settings, read before the context (and not this issue's reader), are fetched.
+    clone.git(&["cat-file", "-p", "HEAD:pachhook.toml"]);
+    let missing = clone.git(&["rev-list", "--objects", "--missing=print", "HEAD"]);
+    assert!(missing.contains("?"), "blobs are missing: {missing}");
+    (clone, origin, image)
+}
+
+#[test]
+fn a_partial_clone_fetches_the_context_through_git_or_says_what_to_run() {
+    let Some(svc) = services() else { return };
+    let (clone, _origin, image) = blobless_clone(&svc.registry, "partial");
+    let sha = clone.git(&["rev-parse", "HEAD"]);
+    let packs = || {
+        std::fs::read_dir(clone.path().join(".git/objects/pack"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "pack"))
+            })
+            .count()
+    };
+    let before = packs();
+    let run = clone.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    // The Dockerfile read first, then the rest of the context in one fetch (not one
+    // per file).
+    assert!(
+        packs() - before <= 2,
+        "{} fetches for 8 files",
+        packs() - before
+    );
+    let ctx = tree_in_image(&format!("{image}:{sha}"), "/ctx");
+    assert_eq!(
+        ctx.get(b"message.txt".as_slice()),
+        Some(&file(b"fetched on demand\n")),
+        "{ctx:?}"
+    );
+
+    // The remote out of reach: one line says it is a partial clone and what to run.
+    let (clone, origin, _) = blobless_clone(&svc.registry, "partial-offline");
+    let away = origin.path().with_extension("away");
+    std::fs::rename(origin.path(), &away).unwrap();
+    let run = clone.pachhook(&["deploy"]);
+    std::fs::rename(&away, origin.path()).unwrap();
+    assert_eq!(run.code, USAGE, "{run}");
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("partial clone"))
+        .unwrap_or_else(|| panic!("one line says it is a partial clone: {run}"));
+    assert!(line.contains("git fetch --refetch"), "{line}");
+    assert!(!run.stderr.contains("class=Odb"), "{run}");
+}
+
+#[test]
+fn a_dockerfile_that_needs_buildkit_gets_one_line_saying_so() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "needs-buildkit");
+    repo.write(
+        "images/edges/Dockerfile",
+        "FROM scratch\nCOPY --chmod=755 message.txt /message.txt\n",
+    );
+    let sha = repo.commit_all("COPY --chmod");
+    // An engine without BuildKit, as `DOCKER_BUILDKIT=0` makes it for pachhook.
+    let run = repo.pachhook_env(&["deploy"], &[("DOCKER_BUILDKIT", "0")], None);
+    assert_ne!(run.code, Some(0), "{run}");
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("needs BuildKit"))
+        .collect();
+    assert_eq!(lines.len(), 1, "one line says so: {run}");
+    assert!(lines[0].contains("--chmod"), "{}", lines[0]);
+    assert!(
+        !docker(&["image", "inspect", &format!("{image}:{sha}")])
+            .status
+            .success()
+    );
+}
+
+/// A base image with a shell, built here from Debian's busybox-static (nothing can be
+/// pulled): its reference.
+fn busybox_base(repo: &Repo) -> String {
+    let busybox = Path::new("/bin/busybox");
+    assert!(
+        busybox.exists(),
+        "busybox-static is not installed: run scripts/services.sh as root"
+    );
+    let dir = repo.aux.path().join("base");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(busybox, dir.join("busybox")).unwrap();
+    std::os::unix::fs::symlink("busybox", dir.join("sh")).unwrap();
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY sh /bin/sh\n",
+    )
+    .unwrap();
+    let reference = format!("pachhook-test-busybox:{}", std::process::id());
+    let mut build = repo.command("docker");
+    build
+        .args(["build", "-q", "-t", &reference])
+        .arg(&dir)
+        .env("DOCKER_BUILDKIT", "0");
+    let out = run(build, std::time::Duration::from_secs(300));
+    assert_eq!(out.code, Some(0), "{out}");
+    reference
+}
+
+/// The mode and content of the file `path` in a local image.
+fn file_with_mode(reference: &str, path: &str) -> Option<(u32, Vec<u8>)> {
+    let created = docker(&["create", reference, "/none"]);
+    assert!(created.status.success(), "{created:?}");
+    let id = String::from_utf8_lossy(&created.stdout).trim().to_string();
+    let copied = docker(&["cp", &format!("{id}:{path}"), "-"]);
+    let _ = docker(&["rm", "-f", &id]);
+    if !copied.status.success() {
+        return None;
+    }
+    let mut archive = tar::Archive::new(copied.stdout.as_slice());
+    let mut entry = archive.entries().ok()?.next()?.ok()?;
+    let mode = entry.header().mode().ok()? & 0o7777;
+    let mut content = Vec::new();
+    entry.read_to_end(&mut content).ok()?;
+    Some((mode, content))
+}
+
+#[test]
+fn a_dockerfile_that_needs_buildkit_builds_with_buildkit() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "buildkit");
+    let base = busybox_base(&repo);
+    repo.write(
+        "images/edges/Dockerfile",
+        &format!(
+            "FROM {base}\nCOPY --chmod=755 tool.sh /tool.sh\nCOPY . /ctx/\n\
+             RUN --mount=type=cache,target=/cache /bin/busybox sh -c 'echo cached > /cache/f && /bin/busybox cp /cache/f /from-cache'\n"
+        ),
+    );
+    repo.write("images/edges/tool.sh", "#!/bin/sh\necho tool\n");
+    // The engine's BuildKit applies no .dockerignore: deploy does, as the CLI would.
+    repo.write("images/edges/.dockerignore", ".dockerignore\nsecret.txt\n");
+    repo.write("images/edges/secret.txt", "secret\n");
+    // No network for RUN: the engine here has no bridge (and a build needs none).
+    build_setting(&repo, "network = \"none\"");
+    let sha = repo.commit_all("BuildKit syntax");
+
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(
+        run.stderr.contains("building with BuildKit"),
+        "says which builder: {run}"
+    );
+    assert!(
+        run.stderr.contains("--mount=type=cache"),
+        "the steps are shown as they run: {run}"
+    );
+    let reference = format!("{image}:{sha}");
+    assert_eq!(
+        file_with_mode(&reference, "/tool.sh"),
+        Some((0o755, b"#!/bin/sh\necho tool\n".to_vec())),
+        "COPY --chmod"
+    );
+    assert_eq!(
+        file_with_mode(&reference, "/from-cache").map(|(_, c)| c),
+        Some(b"cached\n".to_vec()),
+        "RUN --mount=type=cache"
+    );
+    let ctx = tree_in_image(&reference, "/ctx");
+    assert!(ctx.contains_key(b"message.txt".as_slice()), "{ctx:?}");
+    assert!(!ctx.contains_key(b"secret.txt".as_slice()), "{ctx:?}");
+    assert!(!ctx.contains_key(b".dockerignore".as_slice()), "{ctx:?}");
+    let _ = docker(&["rmi", "-f", &base]);
 }

@@ -11,6 +11,7 @@ mod conformance;
 mod deploy;
 mod deploy_commit;
 mod deploy_context;
+mod deploy_docker_oracle;
 mod deploy_faults;
 mod deploy_plan;
 mod deploy_push;
