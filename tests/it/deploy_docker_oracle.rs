@@ -94,7 +94,7 @@ const DOCKERFILE: &str = "FROM scratch\nCOPY . /ctx/\n";
 fn library(dir: &std::path::Path) {
     std::fs::create_dir_all(dir).unwrap();
     let git = |args: &[&str]| {
-        let out = Command::new("git")
+        let out = crate::support::isolated("git")
             .args(["-c", "user.name=T", "-c", "user.email=t@test.invalid"])
             .args(args)
             .current_dir(dir)
