@@ -26,6 +26,7 @@ pub fn run(args: DeployArgs) -> Result<ExitStatus> {
     let opts = RunOpts {
         dry_run: args.dry_run,
         from_push: false,
+        ..RunOpts::default()
     };
     // A failed deploy's exit status (findings, configuration, the rest failed) comes
     // from `error::status_of`, like every other command's.

@@ -15,8 +15,9 @@ use serde::Deserialize;
 use super::{LOCAL_FILE, TEAM_FILE, error_at, find_span};
 
 /// The `[deploy]` keys `pachhook.local.toml` may set.
-pub const LOCAL_KEYS: [&str; 5] = [
+pub const LOCAL_KEYS: [&str; 6] = [
     "pachctl",
+    "remote",
     "context",
     "confirm",
     "on_failure",
@@ -25,6 +26,9 @@ pub const LOCAL_KEYS: [&str; 5] = [
 
 /// The bound of one pachctl call when `[deploy] pachctl_timeout` is not set.
 pub const DEFAULT_PACHCTL_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// The remote whose pushes deploy when `[deploy] remote` is not set.
+pub const DEFAULT_REMOTE: &str = "origin";
 
 /// `[deploy]`, merged.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,6 +47,9 @@ pub struct Deploy {
     pub confirm: bool,
     /// The longest one pachctl call may take.
     pub pachctl_timeout: Duration,
+    /// The remote whose acceptance of a push deploys (`origin`): a push anywhere else
+    /// never updates the cluster.
+    pub remote: String,
 }
 
 impl Default for Deploy {
@@ -58,6 +65,7 @@ impl Default for Deploy {
             on_failure: OnFailure::Block,
             confirm: false,
             pachctl_timeout: DEFAULT_PACHCTL_TIMEOUT,
+            remote: DEFAULT_REMOTE.to_string(),
         }
     }
 }
@@ -92,6 +100,7 @@ pub(super) struct DeployLayer {
     on_failure: Option<OnFailure>,
     confirm: Option<bool>,
     pachctl_timeout: Option<toml::Spanned<String>>,
+    remote: Option<toml::Spanned<String>>,
 }
 
 impl DeployLayer {
@@ -186,6 +195,21 @@ impl Deploy {
                     ),
                 )
             })?;
+        }
+        if let Some(remote) = layer.remote {
+            let name = remote.get_ref();
+            if name.trim().is_empty() || name.contains(['/', ':']) || name.chars().any(char::is_whitespace) {
+                return Err(error_at(
+                    path,
+                    text,
+                    remote.span(),
+                    format!(
+                        "[deploy] remote: `{}` is not the name of a git remote: write the name `git remote` lists, such as \"origin\"",
+                        crate::escape::escape(name)
+                    ),
+                ));
+            }
+            self.remote = remote.into_inner();
         }
         let DeployLayer {
             enabled,

@@ -58,6 +58,11 @@ pub enum Failure {
         message: String,
         updated: Vec<String>,
     },
+    /// Another deploy to the same cluster held the lock past the wait.
+    Busy {
+        holder: String,
+        lock: String,
+    },
     /// pachctl is missing or failed on `pipeline`; `updated` were updated before it.
     Pachctl {
         pipeline: String,
@@ -167,6 +172,10 @@ impl DeployError {
             Failure::PachctlUnusable(m) => write!(
                 f,
                 "deploy of {short} stopped before building anything: {m}; {nothing}; {retry}"
+            ),
+            Failure::Busy { holder, lock } => write!(
+                f,
+                "deploy of {short} stopped: {holder} to the same cluster is still under way; {nothing}; when it is done, {retry} (a lock left by a crash is {lock})"
             ),
             Failure::PachctlTimeout { message, updated } => write!(
                 f,

@@ -1,6 +1,12 @@
 //! Deploy at push time: build each image from the pushed commit's tree, push it tagged
 //! with the commit SHA, and point the pipelines at it with pachctl.
 //!
+//! A push deploys in two halves, split by time: the pre-push hook prepares (checks,
+//! builds, pushes the images: harmless if the push then fails, as they are tagged by
+//! SHA) and leaves a `pending` record; the pipelines are updated only once the remote
+//! has accepted the push (`pending` says how that is seen). `pachhook deploy` does both
+//! at once.
+//!
 //! The order of effects is the whole design, and `run` reads in that order:
 //! settings and specs of the commit → plan → (confirm) → pachctl can run → for every
 //! image: ask the registry, build, push → only then update the pipelines, upstream
@@ -13,6 +19,8 @@ pub mod context;
 pub mod credentials;
 pub mod error;
 mod interrupt;
+mod lock;
+pub mod pending;
 pub mod plan;
 mod process;
 pub mod push;
@@ -38,12 +46,25 @@ use ui::Ui;
 pub use update::Status;
 
 /// How the caller runs a deploy.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct RunOpts {
     /// Show the images and rendered specs; build, push, update and record nothing.
     pub dry_run: bool,
     /// Run from the pre-push hook: `confirm` offers to push without deploying.
     pub from_push: bool,
+    pub stage: Stage,
+}
+
+/// Which half of a deploy runs.
+#[derive(Clone, Debug, Default)]
+pub enum Stage {
+    /// Both, now (`pachhook deploy`).
+    #[default]
+    All,
+    /// Checks, builds and image pushes; the pipelines wait for the remote (pre-push).
+    Prepare,
+    /// The pipelines, with the images the prepare step put in the registry.
+    Apply(Vec<ImageResult>),
 }
 
 /// What a deploy did (or, on a dry run, would do).
@@ -60,6 +81,8 @@ pub struct Summary {
     pub pach_context: Option<String>,
     /// Why the deploy stopped, when it did (one line, for the note).
     pub error: Option<String>,
+    /// The commit changed nothing to deploy.
+    pub nothing: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -129,6 +152,7 @@ pub fn run(
             "pachhook: nothing to deploy for {}: no build context, [[build]] block or pipeline spec changed",
             short(&sha)
         ));
+        summary.nothing = true;
         return Ok(summary);
     }
     let contexts = collect_contexts(git, &target, &plan).map_err(fail)?;
@@ -137,11 +161,25 @@ pub fn run(
             .map_err(|e| fail(Failure::Git(format!("{e:#}"))))?;
         return Ok(summary);
     }
-    if config.deploy.confirm && !confirmed(&plan, &sha, opts.from_push, &ui).map_err(&fail)? {
+    let applying = matches!(opts.stage, Stage::Apply(_));
+    if config.deploy.confirm
+        && !applying
+        && !confirmed(&plan, &sha, opts.from_push, &ui).map_err(&fail)?
+    {
         summary.skipped = true;
         return Ok(summary);
     }
-    let stopped = ship(git, config, &target, &plan, contexts, &ui, &mut summary).map_err(&fail)?;
+    let ship_with = Ship {
+        repo,
+        config,
+        target: &target,
+        plan: &plan,
+        stage: &opts.stage,
+    };
+    let stopped = ship(&ship_with, contexts, &ui, &mut summary).map_err(&fail)?;
+    if matches!(opts.stage, Stage::Prepare) && stopped.is_none() {
+        return Ok(summary);
+    }
     let error = stopped.map(&fail);
     summary.error = error.as_ref().map(|e| format!("{e:#}"));
     // Once an image is pushed, the registry or the cluster has changed: record it.
@@ -179,18 +217,33 @@ fn confirmed(plan: &Plan, sha: &str, from_push: bool, ui: &Ui) -> Result<bool, F
     }
 }
 
-/// The effects, in order: pachctl can run, every image into the registry, then the
-/// pipelines upstream first. `Err`: stopped before anything changed. `Ok(Some(_))`:
-/// stopped after something may have (what was done is in `summary`).
+/// What `ship` works on.
+struct Ship<'a, 'r> {
+    repo: &'a Repo,
+    config: &'a Config,
+    target: &'a Target<'r>,
+    plan: &'a Plan,
+    stage: &'a Stage,
+}
+
+/// The effects, in order: pachctl can run, every image into the registry, then (unless
+/// preparing) the deploy lock and the pipelines upstream first. `Err`: stopped before
+/// anything changed. `Ok(Some(_))`: stopped after something may have (what was done is
+/// in `summary`).
 fn ship(
-    git: &Repository,
-    config: &Config,
-    target: &Target<'_>,
-    plan: &Plan,
+    with: &Ship<'_, '_>,
     contexts: Vec<Context>,
     ui: &Ui,
     summary: &mut Summary,
 ) -> Result<Option<Failure>, Failure> {
+    let Ship {
+        repo,
+        config,
+        target,
+        plan,
+        stage,
+    } = *with;
+    let git = &repo.git;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -198,17 +251,51 @@ fn ship(
     let workdir = git.workdir();
     runtime.block_on(update::preflight(&config.deploy, workdir))?;
     let mut interrupt = runtime.block_on(async { Interrupt::install() });
-    let published = runtime.block_on(async {
-        tokio::select! {
-            result = publish(target, plan, contexts, ui, &mut summary.images) => result,
-            _ = interrupt.recv() => Err(Failure::Interrupted),
+    // Applying a prepared deploy: the images the prepare step put in the registry,
+    // when they are the plan's (else they are asked for again, and built if missing).
+    let prepared = match stage {
+        Stage::Apply(images) => plan
+            .images
+            .iter()
+            .map(|i| images.iter().find(|p| p.reference == i.reference).cloned())
+            .collect::<Option<Vec<_>>>(),
+        _ => None,
+    };
+    let published = match prepared {
+        Some(images) => {
+            summary.images = images;
+            Ok(())
         }
-    });
+        None => runtime.block_on(async {
+            tokio::select! {
+                result = publish(target, plan, contexts, ui, &mut summary.images) => result,
+                _ = interrupt.recv() => Err(Failure::Interrupted),
+            }
+        }),
+    };
     if let Err(failure) = published {
         let statuses = vec![Status::NotAttempted; plan.pipelines.len()];
         summary.pipelines = results(config, plan, &summary.images, statuses);
         return Ok(Some(failure));
     }
+    if matches!(stage, Stage::Prepare) {
+        return Ok(None);
+    }
+    let cluster = config.deploy.context.as_deref().unwrap_or("default");
+    let _lock = match lock::acquire(
+        repo.common_dir(),
+        cluster,
+        &target.sha,
+        config.deploy.pachctl_timeout,
+        ui,
+    ) {
+        Ok(lock) => lock,
+        Err(failure) => {
+            let statuses = vec![Status::NotAttempted; plan.pipelines.len()];
+            summary.pipelines = results(config, plan, &summary.images, statuses);
+            return Ok(Some(failure));
+        }
+    };
     let updates: Vec<update::Update<'_>> = plan
         .pipelines
         .iter()
@@ -363,32 +450,98 @@ pub struct Pushed {
     pub new: Oid,
 }
 
-/// What the pre-push hook calls once the checks passed: deploys the pushed branches that
-/// the settings of their pushed commit opt in (`[deploy] enabled`, `branches`), and
-/// returns the hook's exit status: `Ok` lets the push go on. A failed deploy refuses the
-/// push, unless `on_failure = "warn"`. Several deploy branches at different commits
-/// deploy none: one push, one commit on the cluster.
-pub fn on_push(repo: &Repo, pushed: &[Pushed]) -> ExitStatus {
+/// Where a push goes, as the pre-push hook knows it.
+#[derive(Clone, Copy, Debug)]
+pub struct PushTarget<'a> {
+    /// The remote's name as git gave it to the hook (a URL for a push by URL).
+    pub remote: &'a str,
+    /// Whether this clone can be told of the remote's acceptance (the acceptance hook
+    /// can be armed: a hooks directory that is not the team's committed one).
+    pub can_wait: bool,
+}
+
+/// What the pre-push hook's deploy half did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OnPush {
+    /// The hook's exit status: `Ok` lets the push go on.
+    pub status: ExitStatus,
+    /// A deploy was prepared and waits for the remote's acceptance (`pending`): the
+    /// caller arms the acceptance hook.
+    pub waiting: bool,
+}
+
+impl OnPush {
+    fn status(status: ExitStatus) -> OnPush {
+        OnPush {
+            status,
+            waiting: false,
+        }
+    }
+}
+
+/// What the pre-push hook calls once the checks passed: prepares the deploy of the
+/// pushed branches that the settings of their pushed commit opt in (`[deploy] enabled`,
+/// `branches`), when the push goes to `[deploy] remote` and moves the branch forward.
+/// The pipelines are not touched here: a `pending` record waits for the remote's
+/// acceptance. A failed preparation refuses the push, unless `on_failure = "warn"`.
+/// Several deploy branches at different commits deploy none: one push, one commit on
+/// the cluster.
+pub fn on_push(repo: &Repo, to: PushTarget<'_>, pushed: &[Pushed]) -> OnPush {
+    let ui = Ui::new();
     let mut deploys = Vec::new();
     for push in pushed {
         let config = match Config::for_commit(repo, push.new) {
             Ok(config) => config,
             Err(error) => {
                 crate::error::print(&error);
-                return crate::error::status_of(&error);
+                return OnPush::status(crate::error::status_of(&error));
             }
         };
-        if config.deploy.deploys_branch(&push.branch) {
-            deploys.push((push, config));
+        if !config.deploy.deploys_branch(&push.branch) {
+            continue;
         }
+        let sha = push.new.to_string();
+        let later = format!("to deploy it anyway: `pachhook deploy {sha}`");
+        if to.remote != config.deploy.remote {
+            ui.say(&format!(
+                "pachhook: not deploying {}: this push goes to `{}`, and only pushes to `{}` deploy ([deploy] remote); {later}",
+                short(&sha),
+                crate::escape::escape(to.remote),
+                crate::escape::escape(&config.deploy.remote),
+            ));
+            continue;
+        }
+        if let Some(old) = push.old.filter(|old| *old != push.new)
+            && repo.merge_base(old, push.new).ok().flatten() != Some(old)
+        {
+            ui.say(&format!(
+                "pachhook: not deploying {}: {} has {} on {}, which this commit does not contain (a forced push, or someone pushed since your last fetch); once the remote has it, {later}",
+                short(&sha),
+                to.remote,
+                short(&old.to_string()),
+                crate::escape::escape(&push.branch),
+            ));
+            continue;
+        }
+        let tracking = repo.tracking_ref(to.remote, &format!("refs/heads/{}", push.branch));
+        let Some(tracking) = tracking.filter(|_| to.can_wait) else {
+            ui.say(&format!(
+                "pachhook: not deploying {}: this clone cannot see whether {} accepts the push (no remote-tracking ref for {}, or a committed hooks directory); after the push, deploy with `pachhook deploy {sha}`",
+                short(&sha),
+                to.remote,
+                crate::escape::escape(&push.branch),
+            ));
+            continue;
+        };
+        deploys.push((push, config, tracking));
     }
-    let mut commits: Vec<Oid> = deploys.iter().map(|(p, _)| p.new).collect();
+    let mut commits: Vec<Oid> = deploys.iter().map(|(p, _, _)| p.new).collect();
     commits.sort();
     commits.dedup();
     if commits.len() > 1 {
         let branches = deploys
             .iter()
-            .map(|(p, _)| format!("{} at {}", p.branch, short(&p.new.to_string())))
+            .map(|(p, _, _)| format!("{} at {}", p.branch, short(&p.new.to_string())))
             .collect();
         let error = anyhow::Error::from(StatusError::from(DeployError {
             failure: Failure::ManyBranches(branches),
@@ -397,12 +550,12 @@ pub fn on_push(repo: &Repo, pushed: &[Pushed]) -> ExitStatus {
         // Each branch's own on_failure: the push goes on only if every one says warn.
         let warn = deploys
             .iter()
-            .all(|(_, c)| c.deploy.on_failure == OnFailure::Warn);
-        return failed(&error, warn);
+            .all(|(_, c, _)| c.deploy.on_failure == OnFailure::Warn);
+        return OnPush::status(failed(&error, warn));
     }
-    // One commit: deploy it once (the first branch's range decides the work).
-    let Some((push, config)) = deploys.into_iter().next() else {
-        return ExitStatus::Ok;
+    // One commit: prepare it once (the first branch's range decides the work).
+    let Some((push, config, tracking)) = deploys.into_iter().next() else {
+        return OnPush::status(ExitStatus::Ok);
     };
     let result = Changes::between(repo, push.old, push.new).and_then(|changes| {
         run(
@@ -413,12 +566,91 @@ pub fn on_push(repo: &Repo, pushed: &[Pushed]) -> ExitStatus {
             RunOpts {
                 dry_run: false,
                 from_push: true,
+                stage: Stage::Prepare,
             },
         )
     });
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(error) => {
+            let warn = config.deploy.on_failure == OnFailure::Warn;
+            return OnPush::status(failed(&error, warn));
+        }
+    };
+    if summary.skipped || summary.nothing {
+        return OnPush::status(ExitStatus::Ok);
+    }
+    let sha = push.new.to_string();
+    let record = pending::Pending {
+        version: pending::VERSION,
+        remote: to.remote.to_string(),
+        branch: push.branch.clone(),
+        tracking_ref: tracking,
+        old: push.old.map(|o| o.to_string()),
+        commit: sha.clone(),
+        created: now(),
+        images: summary.images.iter().map(pending::PendingImage::of).collect(),
+    };
+    if let Err(error) = pending::write(repo.common_dir(), &record) {
+        let error = error.context(format!(
+            "the images of {} are in the registry, but the deploy cannot wait for the push; after the push, deploy with `pachhook deploy {sha}`",
+            short(&sha)
+        ));
+        let warn = config.deploy.on_failure == OnFailure::Warn;
+        return OnPush::status(failed(&error, warn));
+    }
+    ui.say(&format!(
+        "pachhook: {} is ready to deploy: its pipelines are updated once {} accepts the push; if it does not, nothing is deployed (later: `pachhook deploy {sha}`)",
+        short(&sha),
+        to.remote,
+    ));
+    OnPush {
+        status: ExitStatus::Ok,
+        waiting: true,
+    }
+}
+
+/// The second half of a pushed deploy, once the remote accepted `record.commit`: the
+/// pipelines, with the images the pre-push hook put in the registry, and the note.
+/// Returns the exit status of the deploy (git ignores it; the output is what counts).
+pub fn apply_pending(repo: &Repo, record: &pending::Pending) -> ExitStatus {
+    let result = (|| -> Result<Summary> {
+        let commit = repo.parse_oid(&record.commit)?;
+        let old = record
+            .old
+            .as_deref()
+            .map(|o| repo.parse_oid(o))
+            .transpose()?;
+        let config = Config::for_commit(repo, commit)?;
+        Ui::new().say(&format!(
+            "pachhook: {} accepted {}: updating its pipelines",
+            record.remote,
+            short(&record.commit)
+        ));
+        let changes = Changes::between(repo, old, commit)?;
+        let images = record
+            .images
+            .iter()
+            .map(pending::PendingImage::result)
+            .collect();
+        run(
+            repo,
+            &config,
+            commit,
+            changes,
+            RunOpts {
+                dry_run: false,
+                from_push: true,
+                stage: Stage::Apply(images),
+            },
+        )
+    })();
     match result {
         Ok(_) => ExitStatus::Ok,
-        Err(error) => failed(&error, config.deploy.on_failure == OnFailure::Warn),
+        Err(error) => {
+            crate::error::print(&error);
+            crate::error::status_of(&error)
+        }
     }
 }
 
