@@ -198,7 +198,10 @@ impl Deploy {
         }
         if let Some(remote) = layer.remote {
             let name = remote.get_ref();
-            if name.trim().is_empty() || name.contains(['/', ':']) || name.chars().any(char::is_whitespace) {
+            if name.trim().is_empty()
+                || name.contains(['/', ':'])
+                || name.chars().any(char::is_whitespace)
+            {
                 return Err(error_at(
                     path,
                     text,

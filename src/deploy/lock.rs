@@ -41,7 +41,13 @@ pub fn acquire(
         .map_err(|e| Failure::Git(format!("cannot create {}: {e}", dir.display())))?;
     let name: String = cluster
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let path = dir.join(format!("deploy-{name}.lock"));
     let content = format!("{} {sha}\n", std::process::id());

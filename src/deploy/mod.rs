@@ -589,7 +589,11 @@ pub fn on_push(repo: &Repo, to: PushTarget<'_>, pushed: &[Pushed]) -> OnPush {
         old: push.old.map(|o| o.to_string()),
         commit: sha.clone(),
         created: now(),
-        images: summary.images.iter().map(pending::PendingImage::of).collect(),
+        images: summary
+            .images
+            .iter()
+            .map(pending::PendingImage::of)
+            .collect(),
     };
     if let Err(error) = pending::write(repo.common_dir(), &record) {
         let error = error.context(format!(

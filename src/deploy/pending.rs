@@ -79,9 +79,7 @@ impl Pending {
     }
 
     pub fn expired(&self, now: u64) -> bool {
-        self.version != VERSION
-            || now < self.created
-            || now - self.created > EXPIRY.as_secs()
+        self.version != VERSION || now < self.created || now - self.created > EXPIRY.as_secs()
     }
 }
 

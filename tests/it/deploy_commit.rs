@@ -154,8 +154,10 @@ fn with_mode(repo: &Repo, mode: &str) -> String {
     repo.commit_all(&format!("{mode} build"))
 }
 
-/// git's pre-push input for `main` from `old` to `new`, and the hook's run.
+/// git's pre-push input for `main` from `old` to `new`, the hook's run, then (when it
+/// let the push go on) the remote's acceptance of each ref: both runs, as one.
 fn pre_push(repo: &Repo, lines: &[(&str, &str, &str)], env: &[(&str, &str)]) -> Run {
+    repo.with_origin();
     let zero = "0".repeat(40);
     let stdin: String = lines
         .iter()
@@ -164,7 +166,16 @@ fn pre_push(repo: &Repo, lines: &[(&str, &str, &str)], env: &[(&str, &str)]) -> 
             format!("refs/heads/{branch} {new} refs/heads/{branch} {old}\n")
         })
         .collect();
-    repo.pachhook_env(&["run", "pre-push", "origin"], env, Some(&stdin))
+    let mut run = repo.pachhook_env(&["run", "pre-push", "origin"], env, Some(&stdin));
+    if run.code == Some(0) {
+        for (branch, old, new) in lines {
+            let accepted = repo.accept(branch, old, new, env);
+            run.stdout.push_str(&accepted.stdout);
+            run.stderr.push_str(&accepted.stderr);
+            run.code = accepted.code;
+        }
+    }
+    run
 }
 
 #[test]
@@ -424,6 +435,7 @@ fn confirm_without_a_terminal_does_not_deploy() {
     assert!(repo.calls().is_empty());
 
     // From the hook, the push follows on_failure.
+    repo.with_origin();
     let run = repo.pachhook_setsid(
         &["run", "pre-push", "origin"],
         Some(&format!(
@@ -631,6 +643,7 @@ fn confirm_on_a_terminal_offers_deploy_refuse_or_push_without_deploying() {
     let Some(svc) = services() else { return };
     let (repo, _, _) = managed_repo(&svc.registry, "ask", "confirm = true");
     let sha = repo.commit_all("ask");
+    repo.with_origin();
     const DOWN: &str = "\x1b[B";
     const UP: &str = "\x1b[A";
 
@@ -648,7 +661,13 @@ fn confirm_on_a_terminal_offers_deploy_refuse_or_push_without_deploying() {
 
     let (code, shown) = pre_push_on_a_terminal(&repo, &sha, &format!("{UP}\r"));
     assert_eq!(code, 0, "{shown}");
-    assert_eq!(repo.calls().len(), 2, "{shown}");
+    assert!(
+        repo.calls().is_empty(),
+        "nothing before the remote accepts: {shown}"
+    );
+    let run = repo.accept("main", "", &sha, &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(repo.calls().len(), 2, "{run}");
 }
 
 /// A credential helper that never answers holds nothing up for long: after 30 s the

@@ -9,6 +9,7 @@ mod check_range;
 mod cli;
 mod conformance;
 mod deploy;
+mod deploy_accept;
 mod deploy_commit;
 mod deploy_context;
 mod deploy_faults;
