@@ -145,6 +145,10 @@ pub struct DeployArgs {
     /// Show the images that would be built and the rendered specs; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Replace pipelines the cluster runs from a commit this one does not contain (a
+    /// newer deploy, another branch's).
+    #[arg(long)]
+    pub force: bool,
     /// Also treat the repository path as this (for tests and CI checkouts).
     #[arg(long, hide = true)]
     pub repo: Option<PathBuf>,

@@ -23,9 +23,26 @@ pub fn run(args: DeployArgs) -> Result<ExitStatus> {
         .id();
     // The settings of the commit deployed, not of the working tree.
     let config = Config::for_commit(&repo, commit)?;
+    // The branch deployed, for `[deploy] clusters`: the one named, or the one checked
+    // out when deploying HEAD.
+    let branch = match &args.rev {
+        Some(rev) => repo
+            .git
+            .find_reference(&format!("refs/heads/{rev}"))
+            .is_ok()
+            .then(|| rev.clone()),
+        None => repo
+            .git
+            .head()
+            .ok()
+            .filter(|h| h.is_branch())
+            .and_then(|h| h.shorthand().ok().map(|s| s.to_string())),
+    };
     let opts = RunOpts {
         dry_run: args.dry_run,
         from_push: false,
+        branch,
+        force: args.force,
         ..RunOpts::default()
     };
     // A failed deploy's exit status (findings, configuration, the rest failed) comes

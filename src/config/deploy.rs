@@ -15,9 +15,10 @@ use serde::Deserialize;
 use super::{LOCAL_FILE, TEAM_FILE, error_at, find_span};
 
 /// The `[deploy]` keys `pachhook.local.toml` may set.
-pub const LOCAL_KEYS: [&str; 6] = [
+pub const LOCAL_KEYS: [&str; 7] = [
     "pachctl",
     "remote",
+    "contexts",
     "context",
     "confirm",
     "on_failure",
@@ -50,6 +51,13 @@ pub struct Deploy {
     /// The remote whose acceptance of a push deploys (`origin`): a push anywhere else
     /// never updates the cluster.
     pub remote: String,
+    /// Deploy branch (a glob) → the ID of the cluster it deploys to
+    /// (`pachctl inspect cluster`), in file order: the team's file alone says it.
+    pub clusters: Vec<(String, String)>,
+    /// Cluster ID → the pachctl context this machine reaches it with (local file).
+    pub contexts: std::collections::BTreeMap<String, String>,
+    /// Delete the pipelines whose spec the deployed range removed.
+    pub prune: bool,
 }
 
 impl Default for Deploy {
@@ -66,6 +74,9 @@ impl Default for Deploy {
             confirm: false,
             pachctl_timeout: DEFAULT_PACHCTL_TIMEOUT,
             remote: DEFAULT_REMOTE.to_string(),
+            clusters: Vec::new(),
+            contexts: std::collections::BTreeMap::new(),
+            prune: false,
         }
     }
 }
@@ -101,6 +112,9 @@ pub(super) struct DeployLayer {
     confirm: Option<bool>,
     pachctl_timeout: Option<toml::Spanned<String>>,
     remote: Option<toml::Spanned<String>>,
+    clusters: Option<toml::Spanned<toml::Table>>,
+    contexts: Option<std::collections::BTreeMap<String, String>>,
+    prune: Option<toml::Spanned<bool>>,
 }
 
 impl DeployLayer {
@@ -121,6 +135,12 @@ impl DeployLayer {
         }
         if let Some(v) = &self.project {
             return Some(("project", v.span()));
+        }
+        if let Some(v) = &self.clusters {
+            return Some(("clusters", v.span()));
+        }
+        if let Some(v) = &self.prune {
+            return Some(("prune", v.span()));
         }
         None
     }
@@ -214,6 +234,34 @@ impl Deploy {
             }
             self.remote = remote.into_inner();
         }
+        if let Some(clusters) = layer.clusters {
+            let span = clusters.span();
+            let mut mapped = Vec::new();
+            for (branch, id) in clusters.into_inner() {
+                let bad = |why: String| error_at(path, text, span.clone(), why);
+                globset::Glob::new(&branch).map_err(|e| {
+                    bad(format!(
+                        "[deploy] clusters: `{}` is not a valid branch glob: {}",
+                        crate::escape::escape(&branch),
+                        e.kind()
+                    ))
+                })?;
+                let Some(id) = id.as_str().filter(|id| !id.trim().is_empty()) else {
+                    return Err(bad(format!(
+                        "[deploy] clusters: `{}` must map to a cluster ID, the `id` that `pachctl inspect cluster` prints, as a string",
+                        crate::escape::escape(&branch)
+                    )));
+                };
+                mapped.push((branch, id.to_string()));
+            }
+            self.clusters = mapped;
+        }
+        if let Some(contexts) = layer.contexts {
+            self.contexts = contexts;
+        }
+        if let Some(prune) = layer.prune {
+            self.prune = prune.into_inner();
+        }
         let DeployLayer {
             enabled,
             pin,
@@ -234,6 +282,24 @@ impl Deploy {
         self.on_failure = on_failure.unwrap_or(self.on_failure);
         self.confirm = confirm.unwrap_or(self.confirm);
         Ok(())
+    }
+
+    /// The cluster ID that `branch` deploys to, when `[deploy] clusters` maps it.
+    pub fn cluster_of(&self, branch: &str) -> Option<&str> {
+        self.clusters
+            .iter()
+            .find(|(glob, _)| {
+                globset::Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(branch))
+            })
+            .map(|(_, id)| id.as_str())
+    }
+
+    /// The context that reaches cluster `id` from this machine: `[deploy] contexts` of
+    /// the local file, else `[deploy] context`.
+    pub fn context_for(&self, id: Option<&str>) -> Option<String> {
+        id.and_then(|id| self.contexts.get(id))
+            .cloned()
+            .or_else(|| self.context.clone())
     }
 
     /// Whether a push of this branch (short name, `main`) deploys.

@@ -58,6 +58,20 @@ pub enum Failure {
         message: String,
         updated: Vec<String>,
     },
+    /// pachctl could not tell what the cluster is or runs.
+    Cluster(String),
+    /// The context answers with another cluster than the one the branch maps to.
+    WrongCluster {
+        branch: String,
+        expected: String,
+        found: String,
+        context: String,
+    },
+    /// The cluster runs a pipeline from a commit this one does not contain.
+    Backwards {
+        pipeline: String,
+        running: String,
+    },
     /// Another deploy to the same cluster held the lock past the wait.
     Busy {
         holder: String,
@@ -172,6 +186,24 @@ impl DeployError {
             Failure::PachctlUnusable(m) => write!(
                 f,
                 "deploy of {short} stopped before building anything: {m}; {nothing}; {retry}"
+            ),
+            Failure::Cluster(m) => write!(
+                f,
+                "deploy of {short} stopped before building anything: {m}; {nothing}; {retry}"
+            ),
+            Failure::WrongCluster {
+                branch,
+                expected,
+                found,
+                context,
+            } => write!(
+                f,
+                "deploy of {short} stopped before building anything: {branch} deploys to the cluster {expected} ([deploy] clusters), but the context {context} reaches the cluster {found}; {nothing}; map {expected} to the right context in [deploy] contexts of pachhook.local.toml, then {retry}"
+            ),
+            Failure::Backwards { pipeline, running } => write!(
+                f,
+                "deploy of {short} stopped: the cluster runs {pipeline} from {running}, which this commit does not contain (a newer deploy, or one from another branch); {nothing}; merge that commit first, or replace it anyway with `pachhook deploy --force {}`",
+                self.commit
             ),
             Failure::Busy { holder, lock } => write!(
                 f,

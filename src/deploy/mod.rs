@@ -14,15 +14,14 @@
 //! pipeline is touched, no pipeline ever points at an image the registry does not have;
 //! and once the first image is pushed, the note records whatever happens next.
 
+mod against;
 pub mod build;
 pub mod context;
 pub mod credentials;
 pub mod error;
-mod interrupt;
 mod lock;
 pub mod pending;
 pub mod plan;
-mod process;
 pub mod push;
 pub mod record;
 mod show;
@@ -34,6 +33,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use git2::{Oid, Repository, Tree};
 
+use crate::cluster::{Cluster, interrupt, process};
 use crate::config::{Config, OnFailure, Pin};
 use crate::error::{ExitStatus, StatusError};
 use crate::repo::Repo;
@@ -53,6 +53,10 @@ pub struct RunOpts {
     /// Run from the pre-push hook: `confirm` offers to push without deploying.
     pub from_push: bool,
     pub stage: Stage,
+    /// The branch deployed, for `[deploy] clusters` (`None`: any mapped cluster).
+    pub branch: Option<String>,
+    /// Replace pipelines the cluster runs from commits this one does not contain.
+    pub force: bool,
 }
 
 /// Which half of a deploy runs.
@@ -83,6 +87,20 @@ pub struct Summary {
     pub error: Option<String>,
     /// The commit changed nothing to deploy.
     pub nothing: bool,
+    /// The ID of the cluster deployed to (`pachctl inspect cluster`).
+    pub cluster: Option<String>,
+    /// Pipelines this repository deployed whose spec is gone, and whether each was
+    /// deleted (`[deploy] prune`).
+    pub removed: Vec<Removed>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Removed {
+    pub project: String,
+    pub name: String,
+    /// The commit it runs from.
+    pub commit: Option<String>,
+    pub deleted: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -109,6 +127,7 @@ pub struct PipelineResult {
 
 /// The commit a deploy ships.
 struct Target<'r> {
+    id: Oid,
     sha: String,
     tree: Tree<'r>,
     /// Commit time, for the build context's file times.
@@ -136,10 +155,7 @@ pub fn run(
     let ui = Ui::new();
     let git = &repo.git;
     let target = read_target(git, commit).map_err(fail)?;
-    let plan = plan_work(repo, config, commit, &target, &changes).map_err(fail)?;
-    if config.deploy.reprocess {
-        warn_cron_reprocess(&plan, &ui);
-    }
+    let specs = check_specs(repo, config, commit, &target).map_err(fail)?;
     let mut summary = Summary {
         commit: sha.clone(),
         time: now(),
@@ -147,7 +163,50 @@ pub fn run(
         pach_context: config.deploy.context.clone(),
         ..Summary::default()
     };
-    if plan.images.is_empty() && plan.pipelines.is_empty() {
+    // What the cluster runs decides the work (not on a dry run, which reaches nothing).
+    let (cluster, view) = if opts.dry_run {
+        (None, against::View::default())
+    } else {
+        let (cluster, view) = reach(repo, config, opts.branch.as_deref()).map_err(fail)?;
+        summary.pach_context = cluster.context.clone();
+        summary.cluster = Some(view.id.clone());
+        (Some(cluster), view)
+    };
+    let changes = against::changes(repo, &view, &specs, commit, changes);
+    let plan = plan::decide(config, &specs, &changes, &target.sha).map_err(fail)?;
+    if config.deploy.reprocess {
+        warn_cron_reprocess(&plan, &ui);
+    }
+    let removed = against::removed(&view, &specs);
+    for gone in &removed {
+        ui.say(&format!(
+            "pachhook: {} runs on the cluster (from {}) but no spec of {} names it (deleted or renamed): {}",
+            gone.id(),
+            short(gone.commit.as_deref().unwrap_or("?")),
+            short(&sha),
+            if config.deploy.prune {
+                "it is deleted ([deploy] prune)"
+            } else {
+                "left running; delete it with `pachctl delete pipeline`, or set [deploy] prune = true"
+            }
+        ));
+    }
+    summary.removed = removed
+        .iter()
+        .map(|r| Removed {
+            project: r.project.clone(),
+            name: r.name.clone(),
+            commit: r.commit.clone(),
+            deleted: false,
+        })
+        .collect();
+    if !opts.force
+        && let Some((pipeline, running)) = against::backwards(repo, &view, &plan, commit)
+    {
+        return Err(fail(Failure::Backwards { pipeline, running }));
+    }
+    let prune = config.deploy.prune && !removed.is_empty();
+    if plan.images.is_empty() && plan.pipelines.is_empty() && !prune {
         ui.say(&format!(
             "pachhook: nothing to deploy for {}: no build context, [[build]] block or pipeline spec changed",
             short(&sha)
@@ -169,12 +228,18 @@ pub fn run(
         summary.skipped = true;
         return Ok(summary);
     }
+    let Some(cluster) = cluster else {
+        return Ok(summary);
+    };
     let ship_with = Ship {
         repo,
         config,
         target: &target,
         plan: &plan,
         stage: &opts.stage,
+        cluster: &cluster,
+        repository: &view.repository,
+        force: opts.force,
     };
     let stopped = ship(&ship_with, contexts, &ui, &mut summary).map_err(&fail)?;
     if matches!(opts.stage, Stage::Prepare) && stopped.is_none() {
@@ -187,18 +252,55 @@ pub fn run(
         || summary
             .pipelines
             .iter()
-            .any(|p| p.status != Status::NotAttempted);
-    if changed && let Err(e) = record::record(git, commit, &summary) {
-        ui.say(&format!("pachhook: warning: {e:#}"));
-    }
+            .any(|p| p.status != Status::NotAttempted)
+        || summary.removed.iter().any(|r| r.deleted);
+    let unrecorded = if changed {
+        record::record_or_keep(git, repo.common_dir(), commit, &summary).err()
+    } else {
+        None
+    };
     if changed || error.is_none() {
         show::summary(&summary);
+    }
+    // A deploy that is not recorded is a failure: the next deploy decides from it.
+    if error.is_none()
+        && let Some(e) = unrecorded
+    {
+        return Err(StatusError::new(ExitStatus::Failed, UnrecordedError(format!("{e:#}"))).into());
+    }
+    if let (Some(_), Some(e)) = (&error, &unrecorded) {
+        ui.say(&format!("pachhook: error: {e:#}"));
     }
     match error {
         Some(error) => Err(error),
         None => Ok(summary),
     }
 }
+
+/// `https://user:token@host/path` as `https://host/path`: the annotation is visible to
+/// anyone who can read the cluster.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..host_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+/// A deploy that did its work but could not be recorded.
+#[derive(Debug)]
+struct UnrecordedError(String);
+
+impl std::fmt::Display for UnrecordedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UnrecordedError {}
 
 /// `[deploy] confirm`: whether to go on. `Ok(false)`: the person chose to push without
 /// deploying; a refusal, or no terminal to ask on, is a failure.
@@ -224,6 +326,10 @@ struct Ship<'a, 'r> {
     target: &'a Target<'r>,
     plan: &'a Plan,
     stage: &'a Stage,
+    cluster: &'a Cluster,
+    /// The annotation that names this repository.
+    repository: &'a str,
+    force: bool,
 }
 
 /// The effects, in order: pachctl can run, every image into the registry, then (unless
@@ -242,14 +348,14 @@ fn ship(
         target,
         plan,
         stage,
+        cluster,
+        repository,
+        force,
     } = *with;
-    let git = &repo.git;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::Docker(format!("cannot start the async runtime: {e}")))?;
-    let workdir = git.workdir();
-    runtime.block_on(update::preflight(&config.deploy, workdir))?;
     let mut interrupt = runtime.block_on(async { Interrupt::install() });
     // Applying a prepared deploy: the images the prepare step put in the registry,
     // when they are the plan's (else they are asked for again, and built if missing).
@@ -281,36 +387,82 @@ fn ship(
     if matches!(stage, Stage::Prepare) {
         return Ok(None);
     }
-    let cluster = config.deploy.context.as_deref().unwrap_or("default");
+    let not_attempted = |summary: &mut Summary| {
+        let statuses = vec![Status::NotAttempted; plan.pipelines.len()];
+        summary.pipelines = results(config, plan, &summary.images, statuses);
+    };
     let _lock = match lock::acquire(
         repo.common_dir(),
-        cluster,
+        summary.cluster.as_deref().unwrap_or("default"),
         &target.sha,
         config.deploy.pachctl_timeout,
         ui,
     ) {
         Ok(lock) => lock,
         Err(failure) => {
-            let statuses = vec![Status::NotAttempted; plan.pipelines.len()];
-            summary.pipelines = results(config, plan, &summary.images, statuses);
+            not_attempted(summary);
             return Ok(Some(failure));
         }
     };
+    // Under the lock, what the cluster runs now: never backwards, whatever happened
+    // since the work was decided (a teammate's deploy while this push was sent).
+    let now_running = runtime.block_on(cluster.list());
+    match now_running {
+        Ok(all) if !force => {
+            let view = against::View {
+                all,
+                ..against::View::default()
+            };
+            if let Some((pipeline, running)) = against::backwards(repo, &view, plan, target.id) {
+                not_attempted(summary);
+                return Ok(Some(Failure::Backwards { pipeline, running }));
+            }
+        }
+        Ok(_) => {}
+        Err(e) => {
+            not_attempted(summary);
+            return Ok(Some(Failure::Cluster(e.to_string())));
+        }
+    }
     let updates: Vec<update::Update<'_>> = plan
         .pipelines
         .iter()
         .zip(render(config, plan, &summary.images))
-        .map(|(work, (spec, _, _))| update::Update { work, spec })
+        .map(|(work, (mut spec, _, _))| {
+            update::annotate(&mut spec, &target.sha, repository);
+            update::Update { work, spec }
+        })
         .collect();
     let outcome = runtime.block_on(update::apply(
         &config.deploy,
-        workdir,
+        cluster,
         &updates,
         ui,
         &mut interrupt,
     ));
     summary.pipelines = results(config, plan, &summary.images, outcome.statuses);
-    Ok(outcome.failure)
+    if outcome.failure.is_some() || !config.deploy.prune {
+        return Ok(outcome.failure);
+    }
+    // The pipelines whose spec is gone, downstream first.
+    for removed in &mut summary.removed {
+        if interrupt.seen() {
+            return Ok(Some(Failure::Interrupted));
+        }
+        let id = format!("{}/{}", removed.project, removed.name);
+        let step = ui.step(&format!("deleting pipeline {id}: its spec is gone"));
+        match runtime.block_on(cluster.delete(&removed.project, &removed.name)) {
+            Ok(()) => {
+                step.finish(&format!("deleted pipeline {id}"));
+                removed.deleted = true;
+            }
+            Err(e) => {
+                step.abandon();
+                return Ok(Some(Failure::Cluster(e.to_string())));
+            }
+        }
+    }
+    Ok(None)
 }
 
 fn read_target(git: &Repository, commit: Oid) -> Result<Target<'_>, Failure> {
@@ -322,21 +474,21 @@ fn read_target(git: &Repository, commit: Oid) -> Result<Target<'_>, Failure> {
         .tree()
         .map_err(|e| Failure::Git(format!("cannot read the tree of {sha}: {e}")))?;
     Ok(Target {
+        id: commit,
         time: u64::try_from(object.time().seconds()).unwrap_or(0),
         sha,
         tree,
     })
 }
 
-/// Checks the commit's specs (any error finding stops the deploy, the findings printed)
-/// and decides the work.
-fn plan_work(
+/// Checks the commit's specs (any error finding stops the deploy, the findings
+/// printed).
+fn check_specs(
     repo: &Repo,
     config: &Config,
     commit: Oid,
     target: &Target<'_>,
-    changes: &Changes,
-) -> Result<Plan, Failure> {
+) -> Result<plan::Specs, Failure> {
     let specs = plan::check_commit(repo, commit, &target.tree, config)?;
     if specs.report.has_errors() {
         let mut err = std::io::stderr().lock();
@@ -345,7 +497,93 @@ fn plan_work(
             errors: specs.report.count(crate::diagnostic::Severity::Error),
         });
     }
-    plan::decide(config, &specs, changes, &target.sha)
+    Ok(specs)
+}
+
+/// Reaches the cluster before anything is built: pachctl runs, the context answers
+/// with the cluster `[deploy] clusters` maps the branch to, and what it runs.
+fn reach(
+    repo: &Repo,
+    config: &Config,
+    branch: Option<&str>,
+) -> Result<(Cluster, against::View), Failure> {
+    let deploy = &config.deploy;
+    let expected = branch.and_then(|b| deploy.cluster_of(b));
+    let cluster = Cluster::new(
+        &deploy.pachctl,
+        deploy.context_for(expected),
+        repo.git.workdir(),
+        deploy.pachctl_timeout,
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Docker(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(update::preflight(&cluster))?;
+    let id = runtime
+        .block_on(cluster.identity())
+        .map_err(|e| Failure::Cluster(e.to_string()))?;
+    let mut cluster = cluster;
+    if cluster.context.is_none() {
+        // Pinned for every later call: the cluster checked is the one updated.
+        cluster.context = runtime.block_on(cluster.active_context());
+    }
+    let context = || {
+        cluster
+            .context
+            .clone()
+            .unwrap_or_else(|| "(the active context)".into())
+    };
+    match expected {
+        Some(expected) if expected != id => {
+            return Err(Failure::WrongCluster {
+                branch: branch.unwrap_or_default().to_string(),
+                expected: expected.to_string(),
+                found: id,
+                context: context(),
+            });
+        }
+        // A deploy by hand of no mapped branch: any cluster the team named.
+        None if !deploy.clusters.is_empty() && !deploy.clusters.iter().any(|(_, c)| *c == id) => {
+            return Err(Failure::WrongCluster {
+                branch: branch.map_or_else(|| "this commit".to_string(), str::to_string),
+                expected: deploy
+                    .clusters
+                    .iter()
+                    .map(|(_, c)| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                found: id,
+                context: context(),
+            });
+        }
+        _ => {}
+    }
+    let all = runtime
+        .block_on(cluster.list())
+        .map_err(|e| Failure::Cluster(e.to_string()))?;
+    let repository = repository_of(repo, config);
+    Ok((
+        cluster,
+        against::View {
+            id,
+            all,
+            repository,
+        },
+    ))
+}
+
+/// What the annotations call this repository: the URL of its deploy remote (userinfo
+/// redacted), else the name of its top directory.
+fn repository_of(repo: &Repo, config: &Config) -> String {
+    match repo.remote_url(&config.deploy.remote) {
+        Some(url) => without_userinfo(&url),
+        None => repo
+            .git
+            .workdir()
+            .and_then(|d| d.file_name())
+            .map_or_else(|| "repository".into(), |n| n.to_string_lossy().into_owned()),
+    }
 }
 
 /// `--reprocess` with a cron input reprocesses every past tick: say so (the pipelines
@@ -567,6 +805,8 @@ pub fn on_push(repo: &Repo, to: PushTarget<'_>, pushed: &[Pushed]) -> OnPush {
                 dry_run: false,
                 from_push: true,
                 stage: Stage::Prepare,
+                branch: Some(push.branch.clone()),
+                force: false,
             },
         )
     });
@@ -646,6 +886,8 @@ pub fn apply_pending(repo: &Repo, record: &pending::Pending) -> ExitStatus {
                 dry_run: false,
                 from_push: true,
                 stage: Stage::Apply(images),
+                branch: Some(record.branch.clone()),
+                force: false,
             },
         )
     })();

@@ -139,6 +139,21 @@ impl Repo {
             })
     }
 
+    /// The URL of the configured remote `name`, if there is one.
+    pub fn remote_url(&self, name: &str) -> Option<String> {
+        let remote = self.git.find_remote(name).ok()?;
+        remote.url().ok().map(|u| u.to_string())
+    }
+
+    /// Whether `ancestor` is `commit` or one of its ancestors (an unknown commit is not).
+    pub fn is_ancestor(&self, ancestor: Oid, commit: Oid) -> bool {
+        ancestor == commit
+            || self
+                .git
+                .graph_descendant_of(commit, ancestor)
+                .unwrap_or(false)
+    }
+
     /// The directory every worktree of this clone shares (`git rev-parse
     /// --git-common-dir`): where per-clone state lives.
     pub fn common_dir(&self) -> &Path {

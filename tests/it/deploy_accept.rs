@@ -292,7 +292,10 @@ fn one_deploy_at_a_time_to_a_cluster() {
         cmd.spawn().unwrap()
     };
     // The first holds the lock once its images are in the registry.
-    let lock = repo.path().join(".git/pachhook/deploy-test-cluster.lock");
+    // Named after the cluster's ID, the stand-in's default.
+    let lock = repo
+        .path()
+        .join(".git/pachhook/deploy-8f14e45f-ceea-467f-a0e6-c0ffee000001.lock");
     let start = std::time::Instant::now();
     while !lock.exists() {
         assert!(
