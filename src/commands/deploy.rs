@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use crate::cli::DeployArgs;
+use crate::cli::{DeployArgs, StatusArgs, StatusFormat};
 use crate::config::Config;
 use crate::deploy::{self, Changes, RunOpts};
 use crate::error::{ExitStatus, UsageError};
@@ -48,5 +48,36 @@ pub fn run(args: DeployArgs) -> Result<ExitStatus> {
     // A failed deploy's exit status (findings, configuration, the rest failed) comes
     // from `error::status_of`, like every other command's.
     deploy::run(&repo, &config, commit, Changes::All, opts)?;
+    Ok(ExitStatus::Ok)
+}
+
+/// `pachhook status --cluster`: what the cluster the current branch deploys to runs.
+pub fn status(args: StatusArgs) -> Result<ExitStatus> {
+    let repo = Repo::discover()?;
+    let head = repo
+        .git
+        .head()
+        .ok()
+        .and_then(|h| h.peel_to_commit().ok())
+        .map(|c| c.id())
+        .ok_or_else(|| UsageError("the repository has no commit yet".into()))?;
+    let branch = repo
+        .git
+        .head()
+        .ok()
+        .filter(|h| h.is_branch())
+        .and_then(|h| h.shorthand().ok().map(|s| s.to_string()));
+    let status = deploy::status::collect(&repo, head, branch.as_deref()).map_err(|failure| {
+        crate::error::StatusError::from(deploy::DeployError {
+            failure,
+            commit: head.to_string(),
+        })
+    })?;
+    match args.format {
+        StatusFormat::Human => crate::outln!("{}", deploy::status::human(&status).trim_end())?,
+        StatusFormat::Json => {
+            crate::outln!("{}", serde_json::to_string_pretty(&status)?)?;
+        }
+    }
     Ok(ExitStatus::Ok)
 }

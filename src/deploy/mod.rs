@@ -25,6 +25,7 @@ pub mod plan;
 pub mod push;
 pub mod record;
 mod show;
+pub mod status;
 pub mod ui;
 pub mod update;
 
@@ -502,7 +503,7 @@ fn check_specs(
 
 /// Reaches the cluster before anything is built: pachctl runs, the context answers
 /// with the cluster `[deploy] clusters` maps the branch to, and what it runs.
-fn reach(
+pub(crate) fn reach(
     repo: &Repo,
     config: &Config,
     branch: Option<&str>,

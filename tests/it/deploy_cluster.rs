@@ -283,3 +283,62 @@ fn the_deploy_note() {
         insta::assert_snapshot!(note);
     });
 }
+
+#[test]
+fn status_cluster_shows_what_runs_where() {
+    let Some(svc) = services() else { return };
+    let (repo, image, _) = managed_repo(&svc.registry, "status", "");
+    let first = repo.commit_all("edges and montage");
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    // Someone changes montage by hand; a pipeline of someone else runs beside them.
+    let montage = cluster_dir(&repo).join("pipelines/default/montage.json");
+    let mut spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&montage).unwrap()).unwrap();
+    spec["parallelism_spec"] = serde_json::json!({"constant": 9});
+    std::fs::write(&montage, spec.to_string()).unwrap();
+    std::fs::write(
+        cluster_dir(&repo).join("pipelines/default/stranger.json"),
+        r#"{"pipeline": {"name": "stranger"}, "transform": {"image": "other/x:1"}}"#,
+    )
+    .unwrap();
+    // HEAD moves on without a deploy.
+    repo.write("README.md", "docs\n");
+    let head = repo.commit_all("docs");
+
+    let run = repo.pachhook(&["status", "--cluster", "--format", "json"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(status["commit"], head.as_str());
+    assert_eq!(status["cluster"], "8f14e45f-ceea-467f-a0e6-c0ffee000001");
+    let by_name = |name: &str| {
+        status["pipelines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    let edges = by_name("edges");
+    assert_eq!(edges["commit"], first.as_str());
+    assert_eq!(edges["image"], format!("{image}:{first}").as_str());
+    assert_eq!(edges["drift"], false);
+    assert_eq!(edges["current"], false, "HEAD moved on");
+    assert_eq!(by_name("montage")["drift"], true, "changed by hand");
+    let unknown: Vec<_> = status["unknown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(unknown, ["stranger"]);
+
+    let run = repo.pachhook(&["status", "--cluster"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stdout.contains("default/montage"), "{run}");
+    assert!(run.stdout.contains("drift"), "{run}");
+    assert!(run.stdout.contains("behind HEAD"), "{run}");
+    assert!(run.stdout.contains("default/stranger"), "{run}");
+    assert!(repo.calls().len() == 2, "status changes nothing");
+}
