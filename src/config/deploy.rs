@@ -201,6 +201,23 @@ impl Deploy {
                     "[deploy] pachctl: empty; name the pachctl command or its path".into(),
                 ));
             }
+            // A plain `git push` runs it: the team's file may name a command on PATH,
+            // never a program the repository ships; the developer's own file may name
+            // any path.
+            let local = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with(LOCAL_FILE));
+            if !local && pachctl.get_ref().contains(['/', '\\']) {
+                return Err(error_at(
+                    path,
+                    text,
+                    pachctl.span(),
+                    format!(
+                        "[deploy] pachctl: `{}` is a path; {TEAM_FILE} may name only a command found on PATH (such as \"pachctl\"), never a program of the repository: a push would run it. Name the path in {LOCAL_FILE} instead",
+                        crate::escape::escape(pachctl.get_ref())
+                    ),
+                ));
+            }
             self.pachctl = pachctl.into_inner();
         }
         if let Some(timeout) = layer.pachctl_timeout {

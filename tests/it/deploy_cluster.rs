@@ -342,3 +342,44 @@ fn status_cluster_shows_what_runs_where() {
     assert!(run.stdout.contains("default/stranger"), "{run}");
     assert!(repo.calls().len() == 2, "status changes nothing");
 }
+
+/// A plain `git push` runs the pachctl that `[deploy] pachctl` names: the team's file
+/// names a command on PATH only; a developer's local file may name any path.
+#[test]
+fn the_committed_file_names_pachctl_only_as_a_command() {
+    let Some(svc) = services() else { return };
+    let (repo, _, _) = managed_repo(&svc.registry, "pachctlpath", "");
+    let toml = std::fs::read_to_string(repo.path().join("pachhook.toml")).unwrap();
+    repo.write("tools/pachctl", "#!/bin/sh\ntouch ran\n");
+    repo.write(
+        "pachhook.toml",
+        &toml.replace("pachctl = \"pachctl\"", "pachctl = \"tools/pachctl\""),
+    );
+    repo.commit_all("ships its own pachctl");
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr.contains("[deploy] pachctl") && run.stderr.contains("only a command"),
+        "{run}"
+    );
+    assert!(!repo.path().join("ran").exists());
+    assert!(repo.calls().is_empty());
+
+    // The developer's own file may name a path.
+    repo.write(
+        "pachhook.toml",
+        &toml.replace("pachctl = \"pachctl\"", "pachctl = \"pachctl\""),
+    );
+    repo.write(".git/info/exclude", "pachhook.local.toml\n");
+    repo.commit_all("pachctl on PATH");
+    repo.write(
+        "pachhook.local.toml",
+        &format!(
+            "[deploy]\npachctl = \"{}\"\n",
+            pachctl_dir().join("pachctl").display()
+        ),
+    );
+    let run = repo.pachhook_env(&["deploy"], &[("PATH", "/usr/bin:/bin")], None);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(repo.calls().len(), 2, "{run}");
+}

@@ -330,6 +330,7 @@ fn ctrl_c_while_updating_lets_the_call_finish_and_stops() {
         .current_dir(repo.path())
         .env("DOCKER_CONFIG", repo.docker_config())
         .env("PACHCTL_LOG", repo.pachctl_log())
+        .env("PATH", test_path())
         .env("PACHCTL_SLEEP", "3")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
@@ -504,11 +505,7 @@ fn a_credential_helper_answering_garbage_is_named() {
         ),
     )
     .unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = format!("{}:{}", bin.display(), test_path());
     let run = repo.pachhook_env(&["deploy"], &[("PATH", &path)], None);
     assert_eq!(run.code, Some(3), "{run}");
     assert!(run.stderr.contains("docker-credential-garbage"), "{run}");
@@ -687,11 +684,7 @@ fn a_hung_credential_helper_is_bounded_and_named() {
         format!(r#"{{"credHelpers": {{"{}": "hung"}}}}"#, svc.auth_registry),
     )
     .unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = format!("{}:{}", bin.display(), test_path());
     let run = repo.pachhook_env(&["deploy"], &[("PATH", &path)], None);
     assert_eq!(run.code, Some(3), "{run}");
     assert!(
