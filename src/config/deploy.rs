@@ -15,8 +15,9 @@ use serde::Deserialize;
 use super::{LOCAL_FILE, TEAM_FILE, error_at, find_span};
 
 /// The `[deploy]` keys `pachhook.local.toml` may set.
-pub const LOCAL_KEYS: [&str; 7] = [
+pub const LOCAL_KEYS: [&str; 8] = [
     "pachctl",
+    "registry_timeout",
     "remote",
     "contexts",
     "context",
@@ -27,6 +28,9 @@ pub const LOCAL_KEYS: [&str; 7] = [
 
 /// The bound of one pachctl call when `[deploy] pachctl_timeout` is not set.
 pub const DEFAULT_PACHCTL_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// The bound of one exchange with a registry when `[deploy] registry_timeout` is not set.
+pub const DEFAULT_REGISTRY_TIMEOUT: Duration = Duration::from_secs(3 * 60);
 
 /// The remote whose pushes deploy when `[deploy] remote` is not set.
 pub const DEFAULT_REMOTE: &str = "origin";
@@ -58,6 +62,8 @@ pub struct Deploy {
     pub contexts: std::collections::BTreeMap<String, String>,
     /// Delete the pipelines whose spec the deployed range removed.
     pub prune: bool,
+    /// The longest a registry may take to answer (a lookup, or the next step of a push).
+    pub registry_timeout: Duration,
 }
 
 impl Default for Deploy {
@@ -77,6 +83,7 @@ impl Default for Deploy {
             clusters: Vec::new(),
             contexts: std::collections::BTreeMap::new(),
             prune: false,
+            registry_timeout: DEFAULT_REGISTRY_TIMEOUT,
         }
     }
 }
@@ -115,6 +122,7 @@ pub(super) struct DeployLayer {
     clusters: Option<toml::Spanned<toml::Table>>,
     contexts: Option<std::collections::BTreeMap<String, String>>,
     prune: Option<toml::Spanned<bool>>,
+    registry_timeout: Option<toml::Spanned<String>>,
 }
 
 impl DeployLayer {
@@ -275,6 +283,19 @@ impl Deploy {
         }
         if let Some(contexts) = layer.contexts {
             self.contexts = contexts;
+        }
+        if let Some(timeout) = layer.registry_timeout {
+            self.registry_timeout = parse_duration(timeout.get_ref()).ok_or_else(|| {
+                error_at(
+                    path,
+                    text,
+                    timeout.span(),
+                    format!(
+                        "[deploy] registry_timeout: `{}` is not a duration: write a number of seconds, minutes or hours, such as \"90s\", \"5m\" or \"1h\" (at most 24h)",
+                        crate::escape::escape(timeout.get_ref())
+                    ),
+                )
+            })?;
         }
         if let Some(prune) = layer.prune {
             self.prune = prune.into_inner();

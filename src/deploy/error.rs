@@ -155,7 +155,7 @@ impl DeployError {
             ),
             Failure::Interrupted => write!(
                 f,
-                "deploy of {short} stopped: interrupted (Ctrl-C) while building or pushing; {nothing}; {retry}"
+                "deploy of {short} stopped: interrupted (Ctrl-C, SIGTERM or SIGHUP) while building or pushing; {nothing}; {retry}"
             ),
             Failure::Credentials(m) => write!(
                 f,
@@ -163,7 +163,7 @@ impl DeployError {
             ),
             Failure::InterruptedUpdating { updated, left } => write!(
                 f,
-                "deploy of {short} stopped: interrupted (Ctrl-C) while updating pipelines; {}; not updated: {}; {retry}",
+                "deploy of {short} stopped: interrupted (Ctrl-C, SIGTERM or SIGHUP) while updating pipelines; {}; not updated: {}; {retry}",
                 done(updated),
                 left.join(", ")
             ),

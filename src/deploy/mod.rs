@@ -375,7 +375,7 @@ fn ship(
         }
         None => runtime.block_on(async {
             tokio::select! {
-                result = publish(target, plan, contexts, ui, &mut summary.images) => result,
+                result = publish(target, plan, contexts, ui, &mut summary.images, config.deploy.registry_timeout) => result,
                 _ = interrupt.recv() => Err(Failure::Interrupted),
             }
         }),
@@ -923,6 +923,7 @@ async fn publish(
     contexts: Vec<Context>,
     ui: &Ui,
     done: &mut Vec<ImageResult>,
+    limit: std::time::Duration,
 ) -> Result<(), Failure> {
     let docker = build::connect().await?;
     let mut creds = BTreeMap::new();
@@ -934,7 +935,7 @@ async fn publish(
             creds.insert(registry.clone(), found);
         }
         let cred = creds.get(&registry).and_then(Option::as_ref);
-        let digest = push::lookup(&docker, &image.reference, &registry, cred).await?;
+        let digest = push::lookup(&docker, &image.reference, &registry, cred, limit).await?;
         known.push(digest);
     }
 
@@ -963,14 +964,23 @@ async fn publish(
         }
         step.finish(&format!("built {label}"));
         let step = ui.step(&format!("pushing {label}"));
-        let digest =
-            match push::push(&docker, &repository, &image.tag, &registry, cred, &step).await {
-                Ok(digest) => digest,
-                Err(e) => {
-                    step.abandon();
-                    return Err(e);
-                }
-            };
+        let digest = match push::push(
+            &docker,
+            &repository,
+            &image.tag,
+            &registry,
+            cred,
+            &step,
+            limit,
+        )
+        .await
+        {
+            Ok(digest) => digest,
+            Err(e) => {
+                step.abandon();
+                return Err(e);
+            }
+        };
         step.finish(&format!("pushed {label} ({digest})"));
         done.push(ImageResult {
             image: repository,

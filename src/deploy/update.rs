@@ -189,7 +189,7 @@ pub async fn apply(
                 step.finish(&format!("updated pipeline {id}"));
                 statuses[i] = Status::Updated;
                 if out.interrupted {
-                    ui.say("pachhook: Ctrl-C: no further pipeline is updated");
+                    ui.say("pachhook: interrupted: no further pipeline is updated");
                 }
                 continue;
             }

@@ -363,7 +363,7 @@ fn ctrl_c_while_updating_lets_the_call_finish_and_stops() {
         "the call finished: {stderr}"
     );
     assert!(
-        stderr.contains("interrupted (Ctrl-C) while updating"),
+        stderr.contains("interrupted (Ctrl-C, SIGTERM or SIGHUP) while updating"),
         "{stderr}"
     );
     assert_eq!(repo.calls().len(), 1, "no further pipeline: {stderr}");

@@ -356,7 +356,10 @@ fn ctrl_c_during_the_build_stops_before_any_update() {
     });
     let (status, stderr) = reader.join().unwrap();
     assert_eq!(status.code(), FAILED, "{stderr}");
-    assert!(stderr.contains("interrupted (Ctrl-C)"), "{stderr}");
+    assert!(
+        stderr.contains("interrupted (Ctrl-C, SIGTERM or SIGHUP)"),
+        "{stderr}"
+    );
     assert!(repo.calls().is_empty(), "pachctl not called");
 }
 

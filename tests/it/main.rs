@@ -10,6 +10,7 @@ mod cli;
 mod conformance;
 mod deploy;
 mod deploy_accept;
+mod deploy_bounds;
 mod deploy_cluster;
 mod deploy_commit;
 mod deploy_context;
