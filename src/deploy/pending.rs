@@ -21,7 +21,7 @@ use super::ImageResult;
 pub const VERSION: u32 = 1;
 
 /// A record older than this is not applied: the push it waited for is long over.
-pub const EXPIRY: Duration = Duration::from_secs(30 * 60);
+pub const EXPIRY: Duration = Duration::from_secs(60 * 60);
 
 /// The largest record read: it names a commit and its images.
 const MAX_SIZE: u64 = 1 << 20;
