@@ -316,3 +316,89 @@ fn one_deploy_at_a_time_to_a_cluster() {
     assert_eq!(updated(&repo), ["edges", "montage", "edges", "montage"]);
     assert!(!lock.exists(), "released");
 }
+
+#[test]
+fn a_push_from_a_linked_worktree_waits_in_the_clone_and_deploys() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let linked = repo.aux.path().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        &linked.to_string_lossy(),
+        "-b",
+        "work",
+    ]);
+    let wt = repo.at(&linked);
+    wt.write("images/edges/message.txt", "from the worktree\n");
+    let sha = wt.commit_all("from the worktree");
+    let out = push(&wt, &["-q", "origin", "work:main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    assert_eq!(repo.note(&sha).unwrap()["outcome"], "deployed");
+    assert!(!pending(&repo).exists() && !acceptance_hook(&repo).exists());
+}
+
+#[test]
+fn a_stale_record_expires_without_deploying() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let sha = head(&repo);
+    // A dry run leaves a record and the hook armed; an hour later the record is stale.
+    let out = push(&repo, &["--dry-run", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(pending(&repo).exists() && acceptance_hook(&repo).exists());
+    let mut record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(pending(&repo)).unwrap()).unwrap();
+    record["created"] = serde_json::json!(record["created"].as_u64().unwrap() - 2 * 3600);
+    std::fs::write(pending(&repo), record.to_string()).unwrap();
+    // Even the acceptance it waited for does not apply it any more.
+    let out = push(&repo, &["--no-verify", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "{out}");
+    assert!(out.stderr.contains("expired"), "{out}");
+    assert!(
+        out.stderr.contains(&format!("`pachhook deploy {sha}`")),
+        "{out}"
+    );
+    assert!(!pending(&repo).exists() && !acceptance_hook(&repo).exists());
+}
+
+#[test]
+fn a_second_deploy_waits_a_bounded_time_then_stops() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, _remote) = setup("pachctl_timeout = \"2s\"");
+    // A live process (this test) holds the lock of the stand-in's cluster.
+    let dir = repo.path().join(".git/pachhook");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lock = dir.join("deploy-8f14e45f-ceea-467f-a0e6-c0ffee000001.lock");
+    std::fs::write(
+        &lock,
+        format!("{} {}\n", std::process::id(), "a".repeat(40)),
+    )
+    .unwrap();
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(3), "{run}");
+    assert!(
+        run.stderr
+            .contains("waiting for the deploy of aaaaaaaaaaaa"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("still under way"), "{run}");
+    assert!(repo.calls().is_empty());
+    assert!(lock.exists(), "another's lock is left alone");
+    // A lock whose holder is gone is taken over.
+    std::fs::write(&lock, format!("{} {}\n", i32::MAX - 1, "a".repeat(40))).unwrap();
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(!lock.exists());
+}
