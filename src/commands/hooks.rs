@@ -181,6 +181,15 @@ pub fn status() -> Result<ExitStatus> {
         }
         manager_notes(&target.dir, hook, &status)?;
     }
+    if let Some(waiting) = crate::deploy::pending::read(repo.common_dir()) {
+        crate::outln!(
+            "a deploy waits: {} once {} accepts the push of {} (reference-transaction is \
+             armed until then)",
+            crate::deploy::short(&waiting.commit),
+            crate::escape::escape(&waiting.remote),
+            crate::escape::escape(&waiting.branch)
+        )?;
+    }
     Ok(ExitStatus::Ok)
 }
 

@@ -117,6 +117,13 @@ fn a_push_the_remote_refuses_deploys_nothing() {
     );
     // The record waits unapplied; a fetch that does not bring the commit leaves it so.
     assert!(pending(&repo).exists());
+    let status = repo.pachhook(&["status"]);
+    assert!(
+        status
+            .stdout
+            .contains(&format!("a deploy waits: {}", &sha[..12])),
+        "{status}"
+    );
     repo.git(&["fetch", "-q", "origin"]);
     repo.write("README.md", "docs\n");
     let next = repo.commit_all("docs");
