@@ -30,12 +30,14 @@ impl View {
     }
 }
 
-/// The range the work is decided on: from the oldest commit the cluster runs for this
-/// repository (when every one of its pipelines runs there, from commits this one
-/// contains), else everything; the pushed range when the cluster runs nothing of it yet.
+/// The range the work is decided on: for a pushed range, from the oldest commit the
+/// cluster runs for this repository (when every one of its pipelines runs there, from
+/// commits this one contains), else everything; the pushed range when the cluster runs
+/// nothing of it yet. Everything stays everything.
 pub fn changes(repo: &Repo, view: &View, specs: &Specs, commit: Oid, pushed: Changes) -> Changes {
     let ours: Vec<&Running> = view.ours().collect();
-    if ours.is_empty() {
+    // Everything (`pachhook deploy`, a new branch) stays everything; a range only widens.
+    if ours.is_empty() || matches!(pushed, Changes::All) {
         return pushed;
     }
     let on_cluster: BTreeSet<(&str, &str)> = view

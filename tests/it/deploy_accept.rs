@@ -409,3 +409,45 @@ fn a_second_deploy_waits_a_bounded_time_then_stops() {
     assert_eq!(run.code, Some(0), "{run}");
     assert!(!lock.exists());
 }
+
+/// The user's reference-transaction hook was there before `pachhook install` chained
+/// their pre-commit hook (which links the other hooks beside the kept one): arming keeps
+/// the hook itself, never a link back to ours.
+#[test]
+fn a_reference_transaction_hook_from_before_install_is_kept() {
+    if services().is_none() {
+        return;
+    }
+    let svc = services().unwrap();
+    let image = format!("{}/{}", svc.registry, unique("before"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    repo.commit_all("edges and montage");
+    let remote = Repo::new_with(&["--bare"]);
+    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    let hooks = repo.hooks_dir();
+    let log = repo.aux.path().join("theirs.log");
+    let theirs = format!("#!/bin/sh\necho \"$1\" >> '{}'\n", log.display());
+    write_hook(&hooks.join("pre-commit"), "#!/bin/sh\nexit 0\n");
+    write_hook(&hooks.join("reference-transaction"), &theirs);
+    repo.install();
+    let out = push(&repo, &["-q", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    let path = hooks.join("reference-transaction");
+    assert!(
+        !std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        theirs,
+        "theirs, back"
+    );
+    assert!(
+        std::fs::read_to_string(&log).unwrap().contains("committed"),
+        "and it ran meanwhile"
+    );
+}
