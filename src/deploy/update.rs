@@ -244,8 +244,9 @@ pub async fn apply(
     }
 }
 
-/// The most lines of a pachctl call's output shown.
+/// The most lines of a pachctl call's output shown, and the most characters of each.
 const SHOWN_LINES: usize = 20;
+const LINE_MAX: usize = 400;
 
 /// The last non-empty lines of two outputs (the first's first), at most `SHOWN_LINES`.
 fn last_lines(first: &[u8], second: &[u8]) -> Vec<String> {
@@ -253,7 +254,14 @@ fn last_lines(first: &[u8], second: &[u8]) -> Vec<String> {
         .lines()
         .chain(String::from_utf8_lossy(second).lines())
         .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
+        .map(|l| {
+            if l.chars().count() > LINE_MAX {
+                let cut: String = l.chars().take(LINE_MAX).collect();
+                format!("{cut}…")
+            } else {
+                l.to_string()
+            }
+        })
         .collect();
     let skip = lines.len().saturating_sub(SHOWN_LINES);
     lines.into_iter().skip(skip).collect()

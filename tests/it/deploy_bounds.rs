@@ -163,3 +163,40 @@ fn a_note_that_cannot_be_written_fails_naming_the_command() {
     repo.git(&args);
     assert_eq!(repo.note(&sha).unwrap()["outcome"], "deployed");
 }
+
+/// 200 MB printed by pachctl: memory stays bounded (GNU time's peak resident size).
+#[test]
+fn pachctl_output_does_not_grow_memory() {
+    let Some(svc) = services() else { return };
+    assert!(
+        std::path::Path::new("/usr/bin/time").exists(),
+        "GNU time is installed by scripts/services.sh"
+    );
+    let (repo, _, _) = managed_repo(&svc.registry, "loud", "");
+    repo.commit_all("edges");
+    wrapped_pachctl(
+        &repo,
+        "if [ \"$1\" = update ]; then\n  head -c 200000000 /dev/zero | tr '\\0' 'x'\n  echo\n  echo last line\nfi",
+    );
+    let mut command = repo.command("/usr/bin/time");
+    command.args(["-f", "peak=%M", BIN, "deploy"]);
+    let run = run(command, std::time::Duration::from_secs(300));
+    assert_eq!(
+        run.code,
+        Some(0),
+        "{}",
+        run.stderr.lines().last().unwrap_or("")
+    );
+    let peak: u64 = run
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak="))
+        .and_then(|k| k.trim().parse().ok())
+        .expect("GNU time reports the peak");
+    assert!(peak < 100 * 1024, "peak {peak} KiB");
+    assert!(run.stderr.contains("last line"), "the last lines are shown");
+    assert!(
+        run.stderr.lines().all(|l| l.len() < 2000),
+        "a long line is cut"
+    );
+}
