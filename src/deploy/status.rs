@@ -189,6 +189,18 @@ pub fn human(status: &ClusterStatus) -> String {
         escape(status.context.as_deref().unwrap_or("(active)")),
         super::short(&status.commit)
     );
+    let width = status
+        .pipelines
+        .iter()
+        .map(|p| escape(&p.project).chars().count() + escape(&p.name).chars().count() + 1)
+        .chain(
+            status
+                .unknown
+                .iter()
+                .map(|u| escape(&u.project).chars().count() + escape(&u.name).chars().count() + 1),
+        )
+        .max()
+        .unwrap_or(0);
     for p in &status.pipelines {
         let state = if !p.running {
             "not on the cluster".to_string()
@@ -202,9 +214,8 @@ pub fn human(status: &ClusterStatus) -> String {
             "behind HEAD".to_string()
         };
         out.push_str(&format!(
-            "  {}/{}  {}  {}  {}\n",
-            escape(&p.project),
-            escape(&p.name),
+            "  {:width$}  {:12}  {}  {}\n",
+            format!("{}/{}", escape(&p.project), escape(&p.name)),
             short(&p.commit),
             escape(p.image.as_deref().unwrap_or("-")),
             state
@@ -214,9 +225,8 @@ pub fn human(status: &ClusterStatus) -> String {
         out.push_str("on the cluster, named by no spec of the repository:\n");
         for u in &status.unknown {
             out.push_str(&format!(
-                "  {}/{}  {}  {}{}\n",
-                escape(&u.project),
-                escape(&u.name),
+                "  {:width$}  {:12}  {}{}\n",
+                format!("{}/{}", escape(&u.project), escape(&u.name)),
                 short(&u.commit),
                 escape(u.image.as_deref().unwrap_or("-")),
                 if u.ours {

@@ -336,6 +336,14 @@ fn status_cluster_shows_what_runs_where() {
 
     let run = repo.pachhook(&["status", "--cluster"]);
     assert_eq!(run.code, Some(0), "{run}");
+    insta::with_settings!({filters => vec![
+        (first.as_str(), "[DEPLOYED]"),
+        (&first[..12], "[DEPLOYED]"),
+        (&head[..12], "[HEAD]"),
+        (image.as_str(), "[IMAGE]"),
+    ]}, {
+        insta::assert_snapshot!(run.stdout);
+    });
     assert!(run.stdout.contains("default/montage"), "{run}");
     assert!(run.stdout.contains("drift"), "{run}");
     assert!(run.stdout.contains("behind HEAD"), "{run}");
