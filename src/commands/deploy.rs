@@ -68,10 +68,7 @@ pub fn status(args: StatusArgs) -> Result<ExitStatus> {
         .filter(|h| h.is_branch())
         .and_then(|h| h.shorthand().ok().map(|s| s.to_string()));
     let status = deploy::status::collect(&repo, head, branch.as_deref()).map_err(|failure| {
-        crate::error::StatusError::from(deploy::DeployError {
-            failure,
-            commit: head.to_string(),
-        })
+        crate::error::StatusError::new(ExitStatus::Failed, ClusterUnread(failure.to_string()))
     })?;
     match args.format {
         StatusFormat::Human => crate::outln!("{}", deploy::status::human(&status).trim_end())?,
@@ -81,3 +78,15 @@ pub fn status(args: StatusArgs) -> Result<ExitStatus> {
     }
     Ok(ExitStatus::Ok)
 }
+
+/// `status --cluster` could not read the cluster (or the repository's specs).
+#[derive(Debug)]
+struct ClusterUnread(String);
+
+impl std::fmt::Display for ClusterUnread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot tell what the cluster runs: {}", self.0)
+    }
+}
+
+impl std::error::Error for ClusterUnread {}

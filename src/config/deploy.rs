@@ -243,8 +243,10 @@ impl Deploy {
         }
         if let Some(remote) = layer.remote {
             let name = remote.get_ref();
+            // A remote's name, not its URL or path (git allows `/` inside names).
             if name.trim().is_empty()
-                || name.contains(['/', ':'])
+                || name.contains(':')
+                || name.starts_with(['/', '.'])
                 || name.chars().any(char::is_whitespace)
             {
                 return Err(error_at(

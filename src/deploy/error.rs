@@ -85,6 +85,31 @@ pub enum Failure {
     },
 }
 
+/// The failure alone, without the deploy it stopped: what `status --cluster` says.
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            Failure::Cluster(m)
+            | Failure::PachctlUnusable(m)
+            | Failure::Config(m)
+            | Failure::Git(m) => m.clone(),
+            Failure::WrongCluster {
+                branch,
+                expected,
+                found,
+                context,
+            } => format!(
+                "{branch} deploys to the cluster {expected} ([deploy] clusters), but the context {context} reaches the cluster {found}"
+            ),
+            Failure::Findings { errors } => {
+                format!("the specs at HEAD have {errors} error finding(s)")
+            }
+            other => format!("{other:?}"),
+        };
+        f.write_str(&redact(&text))
+    }
+}
+
 /// A failure with the commit it was deploying, for the retry hint.
 #[derive(Debug)]
 pub struct DeployError {

@@ -388,3 +388,24 @@ fn the_committed_file_names_pachctl_only_as_a_command() {
     assert_eq!(run.code, Some(0), "{run}");
     assert_eq!(repo.calls().len(), 2, "{run}");
 }
+
+#[test]
+fn status_cluster_of_the_wrong_cluster_says_so() {
+    let Some(svc) = services() else { return };
+    let (repo, _, _) = managed_repo(
+        &svc.registry,
+        "statuswrong",
+        &format!("clusters = {{ main = \"{PROD}\" }}"),
+    );
+    repo.commit_all("edges");
+    set_cluster_id(&repo, Some("test-cluster"), STAGING);
+    let run = repo.pachhook(&["status", "--cluster"]);
+    assert_eq!(run.code, Some(3), "{run}");
+    assert!(
+        run.stderr.contains("cannot tell what the cluster runs")
+            && run.stderr.contains(PROD)
+            && run.stderr.contains(STAGING),
+        "{run}"
+    );
+    assert!(!run.stderr.contains("pachhook deploy"), "{run}");
+}
