@@ -385,6 +385,61 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 mod tests {
     use super::*;
 
+    fn team(text: &str) -> Result<Deploy> {
+        crate::config::Config::from_str(Path::new(TEAM_FILE), text).map(|c| c.deploy)
+    }
+
+    #[test]
+    fn clusters_contexts_and_the_team_remote() {
+        let deploy = team(
+            "[deploy]\nremote = \"upstream/team\"\nprune = true\nregistry_timeout = \"90s\"\nclusters = { main = \"c-prod\", \"release/*\" = \"c-rel\" }\ncontexts = { c-prod = \"prod-east\" }\ncontext = \"fallback\"\n",
+        )
+        .unwrap();
+        assert_eq!(deploy.remote, "upstream/team");
+        assert!(deploy.prune);
+        assert_eq!(deploy.registry_timeout, Duration::from_secs(90));
+        assert_eq!(deploy.cluster_of("main"), Some("c-prod"));
+        assert_eq!(deploy.cluster_of("release/2.1"), Some("c-rel"));
+        assert_eq!(deploy.cluster_of("feature"), None);
+        assert_eq!(
+            deploy.context_for(Some("c-prod")).as_deref(),
+            Some("prod-east")
+        );
+        assert_eq!(
+            deploy.context_for(Some("c-rel")).as_deref(),
+            Some("fallback")
+        );
+        for bad in [
+            "[deploy]\nremote = \"https://example.com/x.git\"\n",
+            "[deploy]\nremote = \"/srv/git/x\"\n",
+            "[deploy]\nclusters = { main = 3 }\n",
+            "[deploy]\nclusters = { \"[\" = \"c\" }\n",
+            "[deploy]\nregistry_timeout = \"soon\"\n",
+        ] {
+            assert!(team(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_team_file_names_pachctl_only_as_a_command() {
+        assert_eq!(
+            team("[deploy]\npachctl = \"pachctl-2.12\"\n")
+                .unwrap()
+                .pachctl,
+            "pachctl-2.12"
+        );
+        for path in ["tools/pachctl", "./pachctl", "/usr/local/bin/pachctl"] {
+            let error = team(&format!("[deploy]\npachctl = \"{path}\"\n")).unwrap_err();
+            assert!(format!("{error:#}").contains("only a command"), "{error:#}");
+        }
+        let local = crate::config::Config::from_str(
+            Path::new(LOCAL_FILE),
+            "[deploy]\npachctl = \"/opt/pachctl/bin/pachctl\"\n",
+        )
+        .unwrap();
+        assert_eq!(local.deploy.pachctl, "/opt/pachctl/bin/pachctl");
+    }
+
     #[test]
     fn durations() {
         assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
