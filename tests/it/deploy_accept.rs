@@ -451,3 +451,39 @@ fn a_reference_transaction_hook_from_before_install_is_kept() {
         "and it ran meanwhile"
     );
 }
+
+/// A hooks directory the team commits cannot get the acceptance hook (hooks never touch
+/// the work tree): such a push prepares nothing and says how to deploy.
+#[test]
+fn a_committed_hooks_directory_deploys_by_hand() {
+    if services().is_none() {
+        return;
+    }
+    let svc = services().unwrap();
+    let image = format!("{}/{}", svc.registry, unique("shared"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    repo.git(&["config", "core.hooksPath", ".githooks"]);
+    repo.install();
+    let sha = repo.commit_all("edges and montage, shared hooks");
+    let remote = Repo::new_with(&["--bare"]);
+    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    // Portable hooks run `pachhook` from PATH.
+    let bin = std::path::Path::new(BIN)
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let path = format!("{bin}:{}", test_path());
+    let out = repo.git_env(&["push", "origin", "main"], &[("PATH", &path)], None);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "{out}");
+    assert!(out.stderr.contains("committed hooks directory"), "{out}");
+    assert!(
+        out.stderr.contains(&format!("`pachhook deploy {sha}`")),
+        "{out}"
+    );
+    assert!(!repo.path().join(".githooks/reference-transaction").exists());
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
