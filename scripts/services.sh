@@ -38,6 +38,7 @@ command -v docker >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v jq >/dev/null 2>&1 || missing+=(jq)  # the pachctl stand-in of the tests
 command -v git-lfs >/dev/null 2>&1 || missing+=(git-lfs)
 [ -x /usr/bin/time ] || missing+=(time)
 # A shell for the base image the BuildKit deploy test builds itself (nothing is pulled).

@@ -38,8 +38,9 @@ pub enum Command {
     Install(HookArgs),
     /// Remove pachhook's hooks, restoring any hook they had replaced.
     Uninstall(HookArgs),
-    /// Show which hooks are installed, where, and whether they are current.
-    Status,
+    /// Show which hooks are installed, where, and whether they are current
+    /// (`--cluster`: what the cluster runs of this repository).
+    Status(StatusArgs),
     /// Create pachhook.toml for this repository.
     Init(InitArgs),
     /// Run a hook's logic by hand (the installed hooks call this).
@@ -144,12 +145,35 @@ pub struct RenderArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// What the cluster this branch deploys to runs: each pipeline's commit and image,
+    /// drift from the repository's spec, and the cluster's pipelines no spec names.
+    #[arg(long)]
+    pub cluster: bool,
+    /// With --cluster: `human` or `json`.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Human, requires = "cluster")]
+    pub format: StatusFormat,
+}
+
+/// The formats of `status --cluster`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
 pub struct DeployArgs {
     /// The commit to deploy (default: HEAD).
     pub rev: Option<String>,
     /// Show the images that would be built and the rendered specs; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Replace pipelines the cluster runs from a commit this one does not contain (a
+    /// newer deploy, another branch's).
+    #[arg(long)]
+    pub force: bool,
     /// Also treat the repository path as this (for tests and CI checkouts).
     #[arg(long, hide = true)]
     pub repo: Option<PathBuf>,

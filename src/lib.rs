@@ -8,6 +8,7 @@
 pub mod atomic_write;
 pub mod check;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod deploy;

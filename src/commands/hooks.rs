@@ -11,7 +11,7 @@ use crate::error::{ExitStatus, UsageError};
 use crate::hooks::HookName;
 use crate::hooks::install::{self, Binary, Installed, State, Uninstalled};
 use crate::hooks::managers::{self, Manager};
-use crate::hooks::{self, pre_commit, pre_push};
+use crate::hooks::{self, accepted, pre_commit, pre_push};
 use crate::repo::Repo;
 
 fn chosen(hook: Option<HookName>) -> Vec<HookName> {
@@ -181,6 +181,15 @@ pub fn status() -> Result<ExitStatus> {
         }
         manager_notes(&target.dir, hook, &status)?;
     }
+    if let Some(waiting) = crate::deploy::pending::read(repo.common_dir()) {
+        crate::outln!(
+            "a deploy waits: {} once {} accepts the push of {} (reference-transaction is \
+             armed until then)",
+            crate::deploy::short(&waiting.commit),
+            crate::escape::escape(&waiting.remote),
+            crate::escape::escape(&waiting.branch)
+        )?;
+    }
     Ok(ExitStatus::Ok)
 }
 
@@ -230,7 +239,7 @@ fn bypass(hook: HookName) -> &'static str {
         HookName::PreCommit => {
             "to commit once without pachhook: `git commit --no-verify`, or `PACHHOOK=0 git commit`"
         }
-        HookName::PrePush => {
+        HookName::PrePush | HookName::ReferenceTransaction => {
             "to push once without pachhook: `git push --no-verify`, or `PACHHOOK=0 git push`"
         }
     }
@@ -261,6 +270,17 @@ fn run_hook(args: RunArgs) -> Result<ExitStatus> {
                 .read_to_string(&mut lines)
                 .context("cannot read the refs being pushed from standard input")?;
             pre_push::run(remote, &lines)
+        }
+        HookName::ReferenceTransaction => {
+            let state = args.args.first().map_or("", String::as_str);
+            let mut lines = String::new();
+            let mut stdin = std::io::stdin();
+            if !stdin.is_terminal() {
+                stdin
+                    .read_to_string(&mut lines)
+                    .context("cannot read the updated refs from standard input")?;
+            }
+            accepted::run(state, &lines)
         }
     }
 }

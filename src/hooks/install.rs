@@ -45,6 +45,7 @@ pub fn file_name(hook: HookName) -> &'static str {
     match hook {
         HookName::PreCommit => "pre-commit",
         HookName::PrePush => "pre-push",
+        HookName::ReferenceTransaction => "reference-transaction",
     }
 }
 
@@ -52,6 +53,7 @@ fn template(hook: HookName) -> &'static str {
     match hook {
         HookName::PreCommit => include_str!("../../hooks/pre-commit"),
         HookName::PrePush => include_str!("../../hooks/pre-push"),
+        HookName::ReferenceTransaction => include_str!("../../hooks/reference-transaction"),
     }
 }
 
@@ -61,6 +63,8 @@ fn legacy_template(hook: HookName) -> &'static str {
     match hook {
         HookName::PreCommit => include_str!("../../hooks/legacy/pre-commit"),
         HookName::PrePush => include_str!("../../hooks/legacy/pre-push"),
+        // Written only by versions that seal every hook with a checksum.
+        HookName::ReferenceTransaction => "",
     }
 }
 
@@ -254,6 +258,12 @@ fn keep_previous(dir: &Path, hook: HookName, path: &Path) -> Result<PathBuf> {
         ))
         .into());
     }
+    // A link `link_siblings` made to the hook (before it was one pachhook replaces)
+    // would, once ours is renamed over the hook, lead back to ours: the hook itself is
+    // kept in its place.
+    if is_sibling_link(dir, &previous) {
+        remove(&previous)?;
+    }
     link_siblings(dir)?;
     if metadata(&previous)?.is_none() {
         link_or_copy(path, &previous)?;
@@ -331,6 +341,7 @@ fn link_siblings(dir: &Path) -> Result<()> {
 fn is_sibling(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
     !(ALL.iter().any(|h| file_name(*h) == name)
+        || name == file_name(HookName::ReferenceTransaction)
         || name.ends_with(".sample")
         || name.ends_with(".pachhook-tmp")
         || name.contains(".pachhook-"))
@@ -416,6 +427,9 @@ pub fn snippet(hook: HookName) -> &'static str {
         HookName::PrePush => {
             "pachhook run pre-push \"$@\" || exit $?   (it reads git's ref lines on standard input)"
         }
+        HookName::ReferenceTransaction => {
+            "pachhook run reference-transaction \"$@\"   (it reads git's ref lines on standard input)"
+        }
     }
 }
 
@@ -458,6 +472,7 @@ pub fn uninstall(
     }
     let previous = [previous_path(dir, hook), legacy_previous_path(dir, hook)]
         .into_iter()
+        .filter(|p| !is_sibling_link(dir, p))
         .find_map(|p| metadata(&p).ok().flatten().map(|_| p));
     let outcome = match (state, previous) {
         (_, Some(previous)) => {

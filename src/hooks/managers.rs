@@ -84,7 +84,7 @@ impl Manager {
                  \x20           pass_filenames: false\n\
                  \x20           always_run: true"
                 .to_string(),
-            (Manager::PreCommit, HookName::PrePush) => "to combine them, let pachhook own \
+            (Manager::PreCommit, _) => "to combine them, let pachhook own \
                  pre-push (`pre-commit uninstall -t pre-push`, then `pachhook install --hook \
                  pre-push`): its pre-push hook runs the hook that was there first"
                 .to_string(),
@@ -121,6 +121,6 @@ pub fn displaced_ours(dir: &Path, hook: HookName, manager: Manager) -> Option<Pa
 fn action(hook: HookName) -> &'static str {
     match hook {
         HookName::PreCommit => "commit",
-        HookName::PrePush => "push",
+        HookName::PrePush | HookName::ReferenceTransaction => "push",
     }
 }

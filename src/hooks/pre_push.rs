@@ -116,8 +116,8 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
             return Ok(ExitStatus::Findings);
         }
     }
-    // The checks passed: deploy the pushed branches the team opted in for, with the
-    // settings of the pushed commits.
+    // The checks passed: prepare the deploy of the pushed branches the team opted in
+    // for, with the settings of the pushed commits; the pipelines wait for the remote.
     let branches: Vec<crate::deploy::Pushed> = push
         .updates
         .iter()
@@ -130,7 +130,19 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
             })
         })
         .collect();
-    Ok(crate::deploy::on_push(&repo, &branches))
+    if branches.is_empty() {
+        return Ok(ExitStatus::Ok);
+    }
+    let hooks = repo.hooks_dir()?;
+    let target = crate::deploy::PushTarget {
+        remote,
+        can_wait: !repo.is_tracked_dir(&hooks)?,
+    };
+    let outcome = crate::deploy::on_push(&repo, target, &branches);
+    if outcome.waiting {
+        super::accepted::arm(&repo, &hooks);
+    }
+    Ok(outcome.status)
 }
 
 /// Parses git's pre-push lines and finds the commits the push sends, in one walk.

@@ -59,7 +59,7 @@ fn deploys_the_commit_tree_upstream_first_and_records_a_note() {
             ("default".into(), "montage".into(), "updated".into())
         ]
     );
-    assert_eq!(note["version"], 1);
+    assert_eq!(note["version"], 2);
     assert_eq!(note["outcome"], "deployed");
 
     // The working tree and the index are as the user left them.

@@ -228,7 +228,7 @@ fn an_lfs_object_missing_from_the_local_store_stops_before_any_build() {
 fn path_without_git_lfs(repo: &Repo) -> String {
     let bin = repo.aux.path().join("no-lfs-bin");
     std::fs::create_dir_all(&bin).unwrap();
-    let path = std::env::var("PATH").unwrap_or_default();
+    let path = test_path();
     for dir in std::env::split_paths(&path) {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;

@@ -447,17 +447,25 @@ fn on_push_follows_branches_and_on_failure() {
     );
     repo.write("pipelines/broken.json", "{\"pipeline\": \"broken\",,}\n");
     let sha = repo.commit_all("broken spec");
+    // A remote with a fetch refspec: its acceptance of a push can be seen.
+    repo.git(&["remote", "add", "origin", "/nonexistent"]);
     let opened = pachhook::repo::Repo::open(repo.path()).unwrap();
     let new = git2::Oid::from_str(&sha).unwrap();
+    let origin = pachhook::deploy::PushTarget {
+        remote: "origin",
+        can_wait: true,
+    };
     let push = |branch: &str| {
         pachhook::deploy::on_push(
             &opened,
+            origin,
             &[pachhook::deploy::Pushed {
                 branch: branch.into(),
                 old: None,
                 new,
             }],
         )
+        .status
     };
     assert_eq!(push("feature/x"), ExitStatus::Ok, "not a deploy branch");
     assert_eq!(
@@ -482,12 +490,14 @@ fn on_push_follows_branches_and_on_failure() {
     assert_eq!(
         pachhook::deploy::on_push(
             &opened,
+            origin,
             &[pachhook::deploy::Pushed {
                 branch: "main".into(),
                 old: None,
                 new: disabled,
             }],
-        ),
+        )
+        .status,
         ExitStatus::Ok,
         "disabled"
     );

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use super::{Repo, pachctl};
+use super::{Repo, Run, pachctl};
 
 /// The services the tests drive, from the environment that `scripts/services.sh` prints.
 pub struct Services {
@@ -75,6 +75,29 @@ impl Repo {
     pub fn note(&self, rev: &str) -> Option<serde_json::Value> {
         let out = self.try_git(&["notes", "--ref", "pachhook", "show", rev]);
         (out.code == Some(0)).then(|| serde_json::from_str(&out.stdout).expect("the note is JSON"))
+    }
+}
+
+impl Repo {
+    /// What git tells the acceptance hook once `origin` accepted a push of `branch`
+    /// from `old` (empty: a new branch) to `new`: the `committed` update of
+    /// `refs/remotes/origin/<branch>`, given to `pachhook run reference-transaction`.
+    pub fn accept(&self, branch: &str, old: &str, new: &str, env: &[(&str, &str)]) -> Run {
+        let zero = "0".repeat(40);
+        let old = if old.is_empty() { zero.as_str() } else { old };
+        self.pachhook_env(
+            &["run", "reference-transaction", "committed"],
+            env,
+            Some(&format!("{old} {new} refs/remotes/origin/{branch}\n")),
+        )
+    }
+
+    /// Adds a remote `origin` (that no test pushes to) when the repository has none, so
+    /// that a pre-push hook run by hand to `origin` can wait for its acceptance.
+    pub fn with_origin(&self) {
+        if self.try_git(&["remote", "get-url", "origin"]).code != Some(0) {
+            self.git(&["remote", "add", "origin", "/nonexistent/origin.git"]);
+        }
     }
 }
 

@@ -150,7 +150,8 @@ impl Repo {
             .env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("DOCKER_CONFIG", self.docker_config())
-            .env("PACHCTL_LOG", self.pachctl_log());
+            .env("PACHCTL_LOG", self.pachctl_log())
+            .env("PATH", test_path());
         cmd
     }
 
@@ -279,12 +280,25 @@ pub fn project(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-/// The absolute path of the pachctl stand-in.
+/// The pachctl stand-in as `pachhook.toml` names it: the command `pachctl` on the
+/// `PATH` every command of a test repository gets (`test_path`), as the team's file
+/// may name only a command, never a path.
 pub fn pachctl() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/it/support/pachctl")
-        .to_string_lossy()
-        .into_owned()
+    "pachctl".to_string()
+}
+
+/// The directory of the pachctl stand-in (tests/it/support/pachctl).
+pub fn pachctl_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/support")
+}
+
+/// `PATH` with the pachctl stand-in's directory first.
+pub fn test_path() -> String {
+    format!(
+        "{}:{}",
+        pachctl_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 /// What a command did: its exit code (`None` when a signal ended it), its output as
