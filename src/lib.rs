@@ -15,6 +15,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod error;
 pub mod escape;
+pub mod graph;
 pub mod hooks;
 pub mod image_ref;
 pub mod jsonnet;

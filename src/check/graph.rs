@@ -1,0 +1,194 @@
+//! Rules on the pipeline graph (`crate::graph`): `pipeline-cycle` and `unknown-input`.
+//!
+//! Both look across specs, so they run after every file is checked, on the pipelines of
+//! the checked files plus `Settings::context`: the pipelines of the rest of the
+//! repository, which the hooks add because they check only the files a change touches.
+//! Findings go on the checked files only.
+//!
+//! `unknown-input` runs only when the team lists its source repositories
+//! (`[graph] sources`): a repository that lists none cannot tell a source repository
+//! filled by hand from a misspelt pipeline name, and gets no false alarm.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use super::{FileReport, Findings, Options, Rule};
+use crate::graph::{self, Pipeline};
+use crate::source::Source;
+
+/// What the caller knows about the graph beyond the checked files.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The project of a spec that names none: `[deploy] project`, else `default`.
+    pub default_project: String,
+    /// `[graph] sources`: globs of the source repositories.
+    pub sources: Vec<String>,
+    /// The pipelines of the repository's other files, each with its file's path. A file
+    /// among the checked ones is taken from the check, never from here.
+    pub context: Option<Arc<Vec<(String, Pipeline)>>>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            default_project: graph::DEFAULT_PROJECT.to_string(),
+            sources: Vec::new(),
+            context: None,
+        }
+    }
+}
+
+/// `[graph] sources` compiled: a glob with a `/` matches `project/repo`, one without
+/// matches the repository's name in any project.
+pub struct Sources {
+    qualified: GlobSet,
+    bare: GlobSet,
+}
+
+impl Sources {
+    pub fn new(globs: &[String]) -> anyhow::Result<Sources> {
+        let mut qualified = GlobSetBuilder::new();
+        let mut bare = GlobSetBuilder::new();
+        for glob in globs {
+            let compiled = globset::GlobBuilder::new(glob)
+                .literal_separator(true)
+                .build()
+                .or_else(|_| Glob::new(glob))?;
+            if glob.contains('/') {
+                qualified.add(compiled);
+            } else {
+                bare.add(compiled);
+            }
+        }
+        Ok(Sources {
+            qualified: qualified.build()?,
+            bare: bare.build()?,
+        })
+    }
+
+    pub fn lists(&self, project: &str, repo: &str) -> bool {
+        self.bare.is_match(repo) || self.qualified.is_match(format!("{project}/{repo}"))
+    }
+}
+
+/// The pipelines of `sources` (the rest of a repository), read and normalized the way
+/// the check reads them, in parallel; files that do not parse give none.
+pub fn context(sources: Vec<Source>, opts: &Options) -> Arc<Vec<(String, Pipeline)>> {
+    let found = crate::parallel::map(sources, |source| {
+        let Ok(specs) = crate::spec::read::read(&source.bytes) else {
+            return Vec::new();
+        };
+        specs
+            .into_iter()
+            .filter_map(|mut spec| {
+                crate::spec::normalize::normalize(&mut spec, opts.release);
+                Pipeline::of(&spec, &opts.graph.default_project).map(|p| (source.path.clone(), p))
+            })
+            .collect()
+    });
+    Arc::new(found.into_iter().flatten().collect())
+}
+
+pub fn check(files: &mut [FileReport], opts: &Options) {
+    // (file index or None for the context, spec index, pipeline)
+    let checked: BTreeSet<&str> = files.iter().map(|f| f.source.path.as_str()).collect();
+    let mut all: Vec<(Option<usize>, usize, &Pipeline)> = Vec::new();
+    for (f, file) in files.iter().enumerate() {
+        for spec in &file.specs {
+            if let Some(p) = &spec.pipeline {
+                all.push((Some(f), spec.index, p));
+            }
+        }
+    }
+    if let Some(context) = &opts.graph.context {
+        for (path, p) in context.iter() {
+            if !checked.contains(path.as_str()) {
+                all.push((None, 0, p));
+            }
+        }
+    }
+    let mut found: Vec<(usize, usize, super::Finding)> = Vec::new();
+    let pipelines: Vec<&Pipeline> = all.iter().map(|(_, _, p)| *p).collect();
+    for (start, way, closing) in graph::cycles(&pipelines) {
+        let (Some(f), index, p) = all[start] else {
+            continue;
+        };
+        let Some(input) = p.inputs.get(closing) else {
+            continue;
+        };
+        let mut names: Vec<String> = way.iter().map(|&i| pipelines[i].id()).collect();
+        names.push(p.id());
+        let mut out = Findings::new(Some(index));
+        out.push(
+            Rule::PipelineCycle,
+            &input.pointer,
+            input.span,
+            format!("pipeline cycle: {}", shorten(&names)),
+            "pachd refuses a pipeline that reads its own output, directly or through others: \
+             read another repository",
+        );
+        found.extend(out.into_vec().into_iter().map(|x| (f, index, x)));
+    }
+    if !opts.graph.sources.is_empty()
+        && let Ok(sources) = Sources::new(&opts.graph.sources)
+    {
+        let written: BTreeSet<String> = pipelines.iter().map(|p| p.id()).collect();
+        for &(f, index, p) in &all {
+            let Some(f) = f else { continue };
+            for input in &p.inputs {
+                if written.contains(&input.id()) || sources.lists(&input.project, &input.repo) {
+                    continue;
+                }
+                let help = match closest(&input.repo, &input.project, &pipelines) {
+                    Some(name) => format!(
+                        "did you mean `{name}`? Otherwise add `{}` to [graph] sources in pachhook.toml",
+                        input.id()
+                    ),
+                    None => format!(
+                        "fix the name, or add `{}` to [graph] sources in pachhook.toml",
+                        input.id()
+                    ),
+                };
+                let mut out = Findings::new(Some(index));
+                out.push(
+                    Rule::UnknownInput,
+                    &input.pointer,
+                    input.span,
+                    format!(
+                        "input repository `{}` is written by no pipeline and is not a source",
+                        input.id()
+                    ),
+                    help,
+                );
+                found.extend(out.into_vec().into_iter().map(|x| (f, index, x)));
+            }
+        }
+    }
+    for (f, _, finding) in found {
+        files[f].findings.push(finding);
+    }
+}
+
+/// A cycle as `a -> b -> a`, at most eight names (the middle elided), so a message
+/// stays one line.
+fn shorten(names: &[String]) -> String {
+    if names.len() <= 8 {
+        return names.join(" -> ");
+    }
+    let head = names[..4].join(" -> ");
+    let tail = names[names.len() - 3..].join(" -> ");
+    format!("{head} -> ... -> {tail}")
+}
+
+/// The pipeline of `project` whose name is nearest a misspelt repository's.
+fn closest(repo: &str, project: &str, pipelines: &[&Pipeline]) -> Option<String> {
+    pipelines
+        .iter()
+        .filter(|p| p.project == project)
+        .map(|p| (strsim::damerau_levenshtein(repo, &p.name), &p.name))
+        .filter(|(d, name)| *d <= 2.max(name.len() / 4))
+        .min()
+        .map(|(_, name)| name.clone())
+}
