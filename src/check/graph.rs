@@ -91,6 +91,14 @@ pub fn context(sources: Vec<Source>, opts: &Options) -> Arc<Vec<(String, Pipelin
     Arc::new(found.into_iter().flatten().collect())
 }
 
+/// Whether either graph rule is on: only then does a hook read the rest of the
+/// repository for `Settings::context`.
+pub fn wanted(opts: &Options) -> bool {
+    [Rule::PipelineCycle, Rule::UnknownInput]
+        .iter()
+        .any(|r| opts.levels.get(r) != Some(&super::Level::Off))
+}
+
 pub fn check(files: &mut [FileReport], opts: &Options) {
     // (file index or None for the context, spec index, pipeline)
     let checked: BTreeSet<&str> = files.iter().map(|f| f.source.path.as_str()).collect();
