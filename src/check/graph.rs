@@ -134,8 +134,7 @@ pub fn check(files: &mut [FileReport], opts: &Options) {
             &input.pointer,
             input.span,
             format!("pipeline cycle: {}", shorten(&names)),
-            "pachd refuses a pipeline that reads its own output, directly or through others: \
-             read another repository",
+            "pachd cannot create pipelines that read their own output: read another repository",
         );
         found.extend(out.into_vec().into_iter().map(|x| (f, index, x)));
     }

@@ -91,7 +91,7 @@ fn every_rule_as_a_user_reads_it() {
     );
     repo.write(
         "extra/typo.json",
-        r#"{"pipeline": {"name": "t"}, "transform": {"image": "a/b:1", "cmd": ["x"]}, "input": {"pfs": {"repo": "cc", "glob": "/"}}}"#,
+        r#"{"pipeline": {"name": "t"}, "transform": {"image": "a/b:1", "cmd": ["x"]}, "input": {"pfs": {"repo": "uca", "glob": "/"}}}"#,
     );
     repo.write(
         "policy.json",
@@ -123,7 +123,7 @@ paths = ["extra/policed.json"]
 path = "templates/broken.jsonnet"
 
 [graph]
-sources = ["[!c]*"]
+sources = ["[!u]*"]
 "#,
     );
     repo.git(&["add", "-A"]);
