@@ -74,9 +74,14 @@ impl Sources {
 }
 
 /// The pipelines of `sources` (the rest of a repository), read and normalized the way
-/// the check reads them, in parallel; files that do not parse give none.
+/// the check reads them, in parallel; files that do not parse give none. Jsonnet
+/// templates give the pipelines their `[[template]]` instances render, through the
+/// check (few files; the rules' findings are dropped).
 pub fn context(sources: Vec<Source>, opts: &Options) -> Arc<Vec<(String, Pipeline)>> {
-    let found = crate::parallel::map(sources, |source| {
+    let (templates, specs): (Vec<Source>, Vec<Source>) = sources
+        .into_iter()
+        .partition(|s| super::template::is_template(&s.path));
+    let found = crate::parallel::map(specs, |source| {
         let Ok(specs) = crate::spec::read::read(&source.bytes) else {
             return Vec::new();
         };
@@ -88,7 +93,23 @@ pub fn context(sources: Vec<Source>, opts: &Options) -> Arc<Vec<(String, Pipelin
             })
             .collect()
     });
-    Arc::new(found.into_iter().flatten().collect())
+    let mut all: Vec<(String, Pipeline)> = found.into_iter().flatten().collect();
+    if !templates.is_empty() {
+        let mut light = opts.clone();
+        light.policies = Vec::new();
+        light.keep_trees = false;
+        light.graph.context = None;
+        light.graph.sources = Vec::new();
+        let report = super::check(templates, &light);
+        for file in report.files {
+            for spec in file.specs {
+                if let Some(p) = spec.pipeline {
+                    all.push((file.source.path.clone(), p));
+                }
+            }
+        }
+    }
+    Arc::new(all)
 }
 
 /// Whether either graph rule is on: only then does a hook read the rest of the

@@ -400,3 +400,143 @@ fn the_hooks_see_the_graph_of_the_whole_repository() {
     assert_ne!(code(&out), 0, "{out}");
     assert!(text(&out).contains("unknown-input"), "{out}");
 }
+
+#[test]
+fn a_rendered_template_writes_a_repository_for_the_hooks() {
+    let repo = Repo::new();
+    repo.write(
+        "pachhook.toml",
+        "[graph]\nsources = [\"raw\"]\n\n[[template]]\npath = \"t/edges.jsonnet\"\nargs = { name = \"edges\" }\n",
+    );
+    repo.write(
+        "t/edges.jsonnet",
+        "function(name) {\n  pipeline: { name: name },\n  transform: { image: 't/e:1', cmd: ['x'] },\n  input: { pfs: { repo: 'raw', glob: '/*' } },\n}\n",
+    );
+    repo.commit_all("template");
+    repo.install();
+    // A new spec reads the template's output: no unknown input.
+    repo.write("p/b.yaml", &B.replace("repo: a", "repo: edges"));
+    repo.git(&["add", "p/b.yaml"]);
+    let out = repo.try_git(&["commit", "-q", "-m", "b"]);
+    assert_eq!(code(&out), 0, "{out}");
+    // One that reads a repository neither the template nor a spec writes is refused.
+    repo.write(
+        "p/c.yaml",
+        &B.replace("name: b", "name: c")
+            .replace("repo: a", "repo: edgse"),
+    );
+    repo.git(&["add", "p/c.yaml"]);
+    let out = repo.try_git(&["commit", "-q", "-m", "c"]);
+    assert_ne!(code(&out), 0, "{out}");
+    assert!(text(&out).contains("did you mean `edges`?"), "{out}");
+}
+
+#[test]
+fn both_rules_in_every_report_format() {
+    let repo = Repo::new();
+    repo.write("pachhook.toml", "[graph]\nsources = [\"raw\"]\n");
+    repo.write("p/a.json", A);
+    repo.write("p/b.yaml", B);
+    repo.write("p/c.yaml", C);
+    repo.commit_all("cycle");
+    for format in ["human", "json", "github", "gitlab", "sarif", "junit"] {
+        let out = repo.pachhook(&["check", "--format", format]);
+        assert_eq!(code(&out), 1, "{format}: {out}");
+        for rule in ["pipeline-cycle", "unknown-input"] {
+            assert!(out.stdout.contains(rule), "{format} lacks {rule}: {out}");
+        }
+    }
+    for rule in ["pipeline-cycle", "unknown-input"] {
+        let out = repo.pachhook(&["explain", rule]);
+        assert_eq!(code(&out), 0, "{out}");
+        assert!(out.stdout.starts_with(rule), "{out}");
+        let listed = repo.pachhook(&["rules"]);
+        assert!(
+            listed.stdout.lines().any(|l| l.starts_with(rule)),
+            "{listed}"
+        );
+    }
+}
+
+#[test]
+fn hostile_names_stay_inside_their_labels() {
+    let repo = Repo::new();
+    // Names no pachd accepts, but a file can hold: quotes, brackets, pipes, a newline,
+    // a backslash and an escape sequence.
+    repo.write(
+        "p/x.json",
+        r#"{"pipeline": {"name": "x\"]; click x evil"}, "transform": {"image": "t/x:1", "cmd": ["x"]},
+ "input": {"pfs": {"repo": "r|\"]\n\\\u001b[2Jz", "name": "in\"|put", "glob": "/"}}}
+"#,
+    );
+    repo.commit_all("x");
+    for format in ["mermaid", "dot", "json"] {
+        let out = repo.pachhook(&["graph", "--format", format]);
+        assert_eq!(code(&out), 0, "{out}");
+        assert!(!out.stdout.contains('\u{1b}'), "{format}: {:?}", out.stdout);
+    }
+    let mermaid = graph(&repo, &[]);
+    if let Some(parsed) = mermaid_parse(&repo, &mermaid) {
+        assert_eq!(parsed, Ok("flowchart-v2".to_string()), "{mermaid}");
+    }
+    // Three statements: two nodes and the edge, nothing smuggled in.
+    assert_eq!(mermaid.lines().count(), 4, "{mermaid}");
+    if let Some(dot) = oracle("PACHHOOK_DOT") {
+        let text = graph(&repo, &["--format", "dot"]);
+        let out = Command::new(dot)
+            .arg("-Tplain")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write as _;
+                child.stdin.take().unwrap().write_all(text.as_bytes())?;
+                child.wait_with_output()
+            })
+            .unwrap();
+        assert!(out.status.success() && out.stderr.is_empty(), "{text}");
+        let plain = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            plain.lines().filter(|l| l.starts_with("node ")).count(),
+            2,
+            "{plain}"
+        );
+        assert_eq!(
+            plain.lines().filter(|l| l.starts_with("edge ")).count(),
+            1,
+            "{plain}"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&graph(&repo, &["--format", "json"])).unwrap();
+    assert_eq!(json["edges"][0]["input"], "in\"|put");
+    assert_eq!(json["nodes"][0]["id"], "default/r|\"]\n\\\u{1b}[2Jz");
+}
+
+#[test]
+fn usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(support::PACHHOOK)
+        .arg("graph")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(
+        text(&out).contains("not in a git repository"),
+        "{}",
+        text(&out)
+    );
+    let repo = Repo::new();
+    repo.write("p/b.yaml", B);
+    repo.commit_all("b");
+    let out = repo.pachhook(&["graph", "--from-ref", "nope"]);
+    assert_eq!(code(&out), 2, "{out}");
+    assert!(
+        text(&out).contains("`nope` does not name a commit"),
+        "{out}"
+    );
+    let out = repo.pachhook(&["graph", "--format", "png"]);
+    assert_eq!(code(&out), 2, "{out}");
+}
