@@ -140,21 +140,20 @@ pub fn check(files: &mut [FileReport], opts: &Options) {
     }
     let mut found: Vec<(usize, usize, super::Finding)> = Vec::new();
     let pipelines: Vec<&Pipeline> = all.iter().map(|(_, _, p)| *p).collect();
-    for (start, way, closing) in graph::cycles(&pipelines) {
-        let (Some(f), index, p) = all[start] else {
+    for cycle in graph::cycles(&pipelines) {
+        let (Some(f), index, p) = all[cycle.start] else {
             continue;
         };
-        let Some(input) = p.inputs.get(closing) else {
+        let Some(input) = p.inputs.get(cycle.closing) else {
             continue;
         };
-        let mut names: Vec<String> = way.iter().map(|&i| pipelines[i].id()).collect();
-        names.push(p.id());
+        let names = shorten(cycle.len(), cycle.way().map(|i| pipelines[i].id()), p.id());
         let mut out = Findings::new(Some(index));
         out.push(
             Rule::PipelineCycle,
             &input.pointer,
             input.span,
-            format!("pipeline cycle: {}", shorten(&names)),
+            format!("pipeline cycle: {names}"),
             "pachd cannot create pipelines that read their own output: read another repository",
         );
         found.extend(out.into_vec().into_iter().map(|x| (f, index, x)));
@@ -199,15 +198,19 @@ pub fn check(files: &mut [FileReport], opts: &Options) {
     }
 }
 
-/// A cycle as `a -> b -> a`, at most eight names (the middle elided), so a message
-/// stays one line.
-fn shorten(names: &[String]) -> String {
-    if names.len() <= 8 {
-        return names.join(" -> ");
+/// A cycle as `a -> b -> a`: `len` names then the first again, at most eight in all
+/// (the middle elided), so a message stays one line.
+fn shorten(len: usize, names: impl Iterator<Item = String>, first: String) -> String {
+    let mut shown: Vec<String> = Vec::new();
+    for (i, name) in names.enumerate() {
+        if len <= 7 || i < 4 || i + 3 > len {
+            shown.push(name);
+        } else if i == 4 {
+            shown.push("...".to_string());
+        }
     }
-    let head = names[..4].join(" -> ");
-    let tail = names[names.len() - 3..].join(" -> ");
-    format!("{head} -> ... -> {tail}")
+    shown.push(first);
+    shown.join(" -> ")
 }
 
 /// The pipeline of `project` whose name is nearest a misspelt repository's.
@@ -219,4 +222,28 @@ fn closest(repo: &str, project: &str, pipelines: &[&Pipeline]) -> Option<String>
         .filter(|(d, name)| *d <= 2.max(name.len() / 4))
         .min()
         .map(|(_, name)| name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_cycle_is_shortened_to_one_line() {
+        let names = |n: usize| (0..n).map(|i| format!("p{i}"));
+        assert_eq!(shorten(3, names(3), "p0".into()), "p0 -> p1 -> p2 -> p0");
+        assert_eq!(
+            shorten(100, names(100), "p0".into()),
+            "p0 -> p1 -> p2 -> p3 -> ... -> p98 -> p99 -> p0"
+        );
+    }
+
+    #[test]
+    fn sources_with_and_without_a_project() {
+        let sources = Sources::new(&["raw-*".into(), "vision/*".into()]).unwrap();
+        assert!(sources.lists("any", "raw-images"));
+        assert!(sources.lists("vision", "edges"));
+        assert!(!sources.lists("default", "edges"));
+        assert!(!sources.lists("vision-2", "edges"));
+    }
 }

@@ -15,6 +15,7 @@
 pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::spec::{Node, Pointer, Span};
 
@@ -309,12 +310,38 @@ impl Graph {
     }
 }
 
-/// The cycles among `pipelines`: for each pipeline on one, the shortest way round from
-/// it back to itself, as pipeline indices in data-flow order (the pipeline first; each
-/// next one reads the previous one's output), and the index of its input that closes
-/// the way (the one reading the last pipeline of the way). A pipeline defined twice
-/// counts once (its first definition).
-pub fn cycles(pipelines: &[&Pipeline]) -> Vec<(usize, Vec<usize>, usize)> {
+/// A pipeline on a cycle, and a way round from it back to itself.
+#[derive(Clone, Debug)]
+pub struct Cycle {
+    /// The pipeline (an index into what `cycles` was given).
+    pub start: usize,
+    /// The index of its input that closes the way (reading the way's last pipeline).
+    pub closing: usize,
+    way: Arc<Vec<usize>>,
+    offset: usize,
+}
+
+impl Cycle {
+    /// The way round as pipeline indices in data-flow order: `start` first, each next
+    /// one reading the previous one's output.
+    pub fn way(&self) -> impl Iterator<Item = usize> + '_ {
+        let (head, tail) = self.way.split_at(self.offset);
+        tail.iter().chain(head).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.way.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.way.is_empty()
+    }
+}
+
+/// The cycles among `pipelines`: each pipeline on one, with the shortest way round from
+/// it (or, for a member of a way already found, that way from it). A pipeline defined
+/// twice counts once (its first definition).
+pub fn cycles(pipelines: &[&Pipeline]) -> Vec<Cycle> {
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for (i, p) in pipelines.iter().enumerate() {
         index.entry(p.id()).or_insert(i);
@@ -333,47 +360,137 @@ pub fn cycles(pipelines: &[&Pipeline]) -> Vec<(usize, Vec<usize>, usize)> {
             }
         }
     }
+    // Only a pipeline in a strongly connected component of two or more, or reading its
+    // own output, is on a cycle; the search for its way round stays inside its component,
+    // so a large graph without cycles costs one linear pass.
+    let component = components(&readers);
+    let mut size = vec![0usize; pipelines.len()];
+    for &c in &component {
+        size[c] += 1;
+    }
+    // A way round found for one member serves the others on it, rotated: in a long
+    // cycle each member does not search the whole of it again, and all share it.
+    let mut ways: BTreeMap<usize, (Arc<Vec<usize>>, usize)> = BTreeMap::new();
     let mut out = Vec::new();
     for start in 0..pipelines.len() {
-        if readers[start].is_empty() {
+        let on_cycle = size[component[start]] > 1 || readers[start].contains(&start);
+        if !on_cycle {
             continue;
         }
-        // Breadth first from `start` along the data flow, until back at `start`.
-        let mut came_from: BTreeMap<usize, usize> = BTreeMap::new();
-        let mut queue = std::collections::VecDeque::from([start]);
-        let mut last = None;
-        'search: while let Some(at) = queue.pop_front() {
-            for &to in &readers[at] {
-                if to == start {
-                    last = Some(at);
-                    break 'search;
+        let (way, offset) = match ways.remove(&start) {
+            Some(found) => found,
+            None => {
+                let Some(way) = way_round(start, &readers, &component) else {
+                    continue;
+                };
+                let way = Arc::new(way);
+                for (k, &member) in way.iter().enumerate().skip(1) {
+                    ways.entry(member).or_insert((way.clone(), k));
                 }
-                if let std::collections::btree_map::Entry::Vacant(e) = came_from.entry(to) {
-                    e.insert(at);
-                    queue.push_back(to);
-                }
+                (way, 0)
             }
-        }
-        let Some(last) = last else {
-            continue;
         };
-        let mut way = vec![last];
-        while let Some(&before) = came_from.get(way.last().unwrap_or(&start)) {
-            way.push(before);
-        }
-        if way.last() != Some(&start) {
-            way.push(start);
-        }
-        way.reverse();
+        let last = way[(offset + way.len() - 1) % way.len()];
         let closing_id = pipelines[last].id();
         let closing = pipelines[start]
             .inputs
             .iter()
             .position(|i| i.id() == closing_id)
             .unwrap_or(0);
-        out.push((start, way, closing));
+        out.push(Cycle {
+            start,
+            closing,
+            way,
+            offset,
+        });
     }
     out
+}
+
+/// The shortest way from `start` back to itself along the data flow, inside its
+/// component: `start` first.
+fn way_round(start: usize, readers: &[Vec<usize>], component: &[usize]) -> Option<Vec<usize>> {
+    let mut came_from: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    let mut last = None;
+    'search: while let Some(at) = queue.pop_front() {
+        for &to in &readers[at] {
+            if component[to] != component[start] {
+                continue;
+            }
+            if to == start {
+                last = Some(at);
+                break 'search;
+            }
+            if let std::collections::btree_map::Entry::Vacant(e) = came_from.entry(to) {
+                e.insert(at);
+                queue.push_back(to);
+            }
+        }
+    }
+    let mut way = vec![last?];
+    while let Some(&before) = came_from.get(way.last().unwrap_or(&start)) {
+        way.push(before);
+    }
+    if way.last() != Some(&start) {
+        way.push(start);
+    }
+    way.reverse();
+    Some(way)
+}
+
+/// The strongly connected component of each node (Tarjan's algorithm, iterative so a
+/// long chain of pipelines cannot overflow the stack): the component's number.
+fn components(next: &[Vec<usize>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    let n = next.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut component = vec![UNSEEN; n];
+    let mut counter = 0;
+    let mut found = 0;
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        // (node, position in its list of next nodes)
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (node, ref mut at)) = work.last_mut() {
+            if *at == 0 && index[node] == UNSEEN {
+                index[node] = counter;
+                low[node] = counter;
+                counter += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(&to) = next[node].get(*at) {
+                *at += 1;
+                if index[to] == UNSEEN {
+                    work.push((to, 0));
+                } else if on_stack[to] {
+                    low[node] = low[node].min(index[to]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == index[node] {
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component[member] = found;
+                    if member == node {
+                        break;
+                    }
+                }
+                found += 1;
+            }
+        }
+    }
+    component
 }
 
 #[cfg(test)]
@@ -433,7 +550,10 @@ mod tests {
             r#"{"pipeline":{"name":"c"},"input":{"union":[{"pfs":{"repo":"x","glob":"/"}},{"pfs":{"repo":"b","glob":"/"}}]}}"#,
         );
         let d = pipeline(r#"{"pipeline":{"name":"d"},"input":{"pfs":{"repo":"c","glob":"/"}}}"#);
-        let found = cycles(&[&a, &b, &c, &d]);
+        let found: Vec<(usize, Vec<usize>, usize)> = cycles(&[&a, &b, &c, &d])
+            .iter()
+            .map(|c| (c.start, c.way().collect(), c.closing))
+            .collect();
         assert_eq!(
             found,
             [
@@ -443,7 +563,33 @@ mod tests {
             ]
         );
         let own = pipeline(r#"{"pipeline":{"name":"o"},"input":{"pfs":{"repo":"o","glob":"/"}}}"#);
-        assert_eq!(cycles(&[&own]), [(0, vec![0], 0)]);
+        let own: Vec<(usize, Vec<usize>, usize)> = cycles(&[&own])
+            .iter()
+            .map(|c| (c.start, c.way().collect(), c.closing))
+            .collect();
+        assert_eq!(own, [(0, vec![0], 0)]);
+    }
+
+    #[test]
+    fn a_long_cycle_shares_one_way_round() {
+        let spec = |name: String, reads: String| {
+            pipeline(&format!(
+                r#"{{"pipeline":{{"name":"{name}"}},"input":{{"pfs":{{"repo":"{reads}","glob":"/"}}}}}}"#
+            ))
+        };
+        let n = 5_000;
+        // p0 reads p<n-1>: one cycle through all; q-chain: no cycle at all.
+        let mut all: Vec<Pipeline> = (0..n)
+            .map(|i| spec(format!("p{i}"), format!("p{}", (i + n - 1) % n)))
+            .collect();
+        all.extend((0..n).map(|i| spec(format!("q{i}"), format!("q{}", i + 1))));
+        let refs: Vec<&Pipeline> = all.iter().collect();
+        let found = cycles(&refs);
+        assert_eq!(found.len(), n);
+        let way: Vec<usize> = found[5].way().take(3).collect();
+        assert_eq!((found[5].start, found[5].len(), way), (5, n, vec![5, 6, 7]));
+        // p5's closing input reads p4, the way's last.
+        assert_eq!(found[5].way().last(), Some(4));
     }
 
     #[test]

@@ -85,7 +85,7 @@ fn corpus_examples_as_json_follow_the_contract() {
     let nodes = doc["nodes"].as_array().unwrap();
     let ids: Vec<&str> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
     let mut sorted = ids.clone();
-    sorted.sort();
+    sorted.sort_unstable();
     assert_eq!(ids, sorted);
     for node in nodes {
         let mut keys: Vec<&String> = node.as_object().unwrap().keys().collect();
