@@ -413,6 +413,13 @@ fn a_rendered_template_writes_a_repository_for_the_hooks() {
         "function(name) {\n  pipeline: { name: name },\n  transform: { image: 't/e:1', cmd: ['x'] },\n  input: { pfs: { repo: 'raw', glob: '/*' } },\n}\n",
     );
     repo.commit_all("template");
+    // The graph draws what the instance renders, at the template.
+    let json = graph(&repo, &["--format", "json"]);
+    assert!(
+        json.contains("\"id\": \"default/edges\",\n      \"kind\": \"pipeline\",\n      \"file\": \"t/edges.jsonnet\",\n      \"line\": 1,"),
+        "{json}"
+    );
+    assert!(json.contains("\"from\": \"default/raw\""), "{json}");
     repo.install();
     // A new spec reads the template's output: no unknown input.
     repo.write("p/b.yaml", &B.replace("repo: a", "repo: edges"));
