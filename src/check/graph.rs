@@ -73,8 +73,8 @@ impl Sources {
     }
 }
 
-/// The pipelines of `sources` (the rest of a repository), read and normalized the way
-/// the check reads them, in parallel; files that do not parse give none. Jsonnet
+/// The pipelines of `sources` (the rest of a repository), read the way the check reads
+/// them, in parallel; files that do not parse give none. Jsonnet
 /// templates give the pipelines their `[[template]]` instances render, through the
 /// check (few files; the rules' findings are dropped).
 pub fn context(sources: Vec<Source>, opts: &Options) -> Arc<Vec<(String, Pipeline)>> {
@@ -87,8 +87,10 @@ pub fn context(sources: Vec<Source>, opts: &Options) -> Arc<Vec<(String, Pipelin
         };
         specs
             .into_iter()
-            .filter_map(|mut spec| {
-                crate::spec::normalize::normalize(&mut spec, opts.release);
+            // Not normalized: the keys the graph reads are spelled the same in both of
+            // protobuf JSON's spellings, and normalizing would cost the hooks more than
+            // reading does.
+            .filter_map(|spec| {
                 Pipeline::of(&spec, &opts.graph.default_project).map(|p| (source.path.clone(), p))
             })
             .collect()
