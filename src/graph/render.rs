@@ -43,14 +43,19 @@ pub fn mermaid(graph: &Graph) -> String {
             Kind::Repo => writeln!(out, "  n{i}[(\"{label}\")]"),
         };
     }
-    let index = |id: &str| graph.nodes.iter().position(|n| n.id == id).unwrap_or(0);
+    let index: std::collections::HashMap<&str, usize> = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
     for edge in &graph.edges {
         let _ = writeln!(
             out,
             "  n{} -->|\"{}\"| n{}",
-            index(&edge.from),
+            index.get(edge.from.as_str()).copied().unwrap_or(0),
             mermaid_text(&edge.input),
-            index(&edge.to)
+            index.get(edge.to.as_str()).copied().unwrap_or(0)
         );
     }
     let marked = |state: State| -> Vec<String> {
