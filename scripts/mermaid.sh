@@ -10,7 +10,13 @@ dir="${CARGO_TARGET_DIR:-target}/mermaid"
 pins=(mermaid@11.12.0 jsdom@26.1.0)
 mkdir -p "$dir"
 if [ ! -f "$dir/.installed" ] || [ "$(cat "$dir/.installed")" != "${pins[*]}" ]; then
-    command -v npm >/dev/null 2>&1 || { echo "mermaid: npm is needed (apt-get install npm)" >&2; exit 1; }
+    if ! command -v npm >/dev/null 2>&1; then
+        [ "$(id -u)" = 0 ] || { echo "mermaid: npm missing and not root: apt-get install nodejs npm" >&2; exit 1; }
+        echo "mermaid: installing nodejs and npm" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    fi
     (cd "$dir" && { [ -f package.json ] || echo '{"private": true}' >package.json; } \
         && npm install --silent --no-audit --no-fund "${pins[@]}" >&2)
     echo "${pins[*]}" >"$dir/.installed"
