@@ -28,6 +28,10 @@ fi
 # pre-commit and lefthook from PyPI, which the hook-manager tests drive for real.
 PACHHOOK_HOOK_MANAGERS="$(bash scripts/hook-managers.sh)"
 export PACHHOOK_HOOK_MANAGERS
+# Graphviz's dot and Mermaid's own parser, the oracles of the graph tests (tests/it/graph.rs).
+PACHHOOK_DOT="$(bash scripts/graphviz.sh)"
+PACHHOOK_MERMAID="$(bash scripts/mermaid.sh)"
+export PACHHOOK_DOT PACHHOOK_MERMAID
 # The consumers of the reports, schema and completions (SARIF Multitool, the YAML
 # language server, junitparser, bash-completion), which the report and editor tests drive.
 PACHHOOK_CONSUMERS="$(bash scripts/consumers.sh)"

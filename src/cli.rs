@@ -53,6 +53,9 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Print the JSON a jsonnet pipeline template renders to, as pachd would render it.
     Render(RenderArgs),
+    /// Print the pipeline graph (Mermaid, dot or JSON); --from-ref marks what a change
+    /// reprocesses.
+    Graph(GraphArgs),
     /// Explain a rule: why it matters, an example, how to fix it.
     Explain {
         /// The rule's id, as in findings (`floating-tag`).
@@ -98,6 +101,33 @@ pub struct CheckArgs {
     /// Check every spec file of the repository at HEAD's working tree.
     #[arg(long, conflicts_with = "paths")]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Spec files, or directories searched for spec files (default: the specs of the
+    /// current repository).
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+    /// Mark the pipelines the range from this commit (its merge base with --to-ref)
+    /// changes, as deploy decides, and those downstream of them; the graph is --to-ref's.
+    #[arg(long, value_name = "REV", conflicts_with = "paths")]
+    pub from_ref: Option<String>,
+    /// The end of the --from-ref range (default: HEAD).
+    #[arg(long, value_name = "REV", requires = "from_ref")]
+    pub to_ref: Option<String>,
+}
+
+/// How `pachhook graph` writes the graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart (GitHub and GitLab draw it in Markdown).
+    Mermaid,
+    /// Graphviz dot.
+    Dot,
+    /// The JSON contract (version 1, see the README).
+    Json,
 }
 
 #[derive(Debug, Args)]

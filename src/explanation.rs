@@ -201,6 +201,25 @@ pub fn of(rule: Rule) -> Explanation {
             example: "[deploy]\nreprocess = true     <- with a spec that has input.cron",
             fix: "Set `[deploy] reprocess = false`, or reprocess such pipelines by hand.",
         },
+        Rule::PipelineCycle => Explanation {
+            why: "Each pipeline reads repositories and writes its own. pachd creates a pipeline\n\
+                  only when every repository it reads exists, so pipelines that read each\n\
+                  other's output in a cycle can never all be created: the deploy stops halfway\n\
+                  with \"repo not found\", and had it not, every commit would go round forever.",
+            example: "edges reads montage, montage reads edges     <- default/edges -> default/montage -> default/edges",
+            fix: "Break the cycle: one of the pipelines reads another repository (often the source\n\
+                  repository the first pipeline reads). `pachhook graph` draws the pipelines.",
+        },
+        Rule::UnknownInput => Explanation {
+            why: "An input repository that no pipeline of the repository writes is either a source\n\
+                  repository the team fills, or a misspelt pipeline name that pachd refuses at\n\
+                  deploy time (\"repo not found\"). Once the team lists its source repositories\n\
+                  in `[graph] sources`, anything else is a mistake; without that list this rule\n\
+                  stays silent.",
+            example: "[graph]\nsources = [\"images\"]\n\ninput:\n  pfs: {repo: egdes, glob: \"/*\"}     <- the pipeline is `edges`",
+            fix: "Fix the repository's name, or add it to `[graph] sources` in pachhook.toml\n\
+                  (globs: `raw-*` in any project, `vision/*` in one).",
+        },
     }
 }
 

@@ -17,6 +17,7 @@ pub mod discover;
 pub mod error;
 pub mod escape;
 pub mod explanation;
+pub mod graph;
 pub mod hooks;
 pub mod image_ref;
 pub mod jsonnet;

@@ -46,12 +46,20 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         let mut selection =
             select::changed_between(&repo, base, to, &Selector::new(&config.spec_paths)?)?;
         selection.sort();
+        if check::graph::wanted(&opts) {
+            let all = select::in_tree(&repo, to, &Selector::new(&config.spec_paths)?)?;
+            opts.graph.context = Some(check::graph::context(all.sources, &opts));
+        }
         selection
     } else if args.staged {
         // The pre-commit hook's selection: the staged content of the changed specs, and
         // the policies as staged.
         let repo = repo.ok_or_else(|| UsageError("--staged: not in a git repository".into()))?;
         opts.policies = policy::load(&config.policies, &mut policy::Files::index(&repo))?;
+        if check::graph::wanted(&opts) {
+            let all = select::index(&repo, &Selector::new(&config.spec_paths)?)?;
+            opts.graph.context = Some(check::graph::context(all.sources, &opts));
+        }
         select::staged(&repo, &Selector::new(&config.spec_paths)?)?
     } else if args.paths.is_empty() || args.all {
         let root = root.as_ref().ok_or_else(|| {
@@ -66,6 +74,13 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
                 root: root.canonicalize().unwrap_or_else(|_| root.clone()),
                 cwd: std::env::current_dir()?,
             });
+        }
+        // The graph rules see the named specs among the repository's (its work tree).
+        if let Some(root) = &root
+            && check::graph::wanted(&opts)
+        {
+            let all = discover::from_repo(root, &Selector::new(&config.spec_paths)?);
+            opts.graph.context = Some(check::graph::context(all.sources, &opts));
         }
         if args.only_specs {
             let selector = Selector::new(&config.spec_paths)?;

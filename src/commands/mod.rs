@@ -5,6 +5,7 @@ mod check;
 mod completions;
 mod deploy;
 mod explain;
+mod graph;
 mod hooks;
 mod init;
 mod render;
@@ -32,5 +33,6 @@ pub fn run(command: Command) -> Result<ExitStatus> {
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
         Command::Explain { rule } => explain::run(&rule),
+        Command::Graph(args) => graph::run(args),
     }
 }

@@ -16,6 +16,7 @@ use super::error::Failure;
 use crate::check::{self, Report};
 pub(super) use crate::config::clean;
 use crate::config::{Build, Config};
+use crate::graph;
 use crate::image_ref;
 use crate::repo::Repo;
 use crate::repo::tree::CommitTree;
@@ -190,12 +191,18 @@ pub fn check_commit(
             .map_err(|e| Failure::Config(format!("{e:#}")))?;
     }
     let report = check::check(sources, &opts);
-    let default_project = config.deploy.project.as_deref().unwrap_or(DEFAULT_PROJECT);
+    let default_project = config
+        .deploy
+        .project
+        .as_deref()
+        .unwrap_or(graph::DEFAULT_PROJECT);
     let mut specs = Vec::new();
     for file in &report.files {
         for node in &file.parsed {
             if let Some(name) = check::pipeline_name(node) {
-                let project = project_of(node).unwrap_or(default_project).to_string();
+                let project = graph::project_of(node)
+                    .unwrap_or(default_project)
+                    .to_string();
                 specs.push(SpecAt {
                     project,
                     name,
@@ -207,17 +214,6 @@ pub fn check_commit(
     }
     Ok(Specs { report, specs })
 }
-
-/// `pipeline.project.name` of a spec, when written.
-fn project_of(spec: &Node) -> Option<&str> {
-    spec.get("pipeline")?
-        .get("project")?
-        .get("name")?
-        .as_str()
-        .filter(|p| !p.is_empty())
-}
-
-const DEFAULT_PROJECT: &str = "default";
 
 /// The spec files of a commit, as `select` picks them everywhere: `[specs] paths` when
 /// set (explicit), else every JSON and YAML file (scanned: kept only if it holds a spec).
@@ -323,58 +319,23 @@ pub fn image_of(spec: &Node) -> Option<&str> {
     spec.get("transform")?.get("image")?.as_str()
 }
 
-/// The repos a spec reads from (`pfs.repo` anywhere in its input tree), each with its
-/// project (`pfs.project`, else the pipeline's own).
-pub fn input_repos(spec: &Node, project: &str) -> Vec<(String, String)> {
-    fn walk(input: &Node, project: &str, out: &mut Vec<(String, String)>) {
-        let pfs = input.get("pfs");
-        if let Some(repo) = pfs.and_then(|p| p.get("repo")).and_then(Node::as_str) {
-            let repo_project = pfs
-                .and_then(|p| p.get("project"))
-                .and_then(Node::as_str)
-                .filter(|p| !p.is_empty())
-                .unwrap_or(project);
-            out.push((repo_project.to_string(), repo.to_string()));
-        }
-        for key in ["cross", "union", "join", "group"] {
-            for item in input.get(key).and_then(Node::as_seq).unwrap_or_default() {
-                walk(item, project, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    if let Some(input) = spec.get("input") {
-        walk(input, project, &mut out);
-    }
-    out
-}
-
-/// Orders pipelines so that one reading another's output comes after it; otherwise file
-/// order. A cycle (which pachd would refuse) keeps file order for its members.
+/// Orders pipelines so that one reading another's output comes after it (the graph's
+/// order: `graph::upstream_first`).
 fn upstream_first(pipelines: Vec<PipelineWork>) -> Vec<PipelineWork> {
-    let key = |p: &PipelineWork| (p.project.clone(), p.name.clone());
-    let names: BTreeSet<(String, String)> = pipelines.iter().map(key).collect();
-    let deps: Vec<Vec<(String, String)>> = pipelines
+    let nodes: Vec<graph::Pipeline> = pipelines
         .iter()
         .map(|p| {
-            input_repos(&p.spec, &p.project)
-                .into_iter()
-                .filter(|r| names.contains(r) && *r != key(p))
-                .collect()
+            graph::Pipeline::of(&p.spec, &p.project).unwrap_or_else(|| graph::Pipeline {
+                project: p.project.clone(),
+                name: p.name.clone(),
+                line: 0,
+                inputs: Vec::new(),
+                crons: Vec::new(),
+                spout: false,
+            })
         })
         .collect();
-    let mut placed: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut order = Vec::with_capacity(pipelines.len());
-    let mut left: Vec<usize> = (0..pipelines.len()).collect();
-    while !left.is_empty() {
-        let ready = left
-            .iter()
-            .position(|&i| deps[i].iter().all(|d| placed.contains(d)))
-            .unwrap_or(0);
-        let i = left.remove(ready);
-        placed.insert(key(&pipelines[i]));
-        order.push(i);
-    }
+    let order = graph::upstream_first(&nodes);
     let mut slots: Vec<Option<PipelineWork>> = pipelines.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }

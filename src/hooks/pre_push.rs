@@ -75,7 +75,14 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
             push.updates.len(),
             plural(push.updates.len(), "ref"),
         )?;
-        let opts = config.engine_options()?;
+        let mut opts = config.engine_options()?;
+        // The graph rules see the pushed specs among all those of the (first) pushed tip.
+        if let Some(tip) = push.updates.iter().find_map(|u| u.commit)
+            && crate::check::graph::wanted(&opts)
+        {
+            let all = select::in_tree(&repo, tip, &selector)?.sources;
+            opts.graph.context = Some(crate::check::graph::context(all, &opts));
+        }
         let refused = if config.policies.is_empty() {
             super::check_batches_and_print(one_version_each(found.selection.sources), &opts)?
                 .has_errors()

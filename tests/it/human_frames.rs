@@ -82,6 +82,15 @@ fn every_rule_as_a_user_reads_it() {
         "extra/policed.json",
         r#"{"pipeline": {"name": "pol"}, "transform": {"image": "a/b:1", "cmd": ["x"]}, "input": {"pfs": {"repo": "r", "glob": "/"}}}"#,
     );
+    // pipeline-cycle (ca and cb read each other) and unknown-input (`[graph] sources`).
+    repo.write(
+        "extra/cycle.yaml",
+        "pipeline: {name: ca}\ntransform: {image: a/b:1, cmd: [x]}\ninput: {pfs: {repo: cb, glob: /}}\n---\npipeline: {name: cb}\ntransform: {image: a/b:1, cmd: [x]}\ninput: {pfs: {repo: ca, glob: /}}\n",
+    );
+    repo.write(
+        "extra/typo.json",
+        r#"{"pipeline": {"name": "t"}, "transform": {"image": "a/b:1", "cmd": ["x"]}, "input": {"pfs": {"repo": "uca", "glob": "/"}}}"#,
+    );
     repo.write(
         "policy.json",
         r#"{"required": ["description"], "description": "every pipeline says what it does"}"#,
@@ -110,6 +119,9 @@ paths = ["extra/policed.json"]
 
 [[template]]
 path = "templates/broken.jsonnet"
+
+[graph]
+sources = ["[!u]*"]
 "#,
     );
     repo.git(&["add", "-A"]);

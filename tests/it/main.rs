@@ -20,6 +20,7 @@ mod deploy_plan;
 mod deploy_push;
 mod escapes;
 mod examples;
+mod graph;
 mod hook_repository;
 mod hooks_chain;
 mod hooks_config_file;
