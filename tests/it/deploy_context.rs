@@ -882,3 +882,105 @@ fn a_dockerfile_that_needs_buildkit_builds_with_buildkit() {
     assert!(!ctx.contains_key(b".dockerignore".as_slice()), "{ctx:?}");
     let _ = docker(&["rmi", "-f", &base]);
 }
+
+/// Debian bookworm's git (2.39), older than `git check-attr --source` (2.40): the
+/// commit's attributes still reach the image, from every place git reads them
+/// (`.gitattributes` above the context and inside it, a deeper one overriding,
+/// `$GIT_DIR/info/attributes`), and never from the work tree or the index. The
+/// expected bytes are a checkout of the same commit by that same git.
+#[test]
+fn with_an_old_git_the_image_holds_the_checkouts_bytes() {
+    let Some(svc) = services() else { return };
+    const OLD_GIT: &str = "/usr/bin/git";
+    let version = Command::new(OLD_GIT)
+        .arg("--version")
+        .output()
+        .expect("Debian's git at /usr/bin/git");
+    eprintln!("{}", String::from_utf8_lossy(&version.stdout).trim());
+    let (repo, image) = copying_repo(&svc.registry, "oldgit");
+    repo.write(".gitattributes", "*.crlf eol=crlf\n*.rot filter=rot13\n");
+    repo.write(
+        "images/edges/.gitattributes",
+        "ident.txt ident\nutf16.txt working-tree-encoding=UTF-16LE\n",
+    );
+    repo.write("images/edges/sub/.gitattributes", "*.crlf -text\n");
+    repo.write(".git/info/attributes", "*.info eol=crlf\n");
+    repo.git(&["config", "filter.rot13.smudge", "tr a-zA-Z n-za-mN-ZA-M"]);
+    repo.git(&["config", "filter.rot13.clean", "tr a-zA-Z n-za-mN-ZA-M"]);
+    repo.write("images/edges/a.crlf", "line one\nline two\n");
+    repo.write("images/edges/sub/kept.crlf", "kept one\nkept two\n");
+    repo.write("images/edges/local.info", "info one\ninfo two\n");
+    repo.write("images/edges/ident.txt", "id: $Id$\n");
+    let utf16: Vec<u8> = "encoded text\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    write_bytes(&repo, b"images/edges/utf16.txt", &utf16);
+    repo.write("images/edges/secret.rot", "Hello Rot Thirteen\n");
+    repo.write(".git/info/exclude", "pachhook.local.toml\n");
+    let sha = repo.commit_all("attributes of every kind");
+    // What is not committed counts for nothing: other attributes in the work tree and
+    // staged in the index.
+    repo.write("images/edges/.gitattributes", "* -text -ident\n");
+    repo.write("images/.gitattributes", "*.crlf -text\nident.txt -ident\n");
+    repo.git(&[
+        "add",
+        "images/edges/.gitattributes",
+        "images/.gitattributes",
+    ]);
+    repo.write(".gitattributes", "* -text\n");
+    repo.write(
+        "pachhook.local.toml",
+        &format!(
+            "[deploy]\npachctl = \"{}\"\n",
+            pachctl_dir().join("pachctl").display()
+        ),
+    );
+
+    let run = repo.pachhook_env(&["deploy"], &[("PATH", "/usr/bin:/bin")], None);
+    assert_eq!(run.code, Some(0), "{run}");
+    let image_tree = tree_in_image(&format!("{image}:{sha}"), "/ctx");
+
+    let checkout = repo.aux.path().join("old-git-checkout");
+    let added = Command::new(OLD_GIT)
+        .current_dir(repo.path())
+        .args(["-c", "core.hooksPath=/dev/null", "worktree", "add", "-q"])
+        .arg("--detach")
+        .arg(&checkout)
+        .arg(&sha)
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "git worktree add: {added:?}");
+    let converted: [(&str, &[u8]); 4] = [
+        ("a.crlf", b"line one\r\nline two\r\n"),
+        ("local.info", b"info one\r\ninfo two\r\n"),
+        ("secret.rot", b"Hello Rot Thirteen\n"),
+        ("utf16.txt", &utf16),
+    ];
+    for (name, expected) in converted {
+        let written = std::fs::read(checkout.join("images/edges").join(name)).unwrap();
+        assert_eq!(written, expected, "the checkout converts {name}");
+    }
+    let ident = std::fs::read(checkout.join("images/edges/ident.txt")).unwrap();
+    assert!(ident.starts_with(b"id: $Id: "), "ident expanded: {ident:?}");
+    for name in [
+        "a.crlf",
+        "sub/kept.crlf",
+        "local.info",
+        "ident.txt",
+        "utf16.txt",
+        "secret.rot",
+        ".gitattributes",
+        "sub/.gitattributes",
+        "Dockerfile",
+        "message.txt",
+    ] {
+        let written = std::fs::read(checkout.join("images/edges").join(name)).unwrap();
+        assert_eq!(
+            image_tree.get(name.as_bytes()),
+            Some(&file(&written)),
+            "{name} in the image is the checkout's: {run}"
+        );
+    }
+}
