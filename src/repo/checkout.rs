@@ -11,28 +11,30 @@
 //! converted file, and none for the files git leaves as they are (most of them: those
 //! are streamed from the object store by `blob`).
 //!
-//! Whose attributes: the commit's, never the user's work tree or index. Git reads a
-//! path's attributes (lowest priority first) from `core.attributesFile`, the
-//! `.gitattributes` of each directory from the top down to the path's own, and
-//! `$GIT_DIR/info/attributes` (gitattributes(5)); the in-tree files come from the work
+//! Whose attributes: the commit's, never the user's work tree, index, `attr.tree` or
+//! `GIT_ATTR_SOURCE`. Git reads a path's attributes (lowest priority first) from the
+//! system file (`/etc/gitattributes`), `core.attributesFile`, the `.gitattributes` of
+//! each directory from the top down to the path's own, and `$GIT_DIR/info/attributes`
+//! (gitattributes(5)). Outside a bare repository the in-tree files come from the work
 //! tree, then the index for a directory whose file is not there (attr.c `read_attr`,
-//! `GIT_ATTR_CHECKIN`, the direction of both commands here), or from the tree named by
-//! `attr.tree`/`GIT_ATTR_SOURCE` (git 2.40+) instead. `git cat-file --filters` never
-//! loads the index (seen with strace on git 2.39 and 2.47) and reads the in-tree files
-//! relative to its directory, so a temporary index alone would not do. Hence one path
-//! for every git: `AttrTree` is a temporary work tree holding exactly the commit's
-//! `.gitattributes` files of the directories above the files asked about (blobs as
-//! stored, as a checkout reads them from its index), with an index file that does not
-//! exist (empty) and `attr.tree` emptied (ignored as a bad tree) and `GIT_ATTR_SOURCE`
-//! removed; both commands run there with `GIT_WORK_TREE` naming it and `GIT_DIR` the
-//! repository, so `info/attributes`, `core.attributesFile` and the configuration count
+//! direction `GIT_ATTR_CHECKIN`, that of both commands here; a checkout reads the index
+//! first), or instead from the tree named by `GIT_ATTR_SOURCE` (git 2.40+) or
+//! `attr.tree` (2.42+; a value that names no tree is ignored). `git cat-file
+//! --filters` never loads the index (seen with strace on git 2.39 and 2.47) and reads
+//! the in-tree files relative to its directory, so a temporary index alone would not
+//! do. Hence one path for every git: `AttrTree` is a temporary work tree holding exactly
+//! the commit's `.gitattributes` of the directories above the files asked about (blobs
+//! as stored, as a checkout reads them from its index), with an index file that does
+//! not exist (an empty index), `attr.tree` emptied and `GIT_ATTR_SOURCE` removed; both
+//! commands run in it with `GIT_WORK_TREE` naming it and `GIT_DIR` the repository, so
+//! the system file, `core.attributesFile`, `info/attributes` and the configuration count
 //! as in a checkout. A `.gitattributes` that is not a regular file (a link) is left out
-//! (git opens in-tree attribute files with `O_NOFOLLOW`), and one of 100 MiB or more is
-//! left out as git ignores it.
+//! (git opens in-tree attribute files with `O_NOFOLLOW`), and so is one of 100 MiB or
+//! more (git ignores it, attr.h `ATTR_MAX_FILE_SIZE`).
 //!
 //! A smudge filter runs as in a checkout: from the top of the work tree (that temporary
-//! one), with `GIT_DIR` naming the repository.
-//!
+//! one, removed once the files are collected), with `GIT_DIR` naming the repository.
+
 //! Converted files are written to an unnamed temporary file when collected: the tar
 //! header needs the size before the content, a filter may not give the same bytes
 //! twice, and a filter that fails must stop the deploy before any build, naming the

@@ -883,21 +883,20 @@ fn a_dockerfile_that_needs_buildkit_builds_with_buildkit() {
     let _ = docker(&["rmi", "-f", &base]);
 }
 
-/// Debian bookworm's git (2.39), older than `git check-attr --source` (2.40): the
-/// commit's attributes still reach the image, from every place git reads them
+/// The commit's attributes reach the image from every place git reads them
 /// (`.gitattributes` above the context and inside it, a deeper one overriding,
-/// `$GIT_DIR/info/attributes`), and never from the work tree or the index. The
-/// expected bytes are a checkout of the same commit by that same git.
-#[test]
-fn with_an_old_git_the_image_holds_the_checkouts_bytes() {
+/// `$GIT_DIR/info/attributes`), and never from the work tree, the index, `attr.tree`
+/// or `GIT_ATTR_SOURCE`: the image holds what a checkout of the commit by the same
+/// `git` (on `path`) writes with the commit's attributes.
+fn image_holds_the_checkouts_bytes(git: &str, path: &str) {
     let Some(svc) = services() else { return };
-    const OLD_GIT: &str = "/usr/bin/git";
-    let version = Command::new(OLD_GIT)
+    let version = Command::new(git)
         .arg("--version")
+        .env("PATH", path)
         .output()
-        .expect("Debian's git at /usr/bin/git");
+        .unwrap_or_else(|e| panic!("{git}: {e}"));
     eprintln!("{}", String::from_utf8_lossy(&version.stdout).trim());
-    let (repo, image) = copying_repo(&svc.registry, "oldgit");
+    let (repo, image) = copying_repo(&svc.registry, "attributes-git");
     repo.write(".gitattributes", "*.crlf eol=crlf\n*.rot filter=rot13\n");
     repo.write(
         "images/edges/.gitattributes",
@@ -919,8 +918,8 @@ fn with_an_old_git_the_image_holds_the_checkouts_bytes() {
     repo.write("images/edges/secret.rot", "Hello Rot Thirteen\n");
     repo.write(".git/info/exclude", "pachhook.local.toml\n");
     let sha = repo.commit_all("attributes of every kind");
-    // What is not committed counts for nothing: other attributes in the work tree and
-    // staged in the index.
+    // What is not committed counts for nothing: other attributes in the work tree,
+    // staged in the index, and named by `attr.tree` and `GIT_ATTR_SOURCE` (git 2.40+).
     repo.write("images/edges/.gitattributes", "* -text -ident\n");
     repo.write("images/.gitattributes", "*.crlf -text\nident.txt -ident\n");
     repo.git(&[
@@ -929,6 +928,8 @@ fn with_an_old_git_the_image_holds_the_checkouts_bytes() {
         "images/.gitattributes",
     ]);
     repo.write(".gitattributes", "* -text\n");
+    let other = repo.git(&["write-tree"]);
+    repo.git(&["config", "attr.tree", &other]);
     repo.write(
         "pachhook.local.toml",
         &format!(
@@ -937,18 +938,22 @@ fn with_an_old_git_the_image_holds_the_checkouts_bytes() {
         ),
     );
 
-    let run = repo.pachhook_env(&["deploy"], &[("PATH", "/usr/bin:/bin")], None);
+    let run = repo.pachhook_env(
+        &["deploy"],
+        &[("PATH", path), ("GIT_ATTR_SOURCE", &other)],
+        None,
+    );
     assert_eq!(run.code, Some(0), "{run}");
     let image_tree = tree_in_image(&format!("{image}:{sha}"), "/ctx");
 
-    let checkout = repo.aux.path().join("old-git-checkout");
-    let added = Command::new(OLD_GIT)
+    let checkout = repo.aux.path().join("checkout");
+    let added = Command::new(git)
         .current_dir(repo.path())
-        .args(["-c", "core.hooksPath=/dev/null", "worktree", "add", "-q"])
-        .arg("--detach")
+        .args(["-c", "core.hooksPath=/dev/null", "-c", "attr.tree="])
+        .args(["worktree", "add", "-q", "--detach"])
         .arg(&checkout)
         .arg(&sha)
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", path)
         .output()
         .unwrap();
     assert!(added.status.success(), "git worktree add: {added:?}");
@@ -983,4 +988,19 @@ fn with_an_old_git_the_image_holds_the_checkouts_bytes() {
             "{name} in the image is the checkout's: {run}"
         );
     }
+}
+
+/// Debian bookworm's git (2.39, at /usr/bin/git) has no `git check-attr --source`
+/// (2.40): a deploy with only it on `PATH` applies the commit's attributes all the same.
+/// (Where /usr/bin/git is newer, this runs the same path with it.)
+#[test]
+fn with_debians_old_git_the_image_holds_the_checkouts_bytes() {
+    image_holds_the_checkouts_bytes("/usr/bin/git", "/usr/bin:/bin");
+}
+
+/// The same with the git first on the test's `PATH` (2.47 here), which also knows
+/// `attr.tree` and `GIT_ATTR_SOURCE`.
+#[test]
+fn with_the_default_git_the_image_holds_the_checkouts_bytes() {
+    image_holds_the_checkouts_bytes("git", &std::env::var("PATH").unwrap_or_default());
 }
