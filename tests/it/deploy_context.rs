@@ -1,7 +1,7 @@
 //! What a build context holds, checked in the image the real engine builds from it:
 //! names as git stores them (not UTF-8, long), modes and links; Git LFS files with their
-//! real content; submodules at their recorded commits; and a large file streamed in
-//! bounded memory.
+//! real content; submodules at their recorded commits; a large file streamed in
+//! bounded memory; and the commit's attributes applied by Debian's git 2.39 as by newer.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
