@@ -4,23 +4,47 @@
 //! `core.eol`, the filter drivers it configures), or for a Git LFS file its content.
 //!
 //! This is the one place a build context's file content is decided. Git applies the
-//! attributes, not us: `git check-attr --source` tells which files git would convert,
-//! and each of those goes through `git cat-file --filters` (with `--attr-source`, so the
-//! commit's attributes count, not the work tree's). `git cat-file --batch --filters`
-//! would be one process for all, but git 2.47 writes the unconverted size in its
-//! headers, so the converted stream cannot be cut apart; hence a process per converted
-//! file, and none for the files git leaves as they are (most of them: those are
-//! streamed from the object store by `blob`).
+//! attributes, not us: `git check-attr` tells which files git would convert, and each
+//! of those goes through `git cat-file --filters` (git 2.11 or later). `git cat-file
+//! --batch --filters` would be one process for all, but git 2.47 writes the unconverted
+//! size in its headers, so the converted stream cannot be cut apart; hence a process per
+//! converted file, and none for the files git leaves as they are (most of them: those
+//! are streamed from the object store by `blob`).
 //!
+//! Whose attributes: the commit's, never the user's work tree, index, `attr.tree` or
+//! `GIT_ATTR_SOURCE`. Git reads a path's attributes (lowest priority first) from the
+//! system file (`/etc/gitattributes`), `core.attributesFile`, the `.gitattributes` of
+//! each directory from the top down to the path's own, and `$GIT_DIR/info/attributes`
+//! (gitattributes(5)). Outside a bare repository the in-tree files come from the work
+//! tree, then the index for a directory whose file is not there (attr.c `read_attr`,
+//! direction `GIT_ATTR_CHECKIN`, that of both commands here; a checkout reads the index
+//! first), or instead from the tree named by `GIT_ATTR_SOURCE` (git 2.40+) or
+//! `attr.tree` (2.42+; a value that names no tree is ignored). `git cat-file
+//! --filters` never loads the index (seen with strace on git 2.39 and 2.47) and reads
+//! the in-tree files relative to its directory, so a temporary index alone would not
+//! do. Hence one path for every git: `AttrTree` is a temporary work tree holding exactly
+//! the commit's `.gitattributes` of the directories above the files asked about (blobs
+//! as stored, as a checkout reads them from its index), with an index file that does
+//! not exist (an empty index), `attr.tree` emptied and `GIT_ATTR_SOURCE` removed; both
+//! commands run in it with `GIT_WORK_TREE` naming it and `GIT_DIR` the repository, so
+//! the system file, `core.attributesFile`, `info/attributes` and the configuration count
+//! as in a checkout. A `.gitattributes` that is not a regular file (a link) is left out
+//! (git opens in-tree attribute files with `O_NOFOLLOW`), and so is one of 100 MiB or
+//! more (git ignores it, attr.h `ATTR_MAX_FILE_SIZE`).
+//!
+//! A smudge filter runs as in a checkout: from the top of the work tree (that temporary
+//! one, removed once the files are collected), with `GIT_DIR` naming the repository.
+
 //! Converted files are written to an unnamed temporary file when collected: the tar
 //! header needs the size before the content, a filter may not give the same bytes
 //! twice, and a filter that fails must stop the deploy before any build, naming the
 //! file and the filter. git holds a converted blob in memory while it converts it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,7 +54,7 @@ use git2::{Oid, Repository};
 use super::blob::{Blob, Store};
 use super::child;
 use super::lfs::{self, LfsFile, Pointer};
-use super::tree::{Entry, os_path};
+use super::tree::{Entry, os_path, read_size};
 
 /// Bound on `git check-attr`.
 const ATTR_LIMIT: Duration = Duration::from_secs(60);
@@ -38,6 +62,8 @@ const ATTR_LIMIT: Duration = Duration::from_secs(60);
 const FILTER_LIMIT: Duration = Duration::from_secs(600);
 /// The attributes that change what a checkout writes.
 const ATTRS: [&str; 5] = ["filter", "text", "eol", "ident", "working-tree-encoding"];
+/// Git ignores an attributes file this large or larger (attr.h `ATTR_MAX_FILE_SIZE`).
+const ATTR_FILE_MAX: u64 = 100 * 1024 * 1024;
 
 /// A file's content as a checkout writes it.
 #[derive(Clone)]
@@ -198,7 +224,8 @@ impl Finder {
                 continue;
             };
             let paths: Vec<&[u8]> = candidates.iter().map(|c| c.repo_path.as_slice()).collect();
-            let attrs = attributes(store, root, &paths)?;
+            let view = AttrTree::new(store, root, &paths)?;
+            let attrs = attributes(store, &view, &paths)?;
             for candidate in candidates {
                 let Some(attr) = attrs.get(&candidate.repo_path) else {
                     continue;
@@ -227,7 +254,8 @@ impl Finder {
                 continue;
             };
             let paths: Vec<&[u8]> = candidates.iter().map(|c| c.repo_path.as_slice()).collect();
-            let attrs = attributes(store, root, &paths)?;
+            let view = AttrTree::new(store, root, &paths)?;
+            let attrs = attributes(store, &view, &paths)?;
             let (autocrlf, eol_crlf) = line_settings(store);
             for candidate in candidates {
                 let none = Attrs::default();
@@ -261,7 +289,7 @@ impl Finder {
                         file
                     }
                 };
-                let (offset, len) = convert(store, root, &candidate, attr, &file)?;
+                let (offset, len) = convert(store, &view, &candidate, attr, &file)?;
                 found.push((
                     candidate.key,
                     Content::Converted {
@@ -318,22 +346,116 @@ fn line_settings(store: &Store) -> (AutoCrlf, bool) {
     (autocrlf, eol_crlf)
 }
 
-/// The attributes `root` (a tree of the store's repository) gives each path.
-fn attributes(store: &Store, root: Oid, paths: &[&[u8]]) -> Result<BTreeMap<Vec<u8>, Attrs>> {
+/// The commit's `.gitattributes` files, where git looks for them (see the module
+/// doc): a temporary work tree removed when dropped.
+struct AttrTree {
+    dir: tempfile::TempDir,
+}
+
+impl AttrTree {
+    /// Holds the `.gitattributes` of `root` (a tree of the store's repository) in each
+    /// directory above `paths`.
+    fn new(store: &Arc<Store>, root: Oid, paths: &[&[u8]]) -> Result<AttrTree> {
+        let dir = tempfile::Builder::new()
+            .prefix("pachhook-attributes-")
+            .tempdir()
+            .context("cannot create a temporary directory for the commit's attributes")?;
+        std::fs::create_dir(dir.path().join("tree"))
+            .context("cannot create a temporary directory for the commit's attributes")?;
+        let view = AttrTree { dir };
+        let mut dirs: BTreeSet<&[u8]> = BTreeSet::new();
+        for path in paths {
+            let mut end = 0;
+            dirs.insert(&path[..0]);
+            while let Some(slash) = path[end..].iter().position(|&b| b == b'/') {
+                end += slash;
+                dirs.insert(&path[..end]);
+                end += 1;
+            }
+        }
+        let repo = Repository::open(store.git_dir())
+            .with_context(|| format!("cannot open {}", store.git_dir().display()))?;
+        let tree = repo
+            .find_tree(root)
+            .with_context(|| format!("cannot read tree {root}"))?;
+        for dir in dirs {
+            // Names git itself would refuse in a tree: never a path out of ours.
+            if !dir.is_empty()
+                && dir
+                    .split(|&b| b == b'/')
+                    .any(|c| matches!(c, b"" | b"." | b".."))
+            {
+                continue;
+            }
+            let mut rel = dir.to_vec();
+            if !rel.is_empty() {
+                rel.push(b'/');
+            }
+            rel.extend_from_slice(b".gitattributes");
+            let Ok(entry) = tree.get_path(&os_path(&rel)) else {
+                continue;
+            };
+            if !matches!(entry.filemode(), 0o100644 | 0o100755) {
+                continue;
+            }
+            let shown = super::tree::display_path(&rel);
+            let size = read_size(&repo, store, entry.id())
+                .with_context(|| format!("cannot read `{shown}`"))?;
+            if size >= ATTR_FILE_MAX {
+                continue;
+            }
+            let mut content = Vec::new();
+            Blob::new(store.clone(), entry.id(), size)
+                .open()?
+                .read_to_end(&mut content)
+                .with_context(|| format!("cannot read `{shown}`"))?;
+            let target = view.tree().join(os_path(&rel));
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)
+                    .context("cannot write the commit's attributes to a temporary directory")?;
+            }
+            std::fs::write(&target, content)
+                .context("cannot write the commit's attributes to a temporary directory")?;
+        }
+        Ok(view)
+    }
+
+    fn tree(&self) -> PathBuf {
+        self.dir.path().join("tree")
+    }
+
+    /// `git` for the store's repository that sees the commit's attributes and nothing
+    /// of the user's work tree or index.
+    fn git(&self, store: &Store) -> Command {
+        let tree = self.tree();
+        let mut git = store.git();
+        git.args(["-c", "attr.tree="])
+            .env("GIT_WORK_TREE", &tree)
+            .env("GIT_INDEX_FILE", self.index())
+            .env_remove("GIT_ATTR_SOURCE")
+            .current_dir(&tree);
+        git
+    }
+
+    /// Never written: a missing index is an empty one.
+    fn index(&self) -> PathBuf {
+        self.dir.path().join("index")
+    }
+}
+
+/// The attributes of the commit (`view`) for each path.
+fn attributes(store: &Store, view: &AttrTree, paths: &[&[u8]]) -> Result<BTreeMap<Vec<u8>, Attrs>> {
     let mut input = Vec::new();
     for path in paths {
         input.extend_from_slice(path);
         input.push(0);
     }
-    let mut git = store.git();
-    git.arg("check-attr")
-        .arg(format!("--source={root}"))
-        .args(["-z", "--stdin"])
-        .args(ATTRS);
+    let mut git = view.git(store);
+    git.args(["check-attr", "-z", "--stdin"]).args(ATTRS);
     let out = child::run(git, &input, ATTR_LIMIT, "`git check-attr`")?;
     if !out.status.success() {
         anyhow::bail!(
-            "cannot read the commit's attributes (`git check-attr --source` needs git 2.40 or later): {}",
+            "cannot read the commit's attributes (`git check-attr`): {}",
             out.error_line()
         );
     }
@@ -352,7 +474,7 @@ fn attributes(store: &Store, root: Oid, paths: &[&[u8]]) -> Result<BTreeMap<Vec<
 /// Has git convert one file into `spool`: where it starts there and its length.
 fn convert(
     store: &Store,
-    root: Oid,
+    view: &AttrTree,
     candidate: &Candidate,
     attr: &Attrs,
     spool: &File,
@@ -361,14 +483,11 @@ fn convert(
     let offset = out.seek(SeekFrom::End(0))?;
     let mut path_arg = std::ffi::OsString::from("--path=");
     path_arg.push(os_path(&candidate.repo_path));
-    let mut git = store.git();
-    git.arg(format!("--attr-source={root}"))
-        .args(["-c", "core.safecrlf=false", "cat-file", "--filters"])
+    let mut git = view.git(store);
+    git.args(["-c", "core.safecrlf=false", "cat-file", "--filters"])
         .arg(path_arg)
         .arg(candidate.id.to_string())
-        // A filter runs with the top of the repository as its directory, as in a
-        // checkout; never ask anyone for credentials.
-        .current_dir(store.common_dir())
+        // Never ask anyone for credentials.
         .env("GIT_TERMINAL_PROMPT", "0");
     let what = describe(attr);
     let done = child::run_into(

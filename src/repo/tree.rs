@@ -317,7 +317,7 @@ struct Found {
 
 /// The size of a blob, from its header. A partial clone (`--filter=blob:none`) may not
 /// have the blob yet: then git is asked, which fetches it from the promisor remote.
-fn read_size(repo: &Repository, store: &Store, id: Oid) -> Result<u64> {
+pub(super) fn read_size(repo: &Repository, store: &Store, id: Oid) -> Result<u64> {
     match repo.odb()?.read_header(id) {
         Ok((size, _)) => Ok(size as u64),
         Err(e) if e.code() == ErrorCode::NotFound => super::partial::size(repo, store, id),

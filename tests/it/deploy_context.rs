@@ -1,7 +1,7 @@
 //! What a build context holds, checked in the image the real engine builds from it:
 //! names as git stores them (not UTF-8, long), modes and links; Git LFS files with their
-//! real content; submodules at their recorded commits; and a large file streamed in
-//! bounded memory.
+//! real content; submodules at their recorded commits; a large file streamed in
+//! bounded memory; and the commit's attributes applied by Debian's git 2.39 as by newer.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -881,4 +881,126 @@ fn a_dockerfile_that_needs_buildkit_builds_with_buildkit() {
     assert!(!ctx.contains_key(b"secret.txt".as_slice()), "{ctx:?}");
     assert!(!ctx.contains_key(b".dockerignore".as_slice()), "{ctx:?}");
     let _ = docker(&["rmi", "-f", &base]);
+}
+
+/// The commit's attributes reach the image from every place git reads them
+/// (`.gitattributes` above the context and inside it, a deeper one overriding,
+/// `$GIT_DIR/info/attributes`), and never from the work tree, the index, `attr.tree`
+/// or `GIT_ATTR_SOURCE`: the image holds what a checkout of the commit by the same
+/// `git` (on `path`) writes with the commit's attributes.
+fn image_holds_the_checkouts_bytes(git: &str, path: &str) {
+    let Some(svc) = services() else { return };
+    let version = Command::new(git)
+        .arg("--version")
+        .env("PATH", path)
+        .output()
+        .unwrap_or_else(|e| panic!("{git}: {e}"));
+    eprintln!("{}", String::from_utf8_lossy(&version.stdout).trim());
+    let (repo, image) = copying_repo(&svc.registry, "attributes-git");
+    repo.write(".gitattributes", "*.crlf eol=crlf\n*.rot filter=rot13\n");
+    repo.write(
+        "images/edges/.gitattributes",
+        "ident.txt ident\nutf16.txt working-tree-encoding=UTF-16LE\n",
+    );
+    repo.write("images/edges/sub/.gitattributes", "*.crlf -text\n");
+    repo.write(".git/info/attributes", "*.info eol=crlf\n");
+    repo.git(&["config", "filter.rot13.smudge", "tr a-zA-Z n-za-mN-ZA-M"]);
+    repo.git(&["config", "filter.rot13.clean", "tr a-zA-Z n-za-mN-ZA-M"]);
+    repo.write("images/edges/a.crlf", "line one\nline two\n");
+    repo.write("images/edges/sub/kept.crlf", "kept one\nkept two\n");
+    repo.write("images/edges/local.info", "info one\ninfo two\n");
+    repo.write("images/edges/ident.txt", "id: $Id$\n");
+    let utf16: Vec<u8> = "encoded text\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    write_bytes(&repo, b"images/edges/utf16.txt", &utf16);
+    repo.write("images/edges/secret.rot", "Hello Rot Thirteen\n");
+    repo.write(".git/info/exclude", "pachhook.local.toml\n");
+    let sha = repo.commit_all("attributes of every kind");
+    // What is not committed counts for nothing: other attributes in the work tree,
+    // staged in the index, and named by `attr.tree` and `GIT_ATTR_SOURCE` (git 2.40+).
+    repo.write("images/edges/.gitattributes", "* -text -ident\n");
+    repo.write("images/.gitattributes", "*.crlf -text\nident.txt -ident\n");
+    repo.git(&[
+        "add",
+        "images/edges/.gitattributes",
+        "images/.gitattributes",
+    ]);
+    repo.write(".gitattributes", "* -text\n");
+    let other = repo.git(&["write-tree"]);
+    repo.git(&["config", "attr.tree", &other]);
+    repo.write(
+        "pachhook.local.toml",
+        &format!(
+            "[deploy]\npachctl = \"{}\"\n",
+            pachctl_dir().join("pachctl").display()
+        ),
+    );
+
+    let run = repo.pachhook_env(
+        &["deploy"],
+        &[("PATH", path), ("GIT_ATTR_SOURCE", &other)],
+        None,
+    );
+    assert_eq!(run.code, Some(0), "{run}");
+    let image_tree = tree_in_image(&format!("{image}:{sha}"), "/ctx");
+
+    let checkout = repo.aux.path().join("checkout");
+    let added = Command::new(git)
+        .current_dir(repo.path())
+        .args(["-c", "core.hooksPath=/dev/null", "-c", "attr.tree="])
+        .args(["worktree", "add", "-q", "--detach"])
+        .arg(&checkout)
+        .arg(&sha)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "git worktree add: {added:?}");
+    let converted: [(&str, &[u8]); 4] = [
+        ("a.crlf", b"line one\r\nline two\r\n"),
+        ("local.info", b"info one\r\ninfo two\r\n"),
+        ("secret.rot", b"Hello Rot Thirteen\n"),
+        ("utf16.txt", &utf16),
+    ];
+    for (name, expected) in converted {
+        let written = std::fs::read(checkout.join("images/edges").join(name)).unwrap();
+        assert_eq!(written, expected, "the checkout converts {name}");
+    }
+    let ident = std::fs::read(checkout.join("images/edges/ident.txt")).unwrap();
+    assert!(ident.starts_with(b"id: $Id: "), "ident expanded: {ident:?}");
+    for name in [
+        "a.crlf",
+        "sub/kept.crlf",
+        "local.info",
+        "ident.txt",
+        "utf16.txt",
+        "secret.rot",
+        ".gitattributes",
+        "sub/.gitattributes",
+        "Dockerfile",
+        "message.txt",
+    ] {
+        let written = std::fs::read(checkout.join("images/edges").join(name)).unwrap();
+        assert_eq!(
+            image_tree.get(name.as_bytes()),
+            Some(&file(&written)),
+            "{name} in the image is the checkout's: {run}"
+        );
+    }
+}
+
+/// Debian bookworm's git (2.39, at /usr/bin/git) has no `git check-attr --source`
+/// (2.40): a deploy with only it on `PATH` applies the commit's attributes all the same.
+/// (Where /usr/bin/git is newer, this runs the same path with it.)
+#[test]
+fn with_debians_old_git_the_image_holds_the_checkouts_bytes() {
+    image_holds_the_checkouts_bytes("/usr/bin/git", "/usr/bin:/bin");
+}
+
+/// The same with the git first on the test's `PATH` (2.47 here), which also knows
+/// `attr.tree` and `GIT_ATTR_SOURCE`.
+#[test]
+fn with_the_default_git_the_image_holds_the_checkouts_bytes() {
+    image_holds_the_checkouts_bytes("git", &std::env::var("PATH").unwrap_or_default());
 }
