@@ -241,7 +241,9 @@ fn developer(repo: &Repo, program: &str, args: &[&str]) -> Run {
         .env("PRE_COMMIT_HOME", store(repo, "pre-commit"))
         .env("PREK_HOME", store(repo, "prek"));
     // A build from source on two busy cores, from nothing: minutes.
-    crate::support::run(cmd, Duration::from_secs(2400))
+    let out = crate::support::run(cmd, Duration::from_secs(2400));
+    eprintln!("{program} {}: {:.1?}", args.join(" "), out.elapsed);
+    out
 }
 
 /// Where `manager` keeps the hook repositories it installed.
