@@ -357,6 +357,26 @@ fn team_commits_with(manager: &str) {
     );
     let sbom = serde_json::from_str(&std::fs::read_to_string(&sboms[0]).unwrap()).unwrap();
     assert_built_with_cargo_lock(&sbom);
+    let built: Vec<String> = sbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            ["clap", "git2", "libgit2-sys", "serde_json"].contains(&c["name"].as_str().unwrap())
+        })
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["name"].as_str().unwrap(),
+                c["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    eprintln!(
+        "{manager} built {} crates at Cargo.lock's versions ({})",
+        sbom["components"].as_array().unwrap().len(),
+        built.join(", ")
+    );
 }
 
 /// `manager try-repo` of a copy of this project whose Cargo.lock does not match
