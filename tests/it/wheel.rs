@@ -94,6 +94,13 @@ fn the_wheel_installs_a_working_pachhook_with_the_locked_dependencies() {
         &format!("pachhook-{version}.dist-info/sboms/pachhook.cyclonedx.json"),
     ))
     .unwrap();
+    assert_built_with_cargo_lock(&sbom);
+}
+
+/// Holds a wheel's SBOM (CycloneDX, written by maturin into the `.dist-info`, which
+/// names every crate compiled into the binary) to Cargo.lock: each crate at Cargo.lock's
+/// version, and the SBOM is a whole one.
+pub(crate) fn assert_built_with_cargo_lock(sbom: &serde_json::Value) {
     let lock: toml::Table =
         toml::from_str(&std::fs::read_to_string(Path::new(ROOT).join("Cargo.lock")).unwrap())
             .expect("Cargo.lock is TOML");
