@@ -947,8 +947,8 @@ fn image_holds_the_checkouts_bytes(git: &str, path: &str) {
     let image_tree = tree_in_image(&format!("{image}:{sha}"), "/ctx");
 
     let checkout = repo.aux.path().join("checkout");
-    let added = Command::new(git)
-        .current_dir(repo.path())
+    let added = repo
+        .command(git)
         .args(["-c", "core.hooksPath=/dev/null", "-c", "attr.tree="])
         .args(["worktree", "add", "-q", "--detach"])
         .arg(&checkout)
