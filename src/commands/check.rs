@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::check::{self, Level, Options, Rule, Severity, builds};
 use crate::cli::CheckArgs;
-use crate::config::{self, Config, policy};
+use crate::config::{self, Config, Judged, policy};
 use crate::error::{ExitStatus, UsageError};
 use crate::repo::Repo;
 use crate::report::Format;
@@ -22,9 +22,13 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         .as_ref()
         .and_then(|r| r.work_tree().ok())
         .map(Path::to_path_buf);
-    let config = match &root {
-        Some(root) => Config::load(root)?,
-        None => Config::default(),
+    // Each object by its own settings: the index for `--staged`, the work tree else
+    // (`--from-ref` loads its end commit's below).
+    let config = match (&repo, &root) {
+        _ if args.from_ref.is_some() => Config::default(),
+        (Some(repo), Some(_)) if args.staged => Config::judging(repo, Judged::Index)?,
+        (Some(repo), Some(_)) => Config::judging(repo, Judged::WorkTree)?,
+        _ => Config::default(),
     };
     let mut opts = options(&config, args.pachyderm.as_deref())?;
     let whole_repository =
@@ -39,7 +43,7 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         let repo = repo.ok_or_else(|| UsageError("--from-ref: not in a git repository".into()))?;
         let to = repo.commit_named(args.to_ref.as_deref().unwrap_or("HEAD"))?;
         let from = repo.commit_named(from)?;
-        let config = Config::for_commit(&repo, to)?;
+        let config = Config::judging(&repo, Judged::Commit(to))?;
         opts = options(&config, args.pachyderm.as_deref())?;
         opts.policies = policy::load(&config.policies, &mut policy::Files::commit(&repo, to))?;
         let base = repo.merge_base(from, to)?;

@@ -8,7 +8,7 @@
 
 use anyhow::Result;
 
-use crate::config::{Config, policy};
+use crate::config::{Config, Judged, policy};
 use crate::error::ExitStatus;
 use crate::repo::{Repo, TreeFiles};
 use crate::select::{self, Selector};
@@ -17,7 +17,7 @@ use crate::source::Source;
 /// The hook: exit 1 on error findings, 0 otherwise.
 pub fn run() -> Result<ExitStatus> {
     let repo = Repo::discover()?;
-    let config = Config::load(repo.work_tree()?)?;
+    let config = Config::judging(&repo, Judged::Index)?;
     let selector = Selector::new(&config.spec_paths)?;
     let selection = select::staged(&repo, &selector)?;
     super::warn(selection.warning());

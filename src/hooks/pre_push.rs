@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use anyhow::{Context, Result};
 
-use crate::config::{Config, policy};
+use crate::config::{Config, Judged, policy};
 use crate::error::{ExitStatus, UsageError};
 use crate::repo::{Oid, Repo, TreeFiles, is_zero};
 use crate::select::{self, Pick, Selection, Selector};
@@ -48,73 +48,22 @@ pub struct Push {
 /// The hook: exit 1 on error findings at any pushed tip, 0 otherwise.
 pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
     let repo = Repo::discover()?;
-    let config = Config::load(repo.work_tree()?)?;
-    let selector = Selector::new(&config.spec_paths)?;
     let push = pushed(&repo, remote, stdin)?;
-    let templates: Vec<String> = config.templates.iter().map(|t| t.path.clone()).collect();
-    let found = pushed_specs(&repo, &push, &selector, &templates)?;
-    super::warn(found.selection.warning());
-    // The policies as they are at each pushed tip, like the specs: a push whose policy
-    // file does not load is refused even when it changes no spec.
-    let mut policies = BTreeMap::new();
-    if !config.policies.is_empty() {
-        for commit in push.updates.iter().filter_map(|u| u.commit) {
-            if let std::collections::btree_map::Entry::Vacant(slot) = policies.entry(commit) {
-                let mut files = policy::Files::commit(&repo, commit);
-                slot.insert(policy::load(&config.policies, &mut files)?);
-            }
-        }
-    }
-    if !found.selection.sources.is_empty() {
-        let files = found.selection.sources.len();
-        crate::outln!(
-            "pachhook: checking {files} spec {} changed by {} new {} on {} pushed {}",
-            plural(files, "file"),
-            push.commits.len(),
-            plural(push.commits.len(), "commit"),
-            push.updates.len(),
-            plural(push.updates.len(), "ref"),
-        )?;
-        let opts = config.engine_options()?;
-        let refused = if config.policies.is_empty() {
-            super::check_batches_and_print(one_version_each(found.selection.sources), &opts)?
-                .has_errors()
-        } else {
-            // The policies as they are at the pushed tip that holds each file, like the
-            // specs.
-            let mut by_tip: BTreeMap<Oid, Vec<Source>> = BTreeMap::new();
-            for (source, tip) in found.selection.sources.into_iter().zip(found.tips) {
-                by_tip.entry(tip).or_default().push(source);
-            }
-            // A push that changes a policy (or a file its `$ref`s name) has every spec
-            // at the tip checked against it, not only the specs it touches.
-            for (tip, loaded) in &policies {
-                let changed = loaded
-                    .iter()
-                    .flat_map(|p| p.files())
-                    .any(|f| found.changed.contains(f.as_bytes()));
-                if !changed {
-                    continue;
-                }
-                let sources = by_tip.entry(*tip).or_default();
-                for source in select::in_tree(&repo, *tip, &selector)?.sources {
-                    if !sources.iter().any(|s| s.path == source.path) {
-                        sources.push(source);
-                    }
-                }
-            }
-            let mut refused = false;
-            for (tip, sources) in by_tip {
-                let mut opts = opts.clone();
-                opts.policies = policies.get(&tip).cloned().unwrap_or_default();
-                refused |= super::check_and_print(sources, &opts)?.has_errors();
-            }
-            refused
+    let mut refused = false;
+    // Each pushed tip is judged by its own settings (its pachhook.toml, policies and
+    // templates), never the work tree's: tips that carry the same pachhook.toml share
+    // one check.
+    for (tip, updates) in by_settings(&repo, &push)? {
+        let config = Config::judging(&repo, Judged::Commit(tip))?;
+        let part = Push {
+            updates,
+            commits: push.commits.clone(),
         };
-        if refused {
-            eprintln!("pachhook: push refused: fix the errors above in a new commit");
-            return Ok(ExitStatus::Findings);
-        }
+        refused |= check_part(&repo, &config, &part)?;
+    }
+    if refused {
+        eprintln!("pachhook: push refused: fix the errors above in a new commit");
+        return Ok(ExitStatus::Findings);
     }
     // The checks passed: deploy the pushed branches the team opted in for, with the
     // settings of the pushed commits.
@@ -131,6 +80,95 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
         })
         .collect();
     Ok(crate::deploy::on_push(&repo, &branches))
+}
+
+/// The pushed updates grouped by the `pachhook.toml` their commit holds (by blob id),
+/// each group with one of its commits, whose settings judge the whole group.
+fn by_settings(repo: &Repo, push: &Push) -> Result<Vec<(Oid, Vec<PushUpdate>)>> {
+    let mut groups: Vec<(Option<Oid>, Oid, Vec<PushUpdate>)> = Vec::new();
+    let team = crate::config::TEAM_FILE.as_bytes();
+    for update in &push.updates {
+        let Some(commit) = update.commit else {
+            continue;
+        };
+        let settings = TreeFiles::new(repo, repo.commit_tree(commit)?).blob(team)?;
+        match groups.iter_mut().find(|(s, _, _)| *s == settings) {
+            Some((_, _, updates)) => updates.push(update.clone()),
+            None => groups.push((settings, commit, vec![update.clone()])),
+        }
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(_, tip, updates)| (tip, updates))
+        .collect())
+}
+
+/// Checks the spec files `push` sends with `config`; whether an error refuses it.
+fn check_part(repo: &Repo, config: &Config, push: &Push) -> Result<bool> {
+    let selector = Selector::new(&config.spec_paths)?;
+    let templates: Vec<String> = config.templates.iter().map(|t| t.path.clone()).collect();
+    let found = pushed_specs(repo, push, &selector, &templates)?;
+    super::warn(found.selection.warning());
+    // The policies as they are at each pushed tip, like the specs: a push whose policy
+    // file does not load is refused even when it changes no spec.
+    let mut policies = BTreeMap::new();
+    if !config.policies.is_empty() {
+        for commit in push.updates.iter().filter_map(|u| u.commit) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = policies.entry(commit) {
+                let mut files = policy::Files::commit(repo, commit);
+                slot.insert(policy::load(&config.policies, &mut files)?);
+            }
+        }
+    }
+    if found.selection.sources.is_empty() {
+        return Ok(false);
+    }
+    let files = found.selection.sources.len();
+    crate::outln!(
+        "pachhook: checking {files} spec {} changed by {} new {} on {} pushed {}",
+        plural(files, "file"),
+        push.commits.len(),
+        plural(push.commits.len(), "commit"),
+        push.updates.len(),
+        plural(push.updates.len(), "ref"),
+    )?;
+    let opts = config.engine_options()?;
+    if config.policies.is_empty() {
+        return Ok(super::check_batches_and_print(
+            one_version_each(found.selection.sources),
+            &opts,
+        )?
+        .has_errors());
+    }
+    // The policies as they are at the pushed tip that holds each file, like the specs.
+    let mut by_tip: BTreeMap<Oid, Vec<Source>> = BTreeMap::new();
+    for (source, tip) in found.selection.sources.into_iter().zip(found.tips) {
+        by_tip.entry(tip).or_default().push(source);
+    }
+    // A push that changes a policy (or a file its `$ref`s name) has every spec at the
+    // tip checked against it, not only the specs it touches.
+    for (tip, loaded) in &policies {
+        let changed = loaded
+            .iter()
+            .flat_map(|p| p.files())
+            .any(|f| found.changed.contains(f.as_bytes()));
+        if !changed {
+            continue;
+        }
+        let sources = by_tip.entry(*tip).or_default();
+        for source in select::in_tree(repo, *tip, &selector)?.sources {
+            if !sources.iter().any(|s| s.path == source.path) {
+                sources.push(source);
+            }
+        }
+    }
+    let mut refused = false;
+    for (tip, sources) in by_tip {
+        let mut opts = opts.clone();
+        opts.policies = policies.get(&tip).cloned().unwrap_or_default();
+        refused |= super::check_and_print(sources, &opts)?.has_errors();
+    }
+    Ok(refused)
 }
 
 /// Parses git's pre-push lines and finds the commits the push sends, in one walk.

@@ -143,22 +143,61 @@ impl Repo {
     /// The index file a commit is being made from. git sets `GIT_INDEX_FILE` for the
     /// hooks (a temporary index for `git commit -a` and `git commit <paths>`); git2's
     /// `Repository::index` does not read it, hence this.
-    fn index_path(&self) -> Result<PathBuf> {
+    ///
+    /// A relative `GIT_INDEX_FILE` is relative to the top of the work tree, as git takes
+    /// it (git runs hooks there; a hook that `cd`s into a subdirectory must still read
+    /// the same index). Returns whether the file was named: a named index that does
+    /// not exist is an error, not an empty index.
+    fn index_path(&self) -> Result<(PathBuf, bool)> {
         Ok(
             match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
-                Some(file) => std::env::current_dir()?.join(file),
-                None => self.git.path().join("index"),
+                Some(file) => (self.work_tree()?.join(file), true),
+                None => (self.git.path().join("index"), false),
             },
         )
+    }
+
+    /// Where this clone's `pachhook.local.toml` lives: the top of the main worktree, so
+    /// that every linked worktree (`git worktree add`) reads the same one; for a
+    /// repository whose main worktree is not known (a bare one used with
+    /// `--work-tree`), the common git directory.
+    pub fn clone_dir(&self) -> Result<PathBuf> {
+        if !self.git.is_worktree() {
+            return Ok(self.work_tree()?.to_path_buf());
+        }
+        let common = self.git.commondir();
+        Ok(match Repository::open(common) {
+            Ok(main) => main
+                .workdir()
+                .map_or_else(|| common.to_path_buf(), Path::to_path_buf),
+            Err(_) => common.to_path_buf(),
+        })
     }
 
     /// The staged regular files (stage 0, not `git add -N`) whose repository-relative
     /// path `keep` accepts, with their blob ids. `keep` sees every path of the index, so
     /// it must be cheap; nothing is allocated for the paths it rejects.
     pub fn staged_files(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, Oid)>> {
-        let path = self.index_path()?;
+        Ok(self
+            .staged_entries(keep)?
+            .into_iter()
+            .filter(|(_, mode, _)| is_regular_file(*mode))
+            .map(|(path, _, id)| (path, id))
+            .collect())
+    }
+
+    /// `staged_files` with each entry's mode, whatever its type (links, submodules).
+    fn staged_entries(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, u32, Oid)>> {
+        let (path, named) = self.index_path()?;
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && named => {
+                return Err(anyhow!(UsageError(format!(
+                    "GIT_INDEX_FILE names {}, which does not exist: unset it or name the \
+                     index git is committing from",
+                    path.display()
+                ))));
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
@@ -173,15 +212,14 @@ impl Repo {
         }
         read.entries
             .into_iter()
-            .filter(|e| is_regular_file(e.mode))
-            .map(|e| Ok((e.path, Oid::from_bytes(&e.id)?)))
+            .map(|e| Ok((e.path, e.mode, Oid::from_bytes(&e.id)?)))
             .collect()
     }
 
     /// The same through `git ls-files`, for a split index (`core.splitIndex`), which
     /// neither our reader nor libgit2 reads. `git add -N` entries show there as the empty
     /// blob, so empty files are left out: they hold no spec anyway.
-    fn staged_files_cli(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, Oid)>> {
+    fn staged_files_cli(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, u32, Oid)>> {
         let mut git = std::process::Command::new("git");
         git.args(["ls-files", "--stage", "--full-name", "-z"]);
         let out = child::run(
@@ -212,8 +250,8 @@ impl Repo {
             };
             let mode = u32::from_str_radix(mode, 8).unwrap_or(0);
             let id = self.parse_oid(id)?;
-            if is_regular_file(mode) && id != empty && keep(path) {
-                files.push((path.to_vec(), id));
+            if !(is_regular_file(mode) && id == empty) && keep(path) {
+                files.push((path.to_vec(), mode, id));
             }
         }
         Ok(files)
@@ -262,12 +300,7 @@ impl Repo {
         };
         let mode = entry.filemode().cast_unsigned();
         if !is_regular_file(mode) {
-            let what = match mode & 0o170000 {
-                0o120000 => "a symbolic link",
-                0o160000 => "a submodule",
-                0o040000 => "a directory",
-                _ => "not a regular file",
-            };
+            let what = describe_mode(mode);
             return Err(anyhow!(UsageError(format!(
                 "`{path}` at commit {short} is {what}: pachhook reads it only as a regular file; commit the file itself"
             ))));
@@ -280,11 +313,16 @@ impl Repo {
     /// honoured): the settings and policy files a commit being made carries. Bounded
     /// like `file_at_commit`; `None` when no regular file is staged there.
     pub fn staged_file(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        let staged = self.staged_files(|p| p == path.as_bytes())?;
+        let staged = self.staged_entries(|p| p == path.as_bytes())?;
         match staged.first() {
-            Some((_, id)) => self
+            Some((_, mode, id)) if is_regular_file(*mode) => self
                 .bounded_blob(*id, &format!("`{path}` in the index"))
                 .map(Some),
+            Some((_, mode, _)) => Err(anyhow!(UsageError(format!(
+                "`{path}` in the index is {}: pachhook reads it only as a regular file; \
+                 stage the file itself",
+                describe_mode(*mode)
+            )))),
             None => Ok(None),
         }
     }
@@ -301,6 +339,16 @@ impl Repo {
             ))));
         }
         self.blob(id)
+    }
+}
+
+/// What a git mode that is not a regular file's is, for messages.
+fn describe_mode(mode: u32) -> &'static str {
+    match mode & 0o170000 {
+        0o120000 => "a symbolic link",
+        0o160000 => "a submodule",
+        0o040000 => "a directory",
+        _ => "not a regular file",
     }
 }
 

@@ -178,12 +178,14 @@ fn a_config_error_blocks_with_file_line_and_key() {
     assert_eq!(code(&out), 2, "{}", text(&out));
 
     repo.write("pachhook.toml", "[images]\nrequire_digest = \"yes\"\n");
+    repo.git(&["add", "pachhook.toml"]);
     let out = repo.pachhook(&["run", "pre-commit"]);
     assert_eq!(code(&out), 2, "{}", text(&out));
     assert!(text(&out).contains("pachhook.toml:2:"), "{}", text(&out));
 
     // A local override is checked the same way.
     repo.write("pachhook.toml", "");
+    repo.git(&["add", "pachhook.toml"]);
     repo.write("pachhook.local.toml", "[pachyderm]\nversion = \"one\"\n");
     let out = repo.pachhook(&["run", "pre-commit"]);
     assert_eq!(code(&out), 2, "{}", text(&out));

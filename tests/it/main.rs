@@ -22,6 +22,7 @@ mod hooks_config_file;
 mod hooks_history;
 mod hooks_init;
 mod hooks_install;
+mod hooks_judged;
 mod hooks_managers;
 mod hooks_pre_commit;
 mod hooks_pre_push;
