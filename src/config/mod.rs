@@ -25,6 +25,7 @@ use crate::release::Release;
 use crate::repo::{Oid, Repo};
 
 pub mod file;
+pub mod paths;
 pub mod policy;
 pub mod template;
 
@@ -174,15 +175,19 @@ impl Config {
             })?;
             self.release = Some(release);
         }
-        if let Some(paths) = layer.specs.paths {
-            for glob in &paths {
-                // Validated by the matcher that will use it (`select`: gitignore rules).
-                crate::select::Selector::new(std::slice::from_ref(glob)).map_err(|e| {
-                    let span = find_span(text, glob);
-                    error_at(path, text, span, format!("[specs] paths: {e:#}"))
+        if let Some(globs) = layer.specs.paths {
+            let mut normalised = Vec::with_capacity(globs.len());
+            for glob in &globs {
+                let span = || find_span(text, glob);
+                let glob = paths::glob(glob).map_err(|why| {
+                    error_at(path, text, span(), format!("[specs] paths `{glob}`: {why}"))
                 })?;
+                // Validated by the matcher that will use it (`select`: gitignore rules).
+                crate::select::Selector::new(std::slice::from_ref(&glob))
+                    .map_err(|e| error_at(path, text, span(), format!("[specs] paths: {e:#}")))?;
+                normalised.push(glob);
             }
-            self.spec_paths = paths;
+            self.spec_paths = normalised;
         }
         if let Some(tags) = layer.images.floating_tags {
             self.floating_tags = Some(tags);

@@ -174,3 +174,61 @@ fn a_sha256_repository_works() {
     assert!(remote.has_branch("feature"));
     assert!(!remote.has_branch("old"));
 }
+
+/// A push's changes are what the remote does not have: after `git pull` (a merge), a
+/// spec the remote already holds, byte for byte, does not refuse a push that changes
+/// only notes.txt; a merge that changes the spec itself is still checked.
+#[test]
+fn a_merge_is_not_blamed_for_the_remotes_content() {
+    let sandbox = Sandbox::new();
+    let (repo, remote) = pushed_repo(&sandbox, &[]);
+    // Someone else pushes a spec the checks refuse (their hooks were skipped).
+    let other = sandbox.path().join("other");
+    let out = std::process::Command::new("git")
+        .args([
+            "clone",
+            "-q",
+            remote.dir.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let other = repo.at(&other);
+    other.git(&["config", "user.name", "Other"]);
+    other.git(&["config", "user.email", "other@example.com"]);
+    other.write("pipelines/montage.json", BAD);
+    other.commit_all("theirs");
+    other.git(&["push", "-q", "--no-verify", "origin", "main"]);
+    // We change notes.txt, pull (a merge), and push.
+    repo.write("notes.txt", "ours\n");
+    repo.commit_all("notes");
+    repo.git(&["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"]);
+    assert_eq!(
+        repo.git(&["rev-list", "--count", "--merges", "HEAD"]),
+        "1",
+        "a merge was made"
+    );
+    let out = repo.try_git(&["push", "-q", "origin", "main"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+
+    // A merge whose result differs from both sides is checked.
+    other.git(&["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"]);
+    other.write("other.txt", "theirs\n");
+    other.commit_all("theirs again");
+    other.git(&["push", "-q", "--no-verify", "origin", "main"]);
+    repo.write("notes.txt", "ours again\n");
+    repo.commit_all("notes again");
+    repo.git(&["fetch", "-q", "origin"]);
+    repo.git(&["merge", "-q", "--no-commit", "--no-verify", "origin/main"]);
+    repo.write("pipelines/edges.json", BAD);
+    repo.git(&["add", "pipelines/edges.json"]);
+    repo.git(&["commit", "-q", "--no-verify", "--no-edit"]);
+    let out = repo.try_git(&["push", "-q", "origin", "main"]);
+    assert_ne!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("pipelines/edges.json"),
+        "{}",
+        text(&out)
+    );
+}

@@ -24,6 +24,7 @@ mod hooks_init;
 mod hooks_install;
 mod hooks_judged;
 mod hooks_managers;
+mod hooks_paths;
 mod hooks_pre_commit;
 mod hooks_pre_push;
 mod hooks_select;
