@@ -29,20 +29,50 @@ fn this_exe() -> Result<PathBuf> {
 /// and never replace the team's own hook; elsewhere, hooks that call this binary and
 /// keep a hook that was there.
 struct Target {
+    /// Resolved: the directory git really uses.
     dir: PathBuf,
     shared: bool,
     exe: PathBuf,
+    /// The hooks directory as git names it, when a symbolic link on the way leads out of
+    /// this repository (see `refuse_linked_out`).
+    linked_out: Option<PathBuf>,
 }
 
 impl Target {
     fn find(repo: &Repo) -> Result<Target> {
-        let dir = repo.hooks_dir()?;
-        let shared = repo.is_tracked_dir(&dir)?;
+        let found = repo.hooks_dir()?;
+        let shared = repo.is_tracked_dir(&found.path)?;
         Ok(Target {
-            dir,
+            dir: found.path,
             shared,
             exe: this_exe()?,
+            linked_out: found.linked_out,
         })
+    }
+
+    /// Why pachhook does not write into this hooks directory, if it does not: one
+    /// reached through a symbolic link out of the repository may be shared by other
+    /// repositories, whose hooks an install here would replace (and an uninstall there
+    /// remove). Nothing is touched; the user chooses a directory of this repository.
+    fn linked_out_reason(&self) -> Option<String> {
+        let named = self.linked_out.as_ref()?;
+        Some(format!(
+            "the hooks directory {} is a symbolic link to {}, outside this repository: \
+             other repositories may share it, and pachhook does not change their hooks. \
+             Give this repository its own hooks directory (replace the link with a \
+             directory, or `git config core.hooksPath <directory of this repository>`), \
+             or add `{}` to the shared hook yourself",
+            crate::escape::path(named),
+            crate::escape::path(&self.dir),
+            install::snippet(HookName::PreCommit)
+        ))
+    }
+
+    fn refuse_linked_out(&self) -> Result<()> {
+        match self.linked_out_reason() {
+            Some(reason) => Err(UsageError(reason).into()),
+            None => Ok(()),
+        }
     }
 
     fn binary(&self) -> Binary<'_> {
@@ -67,6 +97,7 @@ impl Target {
 pub fn install(args: HookArgs) -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let target = Target::find(&repo)?;
+    target.refuse_linked_out()?;
     let mut written = Vec::new();
     for hook in chosen(args.hook) {
         let name = install::file_name(hook);
@@ -111,6 +142,7 @@ pub fn install(args: HookArgs) -> Result<ExitStatus> {
 pub fn uninstall(args: HookArgs) -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let target = Target::find(&repo)?;
+    target.refuse_linked_out()?;
     let mut changed = Vec::new();
     for hook in chosen(args.hook) {
         let name = install::file_name(hook);
@@ -152,6 +184,9 @@ pub fn status() -> Result<ExitStatus> {
     crate::outln!("hooks directory: {}", crate::escape::path(&target.dir))?;
     if target.shared {
         crate::outln!("  a directory of the work tree: hooks there are the team's, committed")?;
+    }
+    if let Some(reason) = target.linked_out_reason() {
+        crate::outln!("  {}", reason.replacen("the hooks directory ", "", 1))?;
     }
     for hook in install::ALL {
         let name = install::file_name(hook);

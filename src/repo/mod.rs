@@ -91,30 +91,55 @@ impl Repo {
 
     /// Where git looks for hooks: `core.hooksPath` when set (a relative path is relative
     /// to the top of the work tree, where git runs hooks), else `hooks/` in the common git
-    /// directory, which every linked worktree shares.
-    pub fn hooks_dir(&self) -> Result<PathBuf> {
+    /// directory, which every linked worktree shares. Resolved (`resolve`): symbolic
+    /// links and `..` followed, so that every comparison and write is of the directory
+    /// git really uses.
+    pub fn hooks_dir(&self) -> Result<HooksDir> {
         let top = self.work_tree()?;
         let config = self
             .git
             .config()
             .context("cannot read the git configuration")?;
-        match config.get_path("core.hooksPath") {
-            Ok(path) if !path.as_os_str().is_empty() => Ok(top.join(path)),
-            Ok(_) => Ok(self.git.commondir().join("hooks")),
-            Err(e) if e.code() == ErrorCode::NotFound => Ok(self.git.commondir().join("hooks")),
-            Err(e) => Err(anyhow!(e).context("cannot read core.hooksPath")),
-        }
+        let named = match config.get_path("core.hooksPath") {
+            Ok(path) if !path.as_os_str().is_empty() => top.join(path),
+            Ok(_) => self.git.commondir().join("hooks"),
+            Err(e) if e.code() == ErrorCode::NotFound => self.git.commondir().join("hooks"),
+            Err(e) => return Err(anyhow!(e).context("cannot read core.hooksPath")),
+        };
+        let path = resolve(&named);
+        // Reached through a symbolic link that leads out of this repository: a
+        // directory other repositories may share (`.git/hooks -> ~/shared-hooks`).
+        let linked_out = path != lexical(&named) && !self.holds(&path);
+        Ok(HooksDir {
+            linked_out: linked_out.then_some(named),
+            path,
+        })
     }
 
-    /// Whether `dir` is a directory of the work tree whose files git would track (not
-    /// in the git directory, not ignored): hooks written there are the team's, meant to
-    /// be committed.
+    /// Whether the resolved `path` is inside this repository: its work tree or its
+    /// (common) git directory, both resolved.
+    fn holds(&self, path: &Path) -> bool {
+        let mut roots = vec![resolve(self.git.path()), resolve(self.git.commondir())];
+        if let Some(top) = self.git.workdir() {
+            roots.push(resolve(top));
+        }
+        roots.iter().any(|root| path.starts_with(root))
+    }
+
+    /// Whether `dir` (resolved) is a directory of the work tree whose files git would
+    /// track (not in the git directory, not ignored): hooks written there are the
+    /// team's, meant to be committed. Compared on resolved paths: `.git/hooks ->
+    /// ../githooks` and `core.hooksPath = ../repo/.githooks` name a directory of the
+    /// work tree too.
     pub fn is_tracked_dir(&self, dir: &Path) -> Result<bool> {
-        let top = self.work_tree()?;
-        let Ok(relative) = dir.strip_prefix(top) else {
+        let dir = resolve(dir);
+        let top = resolve(self.work_tree()?);
+        let Ok(relative) = dir.strip_prefix(&top) else {
             return Ok(false);
         };
-        if dir.starts_with(self.git.path()) || dir.starts_with(self.git.commondir()) {
+        if dir.starts_with(resolve(self.git.path()))
+            || dir.starts_with(resolve(self.git.commondir()))
+        {
             return Ok(false);
         }
         if relative.as_os_str().is_empty() {
@@ -340,6 +365,69 @@ impl Repo {
         }
         self.blob(id)
     }
+}
+
+/// The hooks directory git uses.
+pub struct HooksDir {
+    /// Resolved: absolute, symbolic links and `..` followed.
+    pub path: PathBuf,
+    /// The path as git names it, when a symbolic link on the way leads out of this
+    /// repository: other repositories may use the same directory.
+    pub linked_out: Option<PathBuf>,
+}
+
+/// `path` made absolute and resolved as the system resolves it: symbolic links and `..`
+/// in the part that exists followed (`canonicalize`), `.` and `..` of the part that does
+/// not exist yet taken lexically.
+pub fn resolve(path: &Path) -> PathBuf {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .unwrap_or_else(|_| PathBuf::from("/"))
+            .join(path)
+    };
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return lexical(&out);
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return lexical(&absolute),
+        }
+    }
+}
+
+/// `path` made absolute (against the current directory), `.` and `..` removed by name.
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .unwrap_or_else(|_| PathBuf::from("/"))
+            .join(path)
+    };
+    let mut out = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// What a git mode that is not a regular file's is, for messages.

@@ -97,3 +97,129 @@ fn a_relative_index_file_is_relative_to_the_top_of_the_work_tree() {
         text(&out)
     );
 }
+
+const TEAM_HOOK: &str = "#!/bin/sh\necho \"team hook ran\" >&2\n";
+
+fn write_exec(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// `.git/hooks` of a repository replaced by a link to `target`.
+fn link_hooks(repo: &Repo, target: &std::path::Path) {
+    let hooks = repo.dir.join(".git/hooks");
+    std::fs::remove_dir_all(&hooks).unwrap();
+    std::os::unix::fs::symlink(target, &hooks).unwrap();
+}
+
+/// A hooks directory other repositories share through a link: install in A must not
+/// disable B's hook, uninstall in B must not delete what is there. Both are refused,
+/// saying why, and nothing in the shared directory changes.
+#[test]
+fn a_hooks_directory_shared_through_a_link_is_left_alone() {
+    let sandbox = Sandbox::new();
+    let shared = sandbox.path().join("shared-hooks");
+    write_exec(&shared.join("pre-commit"), TEAM_HOOK);
+    let a = sandbox.repo("a");
+    let b = sandbox.repo("b");
+    link_hooks(&a, &shared);
+    link_hooks(&b, &shared);
+    let before = std::fs::read_dir(&shared).unwrap().count();
+    for (repo, command) in [(&a, "install"), (&b, "uninstall"), (&a, "uninstall")] {
+        let out = repo.pachhook(&[command]);
+        assert_eq!(code(&out), 2, "{command}: {}", text(&out));
+        assert!(
+            text(&out).contains("symbolic link") && text(&out).contains("other repositories"),
+            "{command}: {}",
+            text(&out)
+        );
+        assert_eq!(
+            std::fs::read_to_string(shared.join("pre-commit")).unwrap(),
+            TEAM_HOOK
+        );
+        assert_eq!(std::fs::read_dir(&shared).unwrap().count(), before);
+        assert!(
+            !sandbox
+                .path()
+                .join("shared-hooks.pachhook-previous")
+                .exists()
+        );
+    }
+    // B's hook still runs.
+    b.write("x.txt", "x");
+    b.git(&["add", "x.txt"]);
+    let out = b.try_git(&["commit", "-q", "-m", "x"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("team hook ran"), "{}", text(&out));
+    // `status` says so too.
+    let out = a.pachhook(&["status"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("other repositories"), "{}", text(&out));
+}
+
+/// The committed-directory test is made on resolved paths: a link to a directory of the
+/// work tree, or a `core.hooksPath` that leaves and re-enters the repository, names the
+/// team's committed hooks, which install never overwrites.
+#[test]
+fn a_committed_hooks_directory_is_recognised_however_it_is_named() {
+    for how in ["link", "hooksPath"] {
+        let sandbox = Sandbox::new();
+        let repo = sandbox.repo("repo");
+        write_exec(&repo.dir.join("githooks/pre-commit"), TEAM_HOOK);
+        repo.commit_all("team hooks");
+        match how {
+            "link" => link_hooks(&repo, std::path::Path::new("../githooks")),
+            _ => {
+                repo.git(&["config", "core.hooksPath", "../repo/githooks"]);
+            }
+        }
+        let out = repo.pachhook(&["install"]);
+        assert_eq!(code(&out), 2, "{how}: {}", text(&out));
+        assert!(
+            text(&out).contains("the team's own hook"),
+            "{how}: {}",
+            text(&out)
+        );
+        assert_eq!(
+            std::fs::read_to_string(repo.dir.join("githooks/pre-commit")).unwrap(),
+            TEAM_HOOK,
+            "{how}"
+        );
+        assert!(
+            !repo.dir.join("githooks.pachhook-previous").exists(),
+            "{how}"
+        );
+        // The pre-push hook it writes there is the portable one, to be committed.
+        let out = repo.pachhook(&["install", "--hook", "pre-push"]);
+        assert_eq!(code(&out), 0, "{how}: {}", text(&out));
+        let push = std::fs::read_to_string(repo.dir.join("githooks/pre-push")).unwrap();
+        assert!(push.contains("installed=''"), "{how}: {push}");
+    }
+}
+
+/// The hook scripts are immune to the caller's shell: with `CDPATH` exported, the
+/// chained hook still runs (and refuses the commit).
+#[test]
+fn the_hook_scripts_ignore_cdpath_and_ifs() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    let hooks = repo.hooks_dir();
+    write_exec(
+        &hooks.join("pre-commit"),
+        "#!/bin/sh\necho \"chained hook refuses\" >&2\nexit 1\n",
+    );
+    repo.install();
+    repo.write("x.txt", "x");
+    repo.git(&["add", "x.txt"]);
+    for env in [("CDPATH", ".:/tmp"), ("IFS", "/")] {
+        let out = repo.git_env(&["commit", "-q", "-m", "x"], &[env], None);
+        assert_eq!(code(&out), 1, "{env:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("chained hook refuses"),
+            "{env:?}: {}",
+            text(&out)
+        );
+    }
+}
