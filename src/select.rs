@@ -49,6 +49,8 @@ pub enum Pick {
 pub struct Selector {
     globs: Option<Gitignore>,
     patterns: Vec<String>,
+    /// Files that are specs whatever the globs say: the `[[template]]` files.
+    files: Vec<Vec<u8>>,
 }
 
 impl Selector {
@@ -57,6 +59,7 @@ impl Selector {
             return Ok(Selector {
                 globs: None,
                 patterns: Vec::new(),
+                files: Vec::new(),
             });
         }
         // The root is only used to strip absolute paths; every path given is relative.
@@ -73,13 +76,26 @@ impl Selector {
         Ok(Selector {
             globs: Some(globs),
             patterns: patterns.to_vec(),
+            files: Vec::new(),
         })
+    }
+
+    /// The selector that also takes `files` (repository paths), whatever the globs say:
+    /// a `[[template]]` file is a spec file because the configuration names it.
+    #[must_use]
+    pub fn with_files<'a>(mut self, files: impl IntoIterator<Item = &'a str>) -> Selector {
+        self.files
+            .extend(files.into_iter().map(|f| f.as_bytes().to_vec()));
+        self
     }
 
     /// How `path` (repository-relative, `/`-separated bytes) is selected, if at all.
     /// Runs on every path of the index: no allocation for the paths it rejects in the
     /// zero-config case.
     pub fn pick(&self, path: &[u8]) -> Option<Pick> {
+        if !self.files.is_empty() && self.files.iter().any(|f| f == path) {
+            return Some(Pick::Spec);
+        }
         match &self.globs {
             None => has_spec_extension(path).then_some(Pick::Candidate),
             Some(globs) => {
@@ -294,7 +310,8 @@ pub fn has_spec_extension(path: &[u8]) -> bool {
 
 /// Whether a file outside the globs holds a pipeline spec (for the warning).
 fn holds_spec(bytes: &[u8]) -> bool {
-    crate::spec::read::read(bytes).is_ok_and(|specs| crate::spec::read::holds_specs(&specs))
+    let bytes = crate::source::decode(bytes.to_vec());
+    crate::spec::read::read(&bytes).is_ok_and(|specs| crate::spec::read::holds_specs(&specs))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::config::{self, Config, Judged, policy};
 use crate::error::{ExitStatus, UsageError};
 use crate::repo::Repo;
 use crate::report::Format;
-use crate::select::{self, Selector};
+use crate::select;
 use crate::{discover, report};
 
 pub fn run(args: CheckArgs) -> Result<ExitStatus> {
@@ -47,8 +47,7 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         opts = options(&config, args.pachyderm.as_deref())?;
         opts.policies = policy::load(&config.policies, &mut policy::Files::commit(&repo, to))?;
         let base = repo.merge_base(from, to)?;
-        let mut selection =
-            select::changed_between(&repo, base, to, &Selector::new(&config.spec_paths)?)?;
+        let mut selection = select::changed_between(&repo, base, to, &config.selector()?)?;
         selection.sort();
         selection
     } else if args.staged {
@@ -56,14 +55,24 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         // the policies as staged.
         let repo = repo.ok_or_else(|| UsageError("--staged: not in a git repository".into()))?;
         opts.policies = policy::load(&config.policies, &mut policy::Files::index(&repo))?;
-        select::staged(&repo, &Selector::new(&config.spec_paths)?)?
+        select::staged(&repo, &config.selector()?)?
     } else if args.paths.is_empty() || args.all {
         let root = root.as_ref().ok_or_else(|| {
             UsageError(
                 "not in a git repository: name the spec files or directories to check".into(),
             )
         })?;
-        discover::from_repo(root, &Selector::new(&config.spec_paths)?)
+        let selector = config.selector()?;
+        // Tracked files the selector picks are the repository's, `.gitignore` or not.
+        let tracked: Vec<Vec<u8>> = match &repo {
+            Some(repo) => repo
+                .staged_files(|p| selector.pick(p).is_some())?
+                .into_iter()
+                .map(|(path, _)| path)
+                .collect(),
+            None => Vec::new(),
+        };
+        discover::from_repo(root, &selector, &tracked)
     } else {
         if let Some(root) = &root {
             opts.path_base = Some(check::policy::PathBase {
@@ -72,7 +81,7 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
             });
         }
         if args.only_specs {
-            let selector = Selector::new(&config.spec_paths)?;
+            let selector = config.selector()?;
             discover::named_by_hook(&args.paths, root.as_deref(), &selector)?
         } else {
             discover::from_paths(&args.paths)?

@@ -155,6 +155,13 @@ impl Config {
         Ok(config)
     }
 
+    /// Which files are spec files under this configuration: `[specs] paths`, and the
+    /// `[[template]]` files whatever the globs say. Every command picks files with it.
+    pub fn selector(&self) -> Result<crate::select::Selector> {
+        Ok(crate::select::Selector::new(&self.spec_paths)?
+            .with_files(self.templates.iter().map(|t| t.path.as_str())))
+    }
+
     /// Parses one configuration text as the only layer; for tests and `init`.
     pub fn from_str(path: &Path, text: &str) -> Result<Config> {
         let mut config = Config::default();

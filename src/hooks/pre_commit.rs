@@ -18,7 +18,7 @@ use crate::source::Source;
 pub fn run() -> Result<ExitStatus> {
     let repo = Repo::discover()?;
     let config = Config::judging(&repo, Judged::Index)?;
-    let selector = Selector::new(&config.spec_paths)?;
+    let selector = config.selector()?;
     let selection = select::staged(&repo, &selector)?;
     super::warn(selection.warning());
     let mut sources = selection.sources;

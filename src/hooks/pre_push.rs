@@ -105,7 +105,7 @@ fn by_settings(repo: &Repo, push: &Push) -> Result<Vec<(Oid, Vec<PushUpdate>)>> 
 
 /// Checks the spec files `push` sends with `config`; whether an error refuses it.
 fn check_part(repo: &Repo, config: &Config, push: &Push) -> Result<bool> {
-    let selector = Selector::new(&config.spec_paths)?;
+    let selector = config.selector()?;
     let templates: Vec<String> = config.templates.iter().map(|t| t.path.clone()).collect();
     let found = pushed_specs(repo, push, &selector, &templates)?;
     super::warn(found.selection.warning());

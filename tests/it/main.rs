@@ -28,6 +28,7 @@ mod hooks_paths;
 mod hooks_pre_commit;
 mod hooks_pre_push;
 mod hooks_select;
+mod hooks_spec_files;
 mod human_frames;
 mod json_schema;
 mod jsonnet;
