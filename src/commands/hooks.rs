@@ -118,6 +118,9 @@ pub fn install(args: HookArgs) -> Result<ExitStatus> {
                 "installed {name}: {shown}\n  the hook that was there runs first, kept as {}",
                 target.show(previous)
             )?,
+            Installed::Repaired(why) => {
+                crate::outln!("repaired {name} ({why}, so git did not run it): {shown}")?
+            }
             Installed::Replaced(copy) => crate::outln!(
                 "replaced {name}, which was edited: {shown}\n  your version is kept as {}",
                 target.show(copy)
@@ -203,8 +206,19 @@ pub fn status() -> Result<ExitStatus> {
             }
             State::Foreign if target.shared => "the team's own hook, not pachhook's",
             State::Foreign => "another hook, not pachhook's (`pachhook install` keeps it)",
+            State::NotExecutable(_) | State::NotRegular(_) => "",
         };
-        crate::outln!("{name}: {state}")?;
+        match status.state {
+            State::NotExecutable(mode) => crate::outln!(
+                "{name}: installed, NOT RUNNABLE: not executable (mode {mode:04o}), so git \
+                 skips it (run `pachhook install` to repair it)"
+            )?,
+            State::NotRegular(kind) => crate::outln!(
+                "{name}: NOT RUNNABLE: {kind}, not a file, is in its place, so git runs no \
+                 hook (run `pachhook install` to replace it)"
+            )?,
+            _ => crate::outln!("{name}: {state}")?,
+        }
         if target.shared && status.state == State::Foreign {
             crate::outln!("  to run pachhook from it, add: {}", install::snippet(hook))?;
         }
@@ -221,7 +235,7 @@ pub fn status() -> Result<ExitStatus> {
 
 /// When a hook manager owns the hook: what became of pachhook's, and how to combine.
 fn manager_notes(dir: &Path, hook: HookName, status: &install::Status) -> std::io::Result<()> {
-    let content = std::fs::read(&status.path).unwrap_or_default();
+    let content = install::read_hook(&status.path).unwrap_or_default();
     let Some(manager) = Manager::of(dir, &content) else {
         return Ok(());
     };

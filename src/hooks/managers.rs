@@ -114,7 +114,7 @@ impl Manager {
 /// A manager's displaced copy of pachhook's hook, if there is one: the manager and where.
 pub fn displaced_ours(dir: &Path, hook: HookName, manager: Manager) -> Option<PathBuf> {
     let at = manager.displaced(dir, hook)?;
-    let content = std::fs::read(&at).ok()?;
+    let content = super::install::read_hook(&at)?;
     is_ours(&content).then_some(at)
 }
 
