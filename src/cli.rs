@@ -48,6 +48,10 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Print the JSON a jsonnet pipeline template renders to, as pachd would render it.
     Render(RenderArgs),
+    /// Evaluates one jsonnet template request from standard input, bounded (the child
+    /// process of `render` and the checks: `jsonnet::isolated`).
+    #[command(name = "__evaluate-template", hide = true)]
+    EvaluateTemplate,
     /// Explain a rule: why it matters, an example, how to fix it.
     Explain {
         /// The rule's id, as in findings (`floating-tag`).

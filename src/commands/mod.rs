@@ -17,7 +17,10 @@ use crate::cli::Command;
 use crate::error::ExitStatus;
 
 pub fn run(command: Command) -> Result<ExitStatus> {
+    // The binary evaluates templates in bounded child processes of itself.
+    crate::jsonnet::isolated::isolate();
     match command {
+        Command::EvaluateTemplate => Ok(crate::jsonnet::isolated::child_status()),
         Command::Check(args) => check::run(args),
         Command::Install(args) => hooks::install(args),
         Command::Uninstall(args) => hooks::uninstall(args),

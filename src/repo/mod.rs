@@ -18,7 +18,7 @@
 //! `Oid::from_str` assumes SHA-1). The integration tests cover a SHA-256 repository.
 
 pub mod blob;
-mod child;
+pub mod child;
 mod files;
 mod index;
 pub mod lfs;
