@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the hook managers the integration tests drive for real (pre-commit and
-# lefthook, both from PyPI) into a virtual environment, and prints its bin directory.
+# Installs the hook managers the integration tests drive for real (pre-commit, prek and
+# lefthook, all from PyPI) into a virtual environment, and prints its bin directory.
 #
 # Idempotent: what is installed at the pinned version is left alone. scripts/test.sh runs
 # it and exports PACHHOOK_HOOK_MANAGERS for the tests.
@@ -11,7 +11,7 @@ set -euo pipefail
 
 state=${PACHHOOK_SERVICES_DIR:-/var/tmp/pachhook-services}
 venv="$state/hook-managers"
-pins=(pre-commit==4.7.0 lefthook==2.2.2)
+pins=(pre-commit==4.7.0 lefthook==2.2.2 prek==0.5.10)
 
 say() { printf 'hook-managers: %s\n' "$*" >&2; }
 
@@ -33,4 +33,5 @@ if ! installed; then
 fi
 "$venv/bin/pre-commit" --version >&2
 "$venv/bin/lefthook" version >&2
+"$venv/bin/prek" --version >&2
 echo "$venv/bin"

@@ -198,18 +198,36 @@ impl Selection {
 /// The staged spec files whose content differs from HEAD's (added, copied, modified,
 /// renamed), with their staged bytes: what the pre-commit hook and `check --staged`
 /// check. Read from the index (`GIT_INDEX_FILE` included), never from the work tree.
-pub fn staged(repo: &Repo, selector: &Selector) -> Result<Selection> {
+///
+/// A merge being committed changes only what differs from every parent: a file as a
+/// merged commit (`merged`, see `Repo::merge_sources`) has it is that commit's content,
+/// checked when it was committed (and at its push), not the merge's; the merge is
+/// judged on what it makes anew (an automatic merge of two edits, a resolution).
+pub fn staged(repo: &Repo, selector: &Selector, merged: &[Oid]) -> Result<Selection> {
     let mut selection = Selection::new(selector);
     let candidates = repo.staged_files(|path| selector.pick(path).is_some())?;
     if candidates.is_empty() {
         return Ok(selection);
     }
     let mut head = repo.head_tree()?.map(|tree| TreeFiles::new(repo, tree));
-    for (path, id) in candidates {
+    let mut merged: Vec<TreeFiles<'_>> = merged
+        .iter()
+        .copied()
+        .map(|commit| {
+            repo.commit_tree(commit)
+                .map(|tree| TreeFiles::new(repo, tree))
+        })
+        .collect::<Result<_>>()?;
+    'candidates: for (path, id) in candidates {
         if let Some(head) = &mut head
             && head.blob(&path)? == Some(id)
         {
             continue; // unchanged since HEAD: not part of this commit's change
+        }
+        for parent in &mut merged {
+            if parent.blob(&path)? == Some(id) {
+                continue 'candidates; // as the merged branch has it
+            }
         }
         let Some(pick) = selector.pick(&path) else {
             continue;

@@ -55,7 +55,7 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         // the policies as staged.
         let repo = repo.ok_or_else(|| UsageError("--staged: not in a git repository".into()))?;
         opts.policies = policy::load(&config.policies, &mut policy::Files::index(&repo))?;
-        select::staged(&repo, &config.selector()?)?
+        select::staged(&repo, &config.selector()?, &repo.merge_sources(false)?)?
     } else if args.paths.is_empty() || args.all {
         let root = root.as_ref().ok_or_else(|| {
             UsageError(

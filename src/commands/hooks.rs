@@ -99,10 +99,30 @@ pub fn install(args: HookArgs) -> Result<ExitStatus> {
     let target = Target::find(&repo)?;
     target.refuse_linked_out()?;
     let mut written = Vec::new();
+    let top = repo.work_tree()?.to_path_buf();
     for hook in chosen(args.hook) {
         let name = install::file_name(hook);
         let path = target.dir.join(name);
         let shown = target.show(&path);
+        // A hook manager's hook is not chained: the manager re-installs (lefthook at the
+        // next change of lefthook.yml) and moves pachhook's aside, and the checks stop
+        // without a word. pachhook belongs in the manager's configuration instead.
+        if let Some((manager, runs)) = manager_owning(&target.dir, &top, hook) {
+            match runs {
+                Some(file) => crate::outln!(
+                    "{name}: {} owns it and runs pachhook (configured in {}): nothing to do",
+                    manager.name(),
+                    target.show(&file)
+                )?,
+                None => crate::outln!(
+                    "{name}: not installed: {} owns it (chained behind a manager, pachhook's \
+                     hook would be moved aside at its next install)\n  {}",
+                    manager.name(),
+                    manager.advice(hook)
+                )?,
+            }
+            continue;
+        }
         let outcome = install::install(
             &target.dir,
             hook,
@@ -191,9 +211,12 @@ pub fn status() -> Result<ExitStatus> {
     if let Some(reason) = target.linked_out_reason() {
         crate::outln!("  {}", reason.replacen("the hooks directory ", "", 1))?;
     }
+    let top = repo.work_tree()?.to_path_buf();
     for hook in install::ALL {
         let name = install::file_name(hook);
         let status = install::status(&target.dir, hook, target.binary())?;
+        let owner = manager_owning(&target.dir, &top, hook);
+        let managed;
         let state = match status.state {
             State::Missing => "not installed (run `pachhook install`)",
             State::Current => "installed, current",
@@ -203,6 +226,21 @@ pub fn status() -> Result<ExitStatus> {
             State::Modified => {
                 "installed, modified: edited since pachhook wrote it; pachhook leaves it \
                  alone (`pachhook install --force` rewrites it and keeps a copy)"
+            }
+            State::Foreign if owner.is_some() => {
+                let (manager, runs) = owner.as_ref().map(|(m, r)| (*m, r.as_ref())).unzip();
+                managed = match runs.flatten() {
+                    Some(file) => format!(
+                        "{}'s hook, which runs pachhook (configured in {})",
+                        manager.map_or("", Manager::name),
+                        target.show(file)
+                    ),
+                    None => format!(
+                        "{}'s hook, which does not run pachhook",
+                        manager.map_or("", Manager::name)
+                    ),
+                };
+                managed.as_str()
             }
             State::Foreign if target.shared => "the team's own hook, not pachhook's",
             State::Foreign => "another hook, not pachhook's (`pachhook install` keeps it)",
@@ -228,13 +266,30 @@ pub fn status() -> Result<ExitStatus> {
         if let Some(previous) = &status.previous {
             crate::outln!("  runs first: {}", crate::escape::path(previous))?;
         }
-        manager_notes(&target.dir, hook, &status)?;
+        let runs = owner.as_ref().is_some_and(|(_, runs)| runs.is_some());
+        manager_notes(&target.dir, hook, &status, runs)?;
     }
     Ok(ExitStatus::Ok)
 }
 
+/// The hook manager that owns the hook at `<dir>/<hook>` (a hook it wrote, not
+/// pachhook's), and its configuration file that runs pachhook, if one does.
+fn manager_owning(dir: &Path, top: &Path, hook: HookName) -> Option<(Manager, Option<PathBuf>)> {
+    let content = install::read_hook(&dir.join(install::file_name(hook)))?;
+    if install::is_ours(&content) {
+        return None;
+    }
+    let manager = Manager::of(dir, &content)?;
+    Some((manager, manager.runs_pachhook(top, hook)))
+}
+
 /// When a hook manager owns the hook: what became of pachhook's, and how to combine.
-fn manager_notes(dir: &Path, hook: HookName, status: &install::Status) -> std::io::Result<()> {
+fn manager_notes(
+    dir: &Path,
+    hook: HookName,
+    status: &install::Status,
+    runs_pachhook: bool,
+) -> std::io::Result<()> {
     let content = install::read_hook(&status.path).unwrap_or_default();
     let Some(manager) = Manager::of(dir, &content) else {
         return Ok(());
@@ -255,6 +310,9 @@ fn manager_notes(dir: &Path, hook: HookName, status: &install::Status) -> std::i
             crate::escape::path(&displaced),
             manager.fate(hook)
         )?;
+    }
+    if runs_pachhook {
+        return Ok(());
     }
     crate::outln!("  {}", manager.advice(hook))
 }
@@ -282,12 +340,17 @@ fn bypass(hook: HookName) -> &'static str {
         HookName::PrePush => {
             "to push once without pachhook: `git push --no-verify`, or `PACHHOOK=0 git push`"
         }
+        HookName::PreMergeCommit => {
+            "to merge once without pachhook: `git merge --no-verify`, or `PACHHOOK=0 git merge`"
+        }
     }
 }
 
 fn run_hook(args: RunArgs) -> Result<ExitStatus> {
     match args.hook {
-        HookName::PreCommit => pre_commit::run(),
+        // A merge commit is checked like any commit: from the index holding it.
+        HookName::PreCommit => pre_commit::run(false),
+        HookName::PreMergeCommit => pre_commit::run(true),
         HookName::PrePush => {
             let remote = args.args.first().ok_or_else(|| {
                 UsageError(

@@ -39,12 +39,17 @@ const PLACEHOLDER: &str = "@PACHHOOK@";
 /// What the directory of previous hooks is called, after the hooks directory's name.
 const PREVIOUS_SUFFIX: &str = ".pachhook-previous";
 
-pub const ALL: [HookName; 2] = [HookName::PreCommit, HookName::PrePush];
+pub const ALL: [HookName; 3] = [
+    HookName::PreCommit,
+    HookName::PrePush,
+    HookName::PreMergeCommit,
+];
 
 pub fn file_name(hook: HookName) -> &'static str {
     match hook {
         HookName::PreCommit => "pre-commit",
         HookName::PrePush => "pre-push",
+        HookName::PreMergeCommit => "pre-merge-commit",
     }
 }
 
@@ -52,15 +57,18 @@ fn template(hook: HookName) -> &'static str {
     match hook {
         HookName::PreCommit => include_str!("../../hooks/pre-commit"),
         HookName::PrePush => include_str!("../../hooks/pre-push"),
+        HookName::PreMergeCommit => include_str!("../../hooks/pre-merge-commit"),
     }
 }
 
 /// The templates of pachhook 0.1, which had no checksum: a hook equal to one of them
 /// (with its own `installed=` value) is recognised as unedited.
-fn legacy_template(hook: HookName) -> &'static str {
+fn legacy_template(hook: HookName) -> Option<&'static str> {
     match hook {
-        HookName::PreCommit => include_str!("../../hooks/legacy/pre-commit"),
-        HookName::PrePush => include_str!("../../hooks/legacy/pre-push"),
+        HookName::PreCommit => Some(include_str!("../../hooks/legacy/pre-commit")),
+        HookName::PrePush => Some(include_str!("../../hooks/legacy/pre-push")),
+        // Not in pachhook 0.1.
+        HookName::PreMergeCommit => None,
     }
 }
 
@@ -128,7 +136,9 @@ fn unedited(hook: HookName, content: &[u8]) -> bool {
         return checksum(&blank) == sum;
     }
     let installed = text.lines().find_map(|l| l.strip_prefix("installed="));
-    installed.is_some_and(|value| legacy_template(hook).replace(PLACEHOLDER, value) == text)
+    installed.is_some_and(|value| {
+        legacy_template(hook).is_some_and(|legacy| legacy.replace(PLACEHOLDER, value) == text)
+    })
 }
 
 /// `<parent>/<name>.pachhook-previous` for the hooks directory `<parent>/<name>`.
@@ -502,6 +512,7 @@ pub fn snippet(hook: HookName) -> &'static str {
         HookName::PrePush => {
             "pachhook run pre-push \"$@\" || exit $?   (it reads git's ref lines on standard input)"
         }
+        HookName::PreMergeCommit => "pachhook run pre-merge-commit \"$@\" || exit $?",
     }
 }
 
@@ -650,9 +661,11 @@ mod tests {
             assert!(is_ours(edited.as_bytes()) && !unedited(hook, edited.as_bytes()));
             let portable = render(hook, Binary::OnPath).unwrap();
             assert!(portable.contains("installed=''\n") && unedited(hook, portable.as_bytes()));
-            let legacy = legacy_template(hook).replace(PLACEHOLDER, "'/usr/bin/pachhook'");
-            assert!(unedited(hook, legacy.as_bytes()));
-            assert!(!unedited(hook, format!("{legacy}# mine\n").as_bytes()));
+            if let Some(legacy) = legacy_template(hook) {
+                let legacy = legacy.replace(PLACEHOLDER, "'/usr/bin/pachhook'");
+                assert!(unedited(hook, legacy.as_bytes()));
+                assert!(!unedited(hook, format!("{legacy}# mine\n").as_bytes()));
+            }
         }
         assert!(!is_ours(b"#!/bin/sh\n# not pachhook-managed-hook\n"));
     }

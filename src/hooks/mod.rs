@@ -18,6 +18,9 @@ use crate::source::Source;
 pub enum HookName {
     PreCommit,
     PrePush,
+    /// Run by `git merge` before a merge commit (which skips pre-commit): checked like
+    /// a commit, from the index holding the merge.
+    PreMergeCommit,
 }
 
 /// Checks `sources` and prints the findings; returns the report for the verdict. A

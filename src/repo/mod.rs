@@ -282,6 +282,50 @@ impl Repo {
         Ok(files)
     }
 
+    /// The commits a merge being committed may bring in. A `git commit` that concludes
+    /// a merge has them in `MERGE_HEAD`; but `git merge` runs the pre-merge-commit hook
+    /// before it writes `MERGE_HEAD`, so for that hook (`merging`) they are also what
+    /// git could be merging: `FETCH_HEAD` (`git pull`) and the tips of the branches and
+    /// remote-tracking branches. Commits only, each once.
+    pub fn merge_sources(&self, merging: bool) -> Result<Vec<Oid>> {
+        let mut found = self.ids_in("MERGE_HEAD")?;
+        if merging {
+            found.extend(self.ids_in("FETCH_HEAD")?);
+            let refs = self.git.references().context("cannot list the refs")?;
+            for reference in refs.flatten() {
+                let name = reference.name_bytes();
+                if name.starts_with(b"refs/heads/") || name.starts_with(b"refs/remotes/") {
+                    found.extend(reference.target());
+                }
+            }
+        }
+        let mut commits = Vec::with_capacity(found.len());
+        for id in found {
+            if let Ok(Some(commit)) = self.peel_to_commit(id)
+                && !commits.contains(&commit)
+            {
+                commits.push(commit);
+            }
+        }
+        Ok(commits)
+    }
+
+    /// The object ids at the start of the lines of a file of this worktree's git
+    /// directory (`MERGE_HEAD`, `FETCH_HEAD`); none when it does not exist.
+    fn ids_in(&self, name: &str) -> Result<Vec<Oid>> {
+        let path = self.git.path().join(name);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        Ok(text
+            .lines()
+            .filter_map(|line| line.split_whitespace().next())
+            .filter_map(|hex| self.parse_oid(hex).ok())
+            .collect())
+    }
+
     /// HEAD's tree, or `None` before the first commit.
     pub fn head_tree(&self) -> Result<Option<Tree<'_>>> {
         match self.git.head() {

