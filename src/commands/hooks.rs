@@ -368,11 +368,13 @@ fn run_hook(args: RunArgs) -> Result<ExitStatus> {
                 )
                 .into());
             }
-            let mut lines = String::new();
+            let mut lines = Vec::new();
             stdin
-                .read_to_string(&mut lines)
+                .read_to_end(&mut lines)
                 .context("cannot read the refs being pushed from standard input")?;
-            pre_push::run(remote, &lines)
+            // Ref names need not be UTF-8 (a branch named in Latin-1): they are only
+            // shown, and the ids beside them are ASCII.
+            pre_push::run(remote, &String::from_utf8_lossy(&lines))
         }
     }
 }

@@ -177,8 +177,15 @@ pub fn pushed(repo: &Repo, remote: &str, stdin: &str) -> Result<Push> {
     let mut hide = Vec::new();
     let mut base_unknown = false;
     for line in stdin.lines().filter(|l| !l.trim().is_empty()) {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [local_ref, local_sha, remote_ref, remote_sha] = fields[..] else {
+        // The local side is what the user typed, which may hold spaces
+        // (`HEAD@{1 minute ago}:x`); the last three fields never do.
+        let mut from_right = line.trim_end().rsplitn(4, ' ');
+        let (remote_sha, remote_ref, local_sha) =
+            (from_right.next(), from_right.next(), from_right.next());
+        let local_ref = from_right.next().map(str::trim);
+        let (Some(local_ref), Some(local_sha), Some(remote_ref), Some(remote_sha)) =
+            (local_ref, local_sha, remote_ref, remote_sha)
+        else {
             return Err(UsageError(format!(
                 "pre-push: cannot read `{}`: git sends \
                  `<local ref> <local sha> <remote ref> <remote sha>` lines on standard input",

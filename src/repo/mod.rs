@@ -60,6 +60,20 @@ impl Repo {
             )),
             _ => anyhow!(e).context("cannot open the git repository"),
         })?;
+        // A bare repository used with a work tree (`git --work-tree=<dir>`, which git
+        // passes to hooks as `GIT_WORK_TREE`, relative to where they run): libgit2
+        // leaves it bare, git does not.
+        if git.is_bare()
+            && let Some(tree) = std::env::var_os("GIT_WORK_TREE").filter(|v| !v.is_empty())
+        {
+            let tree = resolve(Path::new(&tree));
+            git.set_workdir(&tree, false).with_context(|| {
+                format!(
+                    "cannot use {} as the work tree (GIT_WORK_TREE)",
+                    tree.display()
+                )
+            })?;
+        }
         Ok(Repo { git })
     }
 

@@ -223,3 +223,61 @@ fn the_hook_scripts_ignore_cdpath_and_ifs() {
         );
     }
 }
+
+/// A bare repository used with a work tree (`git --work-tree`): its hooks run, and
+/// check what is staged.
+#[test]
+fn a_bare_repository_with_a_work_tree_is_checked() {
+    let sandbox = Sandbox::new();
+    let bare = sandbox.repo_with("r.git", &["--bare"]);
+    let tree = sandbox.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    let git = |args: &[&str]| {
+        let mut c = bare.command("git");
+        c.arg("--git-dir")
+            .arg(&bare.dir)
+            .arg("--work-tree")
+            .arg(&tree)
+            .args(args);
+        crate::support::run(c, std::time::Duration::from_secs(60))
+    };
+    let out = bare.pachhook(&["install"]);
+    assert_eq!(code(&out), 2, "a bare repository alone: {}", text(&out));
+    std::fs::write(
+        tree.join("edges.json"),
+        GOOD.replace("opencv:1.0.0", "opencv:latest"),
+    )
+    .unwrap();
+    assert_eq!(code(&git(&["add", "edges.json"])), 0);
+    let mut c = bare.command(crate::support::PACHHOOK);
+    c.arg("install")
+        .env("GIT_DIR", &bare.dir)
+        .env("GIT_WORK_TREE", &tree);
+    let out = crate::support::run(c, std::time::Duration::from_secs(60));
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = git(&["commit", "-q", "-m", "x"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(text(&out).contains("floating-tag"), "{}", text(&out));
+}
+
+/// A policy whose path holds a space (or `#`) is read like any other.
+#[test]
+fn a_policy_path_with_a_space_is_a_policy() {
+    let repo = Repo::new();
+    for dir in ["team policy", "team#1"] {
+        repo.write(&format!("{dir}/pipelines.json"), POLICY);
+        repo.write(
+            "pachhook.toml",
+            &format!("[[policy]]\nschema = \"{dir}/pipelines.json\"\n"),
+        );
+        repo.write("edges.json", GOOD);
+        let out = repo.pachhook(&["check"]);
+        assert_eq!(code(&out), 1, "{dir}: {}", text(&out));
+        assert!(text(&out).contains("metadata"), "{dir}: {}", text(&out));
+        assert!(
+            !text(&out).contains("not a valid JSON Schema"),
+            "{dir}: {}",
+            text(&out)
+        );
+    }
+}

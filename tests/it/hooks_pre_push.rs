@@ -232,3 +232,36 @@ fn a_merge_is_not_blamed_for_the_remotes_content() {
         text(&out)
     );
 }
+
+/// Smaller members (issue 20, item 9): a branch whose name is not UTF-8, and a refspec
+/// whose local side holds spaces (`HEAD@{1 minute ago}:x`), are pushed like any other.
+#[test]
+fn odd_ref_names_and_refspecs_are_pushed() {
+    let sandbox = Sandbox::new();
+    let (repo, remote) = pushed_repo(&sandbox, &[]);
+    repo.write("notes.txt", "more\n");
+    repo.commit_all("notes");
+    // A Latin-1 branch name, made with git itself (an argument is bytes).
+    let mut git = repo.command("git");
+    use std::os::unix::ffi::OsStrExt;
+    git.arg("push")
+        .arg("-q")
+        .arg("origin")
+        .arg(std::ffi::OsStr::from_bytes(b"main:refs/heads/caf\xe9"));
+    let out = crate::support::run(git, std::time::Duration::from_secs(60));
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = repo.try_git(&["push", "-q", "origin", "HEAD@{1 minute ago}:refs/heads/x"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(remote.has_branch("x"));
+    // The same line by hand: the local side keeps its spaces.
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let zero = "0".repeat(40);
+    let out = repo.pachhook_env(
+        &["run", "pre-push", "origin"],
+        &[],
+        Some(&format!(
+            "HEAD@{{1 minute ago}} {head} refs/heads/y {zero}\n"
+        )),
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+}
