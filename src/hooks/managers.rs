@@ -82,13 +82,21 @@ impl Manager {
     /// The manager's configuration file (under `top`) that runs pachhook for `hook`
     /// (`pachhook run <hook>` in it), if one does: then the manager owning the hook is
     /// how the team runs pachhook, and nothing is to be done.
+    /// For pre-commit, the ways the README gives run pachhook too: `pachhook check`
+    /// (`--only-specs {staged_files}`, `--staged`) and this repository's pre-commit hook
+    /// ids (`id: pachhook`, `id: pachhook-system`).
     pub fn runs_pachhook(self, top: &Path, hook: HookName) -> Option<PathBuf> {
-        let wanted = format!("pachhook run {}", file_name(hook));
+        let mut wanted = vec![format!("pachhook run {}", file_name(hook))];
+        if hook == HookName::PreCommit {
+            wanted.extend(["pachhook check".to_string(), "id: pachhook".to_string()]);
+        }
         self.config_files(hook).into_iter().find_map(|name| {
             let path = top.join(&name);
             let bytes = crate::config::file::read_bytes(&path).ok()??;
-            String::from_utf8_lossy(&bytes)
-                .contains(&wanted)
+            let text = String::from_utf8_lossy(&bytes);
+            wanted
+                .iter()
+                .any(|w| text.contains(w.as_str()))
                 .then_some(path)
         })
     }

@@ -47,6 +47,10 @@ const LS_FILES_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// An opened repository with a work tree.
 pub struct Repo {
     pub git: Repository,
+    /// The index file's bytes, read once per command: the pre-commit hook asks it for
+    /// the settings files and for the specs, and reading 10,000 entries again each time
+    /// is what the hook's budget cannot afford.
+    index: std::cell::OnceCell<(PathBuf, Vec<u8>)>,
 }
 
 impl Repo {
@@ -74,7 +78,15 @@ impl Repo {
                 )
             })?;
         }
-        Ok(Repo { git })
+        Ok(Repo::from_git(git))
+    }
+
+    /// A `Repo` around an opened git2 repository.
+    pub fn from_git(git: Repository) -> Repo {
+        Repo {
+            git,
+            index: std::cell::OnceCell::new(),
+        }
     }
 
     /// The repository at `path` (a work tree or one of its subdirectories), for callers
@@ -82,7 +94,7 @@ impl Repo {
     pub fn open(path: &Path) -> Result<Repo> {
         let git = Repository::discover(path)
             .with_context(|| format!("cannot open a git repository at {}", path.display()))?;
-        Ok(Repo { git })
+        Ok(Repo::from_git(git))
     }
 
     /// Opens again the repository behind a git2 handle, for code that still holds a
@@ -90,7 +102,7 @@ impl Repo {
     pub fn reopen(git: &Repository) -> Result<Repo> {
         let git = Repository::open(git.path())
             .with_context(|| format!("cannot open {}", git.path().display()))?;
-        Ok(Repo { git })
+        Ok(Repo::from_git(git))
     }
 
     /// The top of the work tree; a bare repository has none and is a usage error.
@@ -197,9 +209,9 @@ impl Repo {
     }
 
     /// Where this clone's `pachhook.local.toml` lives: the top of the main worktree, so
-    /// that every linked worktree (`git worktree add`) reads the same one; for a
-    /// repository whose main worktree is not known (a bare one used with
-    /// `--work-tree`), the common git directory.
+    /// that every linked worktree (`git worktree add`) reads the same one; for a linked
+    /// worktree of a repository without a main worktree (a bare one), the common git
+    /// directory.
     pub fn clone_dir(&self) -> Result<PathBuf> {
         if !self.git.is_worktree() {
             return Ok(self.work_tree()?.to_path_buf());
@@ -227,24 +239,23 @@ impl Repo {
 
     /// `staged_files` with each entry's mode, whatever its type (links, submodules).
     fn staged_entries(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, u32, Oid)>> {
-        let (path, named) = self.index_path()?;
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && named => {
-                return Err(anyhow!(UsageError(format!(
-                    "GIT_INDEX_FILE names {}, which does not exist: unset it or name the \
-                     index git is committing from",
-                    path.display()
-                ))));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-        };
+        if self.index.get().is_none() {
+            let (path, named) = self.index_path()?;
+            let bytes = Self::read_index(&path, named)?;
+            let _ = self.index.set((path, bytes));
+        }
+        let (path, bytes) = self
+            .index
+            .get()
+            .ok_or_else(|| anyhow!("cannot keep the index read"))?;
         let hash_len = match self.object_format() {
             ObjectFormat::Sha1 => 20,
             ObjectFormat::Sha256 => 32,
         };
-        let read = index::read(&bytes, hash_len, |p| keep(p))
+        if bytes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let read = index::read(bytes, hash_len, |p| keep(p))
             .with_context(|| format!("cannot read the index {}", path.display()))?;
         if read.split {
             return self.staged_files_cli(keep);
@@ -253,6 +264,23 @@ impl Repo {
             .into_iter()
             .map(|e| Ok((e.path, e.mode, Oid::from_bytes(&e.id)?)))
             .collect()
+    }
+
+    /// The bytes of the index file at `path`; none when there is no index yet, unless
+    /// it was `named` by `GIT_INDEX_FILE`.
+    fn read_index(path: &Path, named: bool) -> Result<Vec<u8>> {
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && named => {
+                Err(anyhow!(UsageError(format!(
+                    "GIT_INDEX_FILE names {}, which does not exist: unset it or name the \
+                     index git is committing from",
+                    path.display()
+                ))))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
     }
 
     /// The same through `git ls-files`, for a split index (`core.splitIndex`), which

@@ -192,6 +192,12 @@ fn install_after_a_manager_points_to_its_configuration_and_status_sees_pachhook_
             "lefthook.yml",
             "pre-commit:\n  commands:\n    pachhook:\n      run: pachhook run pre-commit\n",
         ),
+        // The README's lefthook configuration.
+        (
+            "lefthook",
+            "lefthook.yml",
+            "pre-commit:\n  commands:\n    pachhook:\n      glob: \"*.{json,yaml,yml,jsonnet}\"\n      run: pachhook check --only-specs {staged_files}\n",
+        ),
     ] {
         let sandbox = Sandbox::new();
         let repo = sandbox.repo("repo");
