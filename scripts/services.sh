@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the deploy tests drive for real: a Docker engine and two
 # image registries on 127.0.0.1, one open and one behind htpasswd authentication; and
-# installs git-lfs (deploy smudges LFS files into build contexts) and GNU time (the
-# deploy benchmark's peak-memory figure).
+# installs git-lfs (deploy smudges LFS files into build contexts), GNU time (the
+# deploy benchmark's peak-memory figure) and busybox-static (a base image for RUN).
 #
 # Idempotent: run it as root (CI runs it before the tests) as often as you like; what
 # already answers is left alone. Exits non-zero when anything fails to come up.
@@ -38,8 +38,11 @@ command -v docker >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v jq >/dev/null 2>&1 || missing+=(jq)  # the pachctl stand-in of the tests
 command -v git-lfs >/dev/null 2>&1 || missing+=(git-lfs)
 [ -x /usr/bin/time ] || missing+=(time)
+# A shell for the base image the BuildKit deploy test builds itself (nothing is pulled).
+[ -x /bin/busybox ] || missing+=(busybox-static)
 if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || fail "packages missing (${missing[*]}) and not root: run as root"
     say "installing ${missing[*]}"

@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+
+use crate::diagnostic::Rule;
+use crate::release::Release;
 
 use crate::hooks::HookName;
 use crate::report::Format;
@@ -34,8 +38,9 @@ pub enum Command {
     Install(HookArgs),
     /// Remove pachhook's hooks, restoring any hook they had replaced.
     Uninstall(HookArgs),
-    /// Show which hooks are installed, where, and whether they are current.
-    Status,
+    /// Show which hooks are installed, where, and whether they are current
+    /// (`--cluster`: what the cluster runs of this repository).
+    Status(StatusArgs),
     /// Create pachhook.toml for this repository.
     Init(InitArgs),
     /// Run a hook's logic by hand (the installed hooks call this).
@@ -48,6 +53,9 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Print the JSON a jsonnet pipeline template renders to, as pachd would render it.
     Render(RenderArgs),
+    /// Print the pipeline graph (Mermaid, dot or JSON); --from-ref marks what a change
+    /// reprocesses.
+    Graph(GraphArgs),
     /// Evaluates one jsonnet template request from standard input, bounded (the child
     /// process of `render` and the checks: `jsonnet::isolated`).
     #[command(name = "__evaluate-template", hide = true)]
@@ -55,6 +63,7 @@ pub enum Command {
     /// Explain a rule: why it matters, an example, how to fix it.
     Explain {
         /// The rule's id, as in findings (`floating-tag`).
+        #[arg(value_parser = Completed(rules), hide_possible_values = true)]
         rule: String,
     },
     /// Print the completion script for a shell.
@@ -76,7 +85,7 @@ pub struct CheckArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Pachyderm release the specs must work on (default: [pachyderm] version, else 2.12).
-    #[arg(long, value_name = "RELEASE")]
+    #[arg(long, value_name = "RELEASE", value_parser = Completed(releases), hide_possible_values = true)]
     pub pachyderm: Option<String>,
     /// Check the staged content of the spec files, as the pre-commit hook does.
     #[arg(long, conflicts_with_all = ["paths", "all"])]
@@ -99,6 +108,33 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Spec files, or directories searched for spec files (default: the specs of the
+    /// current repository).
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+    /// Mark the pipelines the range from this commit (its merge base with --to-ref)
+    /// changes, as deploy decides, and those downstream of them; the graph is --to-ref's.
+    #[arg(long, value_name = "REV", conflicts_with = "paths")]
+    pub from_ref: Option<String>,
+    /// The end of the --from-ref range (default: HEAD).
+    #[arg(long, value_name = "REV", requires = "from_ref")]
+    pub to_ref: Option<String>,
+}
+
+/// How `pachhook graph` writes the graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart (GitHub and GitLab draw it in Markdown).
+    Mermaid,
+    /// Graphviz dot.
+    Dot,
+    /// The JSON contract (version 1, see the README).
+    Json,
+}
+
+#[derive(Debug, Args)]
 pub struct HookArgs {
     /// Only this hook (default: both).
     #[arg(long, value_enum)]
@@ -114,7 +150,7 @@ pub struct InitArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Pachyderm release of the cluster.
-    #[arg(long, value_name = "RELEASE")]
+    #[arg(long, value_name = "RELEASE", value_parser = Completed(releases), hide_possible_values = true)]
     pub pachyderm: Option<String>,
     /// Globs of the spec files (repeatable).
     #[arg(long = "specs", value_name = "GLOB")]
@@ -143,12 +179,35 @@ pub struct RenderArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// What the cluster this branch deploys to runs: each pipeline's commit and image,
+    /// drift from the repository's spec, and the cluster's pipelines no spec names.
+    #[arg(long)]
+    pub cluster: bool,
+    /// With --cluster: `human` or `json`.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Human, requires = "cluster")]
+    pub format: StatusFormat,
+}
+
+/// The formats of `status --cluster`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
 pub struct DeployArgs {
     /// The commit to deploy (default: HEAD).
     pub rev: Option<String>,
     /// Show the images that would be built and the rendered specs; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Replace pipelines the cluster runs from a commit this one does not contain (a
+    /// newer deploy, another branch's).
+    #[arg(long)]
+    pub force: bool,
     /// Also treat the repository path as this (for tests and CI checkouts).
     #[arg(long, hide = true)]
     pub repo: Option<PathBuf>,
@@ -158,7 +217,7 @@ pub struct DeployArgs {
 pub struct SchemaArgs {
     /// The Pachyderm release whose fields the schema allows (default: [pachyderm] version,
     /// else 2.12).
-    #[arg(long, value_name = "RELEASE")]
+    #[arg(long, value_name = "RELEASE", value_parser = Completed(releases), hide_possible_values = true)]
     pub pachyderm: Option<String>,
 }
 
@@ -170,4 +229,49 @@ pub enum Shell {
     Fish,
     Powershell,
     Elvish,
+}
+
+/// A free-form value whose likely values the shell completions offer: `--pachyderm`
+/// completes to the releases pachhook knows, `explain` to the rule ids. The value is
+/// passed on as typed, and the command judges it (`v2.12.0-rc.3` is a release too, and an
+/// unknown rule gets `explain`'s own message listing the rules).
+#[derive(Clone, Copy)]
+pub struct Completed(fn() -> Vec<PossibleValue>);
+
+impl TypedValueParser for Completed {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new((self.0)().into_iter()))
+    }
+}
+
+fn releases() -> Vec<PossibleValue> {
+    // clap takes `&'static str` names: made once per process.
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            Release::all()
+                .map(|r| &*Box::leak(r.to_string().into_boxed_str()))
+                .collect()
+        })
+        .iter()
+        .map(|name| PossibleValue::new(*name))
+        .collect()
+}
+
+fn rules() -> Vec<PossibleValue> {
+    Rule::ALL
+        .iter()
+        .map(|r| PossibleValue::new(r.id()).help(r.summary()))
+        .collect()
 }

@@ -98,6 +98,8 @@ rules! {
     TemplateError => "template-error", Error, "a jsonnet template that does not render (pachd would refuse it), or a `[[template]]` naming no file";
     UncheckedTemplate => "unchecked-template", Warning, "a jsonnet template no `[[template]]` instance gives arguments to: only its syntax is checked";
     UnusedBuild => "unused-build", Warning, "a `[[build]]` no spec of the repository uses (`check --all` only)";
+    PipelineCycle => "pipeline-cycle", Error, "pipelines that read each other's output in a cycle: pachd cannot create them";
+    UnknownInput => "unknown-input", Error, "an input repository no pipeline writes and `[graph] sources` does not list (only when it is set)";
     Policy => "policy", Error, "a spec that breaks one of the team's policies (`[[policy]]` JSON Schemas); each policy sets its level";
 }
 

@@ -163,9 +163,46 @@ pub fn status_of(error: &anyhow::Error) -> ExitStatus {
 /// with its causes, on standard error. `main` prints a command's error through this;
 /// a hook that goes on after an error (`on_failure = "warn"`) prints it here too.
 pub fn print(error: &anyhow::Error) {
-    // Errors quote keys, values and paths from the repository: data, not terminal control.
-    let text = format!("{error:#}");
-    eprintln!("pachhook: error: {}", crate::escape::escape_message(&text));
+    eprintln!("{}", render(error));
+}
+
+/// The error as `print` writes it. Errors quote keys, values, globs and paths from the
+/// repository: data, not terminal control and not lines of their own. Each cause is
+/// escaped whole, line breaks included (a key holding `\n::error::` would otherwise be a
+/// GitHub Actions workflow command in the log); the one line pachhook adds below an
+/// error, a `ConfigError`'s bypass, is written here rather than inside the message.
+pub fn render(error: &anyhow::Error) -> String {
+    let mut line = String::from("pachhook: error: ");
+    let mut bypass = None;
+    for (i, cause) in error.chain().enumerate() {
+        if i > 0 {
+            line.push_str(": ");
+        }
+        let config = cause.downcast_ref::<ConfigError>().or_else(|| {
+            cause
+                .downcast_ref::<StatusError>()
+                .and_then(|s| s.inner().downcast_ref::<ConfigError>())
+        });
+        let text = match config {
+            Some(config) => {
+                bypass = bypass.or(config.bypass);
+                ConfigError {
+                    bypass: None,
+                    file: config.file.clone(),
+                    message: config.message.clone(),
+                    ..*config
+                }
+                .to_string()
+            }
+            None => cause.to_string(),
+        };
+        line.push_str(&crate::escape::escape(&text));
+    }
+    if let Some(bypass) = bypass {
+        line.push_str("\n  ");
+        line.push_str(bypass);
+    }
+    line
 }
 
 /// Whether the error is a write to a reader that went away (`pachhook rules | head`):

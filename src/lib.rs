@@ -8,6 +8,7 @@
 pub mod atomic_write;
 pub mod check;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod deploy;
@@ -15,6 +16,8 @@ pub mod diagnostic;
 pub mod discover;
 pub mod error;
 pub mod escape;
+pub mod explanation;
+pub mod graph;
 pub mod hooks;
 pub mod image_ref;
 pub mod jsonnet;

@@ -17,6 +17,11 @@ impl Release {
     pub const fn new(major: u32, minor: u32) -> Release {
         Release { major, minor }
     }
+
+    /// Every release pachhook knows, oldest first (what `--pachyderm` completes to).
+    pub fn all() -> impl Iterator<Item = Release> {
+        (Release::OLDEST.minor..=Release::NEWEST.minor).map(|minor| Release::new(2, minor))
+    }
 }
 
 impl fmt::Display for Release {

@@ -285,15 +285,17 @@ pub fn changed_between(
     Ok(selection)
 }
 
-/// A path as text for reports: UTF-8 as it is, any other byte as git quotes it (`\351`).
-/// Control characters stay: each renderer escapes them its own way.
+/// A path as text for reports: UTF-8 as it is, any other byte as git quotes it (`\351`),
+/// and so a backslash as `\\`: one spelling per file, which `display_bytes` maps back
+/// (the SARIF report percent-encodes those bytes). Control characters stay: each
+/// renderer escapes them its own way.
 pub fn display(path: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(path) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => {
+        Ok(text) if !text.contains('\\') => Cow::Borrowed(text),
+        _ => {
             let mut out = String::with_capacity(path.len() + 8);
             for chunk in path.utf8_chunks() {
-                out.push_str(chunk.valid());
+                out.push_str(&chunk.valid().replace('\\', "\\\\"));
                 for byte in chunk.invalid() {
                     out.push_str(&format!("\\{byte:03o}"));
                 }
@@ -301,6 +303,34 @@ pub fn display(path: &[u8]) -> Cow<'_, str> {
             Cow::Owned(out)
         }
     }
+}
+
+/// The bytes of the path `display` wrote as `text`; other text (a path as typed) as it
+/// is, a backslash that starts no escape included.
+pub fn display_bytes(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(|b| (b'0'..=b'7').contains(b)) && d[0] <= b'3');
+        match (bytes[i], bytes.get(i + 1), octal) {
+            (b'\\', Some(b'\\'), _) => {
+                out.push(b'\\');
+                i += 2;
+            }
+            (b'\\', _, Some(d)) => {
+                out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
+                i += 4;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// A path on disk as git-style bytes.
@@ -393,6 +423,15 @@ mod tests {
     fn display_quotes_bytes_that_are_not_utf8() {
         assert_eq!(display(b"caf\xc3\xa9.json"), "café.json");
         assert_eq!(display(b"caf\xe9.json"), "caf\\351.json");
+        for path in [
+            &b"caf\xe9.json"[..],
+            b"a\\351.json",
+            b"a\\b\xff\\",
+            b"plain.yaml",
+        ] {
+            assert_eq!(display_bytes(&display(path)), path, "{}", display(path));
+        }
+        assert_eq!(display(b"a\\351.json"), "a\\\\351.json");
     }
 
     #[test]

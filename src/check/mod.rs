@@ -8,6 +8,7 @@
 pub mod across;
 pub mod builds;
 pub mod duplicate_key;
+pub mod graph;
 pub mod hazard;
 pub mod image;
 pub mod policy;
@@ -58,6 +59,9 @@ pub struct Options {
     pub path_base: Option<policy::PathBase>,
     /// The rules `PACHHOOK_SKIP` turned off for this command, for the summary to name.
     pub skipped: Vec<Rule>,
+    /// The graph rules' settings: default project, `[graph] sources`, the rest of the
+    /// repository's pipelines.
+    pub graph: graph::Settings,
 }
 
 impl Default for Options {
@@ -76,6 +80,7 @@ impl Default for Options {
             policies: Vec::new(),
             path_base: None,
             skipped: Vec::new(),
+            graph: graph::Settings::default(),
         }
     }
 }
@@ -141,6 +146,8 @@ pub struct SpecSummary {
     pub line: u32,
     /// Which pipeline the spec defines, for the rules across files.
     pub(crate) definition: Option<across::Definition>,
+    /// The pipeline as the graph sees it (`crate::graph`): its project, name and inputs.
+    pub pipeline: Option<crate::graph::Pipeline>,
 }
 
 /// Everything found in one file. The source stays attached so reports can quote it.
@@ -198,6 +205,7 @@ pub fn check(sources: Vec<Source>, opts: &Options) -> Report {
         origins.push((r.template, r.instance));
     }
     across::check(&mut files, opts);
+    graph::check(&mut files, opts);
     let renderings: Vec<FileReport> = files.drain(first_rendered..).collect();
     let mut placed = direct;
     for (report, (template, instance)) in renderings.into_iter().zip(origins) {
@@ -297,6 +305,7 @@ fn check_file(source: Source, opts: &Options) -> Option<FileReport> {
             name: pipeline_name(&node),
             line: node.span.start.line,
             definition: across::identify(&node, opts),
+            pipeline: crate::graph::Pipeline::of(&node, &opts.graph.default_project),
         });
         findings.extend(out.into_vec());
         if opts.keep_trees {

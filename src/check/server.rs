@@ -26,6 +26,7 @@ pub fn check(spec: &Node, out: &mut Findings) {
     let root = Pointer::root();
     names(spec, &root, out);
     required(spec, &root, out);
+    secret_keys(spec, &root, out);
     combinations(spec, &root, out);
     values(spec, &root, out);
 }
@@ -190,6 +191,43 @@ fn required(spec: &Node, root: &Pointer, out: &mut Findings) {
         ),
         (Some(entry), _) => input::check(&entry.value, &root.key(&entry.written), out),
         (None, Some(_)) => {}
+    }
+}
+
+/// A secret given to an environment variable names the key of the secret to read: pachd
+/// 2.3 and later refuse the pipeline without it ("secret S has env_var set but is missing
+/// key", `validateSecret` in pachd's pps API server); earlier releases start workers
+/// that cannot read it.
+fn secret_keys(spec: &Node, root: &Pointer, out: &mut Findings) {
+    let Some(transform) = field(spec, "transform") else {
+        return;
+    };
+    let Some(secrets) = field(&transform.value, "secrets") else {
+        return;
+    };
+    let list = root.key(&transform.written).key(&secrets.written);
+    for (i, secret) in secrets
+        .value
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let named = |name: &str| {
+            field(secret, name)
+                .and_then(|e| e.value.as_str())
+                .filter(|t| !t.is_empty())
+        };
+        if named("env_var").is_some() && named("key").is_none() {
+            let which = named("name").map_or(String::new(), |n| format!(" `{n}`"));
+            out.push(
+                Rule::MissingField,
+                &list.index(i),
+                secret.span,
+                format!("the secret{which} sets `env_var` but no `key`: pachd refuses it"),
+                "add `key`: the key inside the Kubernetes secret whose value the variable gets",
+            );
+        }
     }
 }
 

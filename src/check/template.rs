@@ -222,6 +222,11 @@ pub(super) fn place(rendered: Rendered) -> (FileReport, Option<FileReport>) {
     let mut specs = report.specs;
     for spec in &mut specs {
         spec.line = 1;
+        // The graph names the template's line that writes the pipeline's name, when a
+        // literal does.
+        if let Some(pipeline) = &mut spec.pipeline {
+            pipeline.line = find_literal(&text, &pipeline.name).map_or(1, |s| s.start.line);
+        }
     }
     let config = (!on_config.is_empty()).then(|| FileReport {
         source: Source::new(

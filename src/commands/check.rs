@@ -49,36 +49,42 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         let base = repo.merge_base(from, to)?;
         let mut selection = select::changed_between(&repo, base, to, &config.selector()?)?;
         selection.sort();
+        if check::graph::wanted(&opts) {
+            let all = select::in_tree(&repo, to, &config.selector()?)?;
+            opts.graph.context = Some(check::graph::context(all.sources, &opts));
+        }
         selection
     } else if args.staged {
         // The pre-commit hook's selection: the staged content of the changed specs, and
         // the policies as staged.
         let repo = repo.ok_or_else(|| UsageError("--staged: not in a git repository".into()))?;
         opts.policies = policy::load(&config.policies, &mut policy::Files::index(&repo))?;
-        select::staged(&repo, &config.selector()?, &repo.merge_sources(false)?)?
+        let selector = config.selector()?;
+        if check::graph::wanted(&opts) {
+            let all = select::index(&repo, &selector)?;
+            opts.graph.context = Some(check::graph::context(all.sources, &opts));
+        }
+        select::staged(&repo, &selector, &repo.merge_sources(false)?)?
     } else if args.paths.is_empty() || args.all {
         let root = root.as_ref().ok_or_else(|| {
             UsageError(
                 "not in a git repository: name the spec files or directories to check".into(),
             )
         })?;
-        let selector = config.selector()?;
-        // Tracked files the selector picks are the repository's, `.gitignore` or not.
-        let tracked: Vec<Vec<u8>> = match &repo {
-            Some(repo) => repo
-                .staged_files(|p| selector.pick(p).is_some())?
-                .into_iter()
-                .map(|(path, _)| path)
-                .collect(),
-            None => Vec::new(),
-        };
-        discover::from_repo(root, &selector, &tracked)
+        super::work_tree_specs(repo.as_ref(), root, &config.selector()?)?
     } else {
         if let Some(root) = &root {
             opts.path_base = Some(check::policy::PathBase {
                 root: root.canonicalize().unwrap_or_else(|_| root.clone()),
                 cwd: std::env::current_dir()?,
             });
+        }
+        // The graph rules see the named specs among the repository's (its work tree).
+        if let Some(root) = &root
+            && check::graph::wanted(&opts)
+        {
+            let all = super::work_tree_specs(repo.as_ref(), root, &config.selector()?)?;
+            opts.graph.context = Some(check::graph::context(all.sources, &opts));
         }
         if args.only_specs {
             let selector = config.selector()?;
@@ -97,6 +103,13 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     let mut report = check::check(selection.sources, &opts);
     if whole_repository && let Some(root) = &root {
         add_unused_builds(&mut report, &config, root, &opts)?;
+    }
+    // CI systems resolve paths from the repository root, whatever directory the job ran
+    // `check` in; the terminal keeps the paths as the user typed them.
+    if (args.format != Format::Human || args.output.is_some())
+        && let Some(base) = &opts.path_base
+    {
+        report::paths_from_root(&mut report, base);
     }
     match &args.output {
         // The file for the CI system, the human report for the log.

@@ -11,7 +11,7 @@ use crate::error::{ExitStatus, UsageError};
 use crate::hooks::HookName;
 use crate::hooks::install::{self, Binary, Installed, State, Uninstalled};
 use crate::hooks::managers::{self, Manager};
-use crate::hooks::{self, pre_commit, pre_push};
+use crate::hooks::{self, accepted, pre_commit, pre_push};
 use crate::repo::Repo;
 
 fn chosen(hook: Option<HookName>) -> Vec<HookName> {
@@ -269,6 +269,15 @@ pub fn status() -> Result<ExitStatus> {
         let runs = owner.as_ref().is_some_and(|(_, runs)| runs.is_some());
         manager_notes(&target.dir, hook, &status, runs)?;
     }
+    if let Some(waiting) = crate::deploy::pending::read(repo.common_dir()) {
+        crate::outln!(
+            "a deploy waits: {} once {} accepts the push of {} (reference-transaction is \
+             armed until then)",
+            crate::deploy::short(&waiting.commit),
+            crate::escape::escape(&waiting.remote),
+            crate::escape::escape(&waiting.branch)
+        )?;
+    }
     Ok(ExitStatus::Ok)
 }
 
@@ -337,7 +346,7 @@ fn bypass(hook: HookName) -> &'static str {
         HookName::PreCommit => {
             "to commit once without pachhook: `git commit --no-verify`, or `PACHHOOK=0 git commit`"
         }
-        HookName::PrePush => {
+        HookName::PrePush | HookName::ReferenceTransaction => {
             "to push once without pachhook: `git push --no-verify`, or `PACHHOOK=0 git push`"
         }
         HookName::PreMergeCommit => {
@@ -375,6 +384,19 @@ fn run_hook(args: RunArgs) -> Result<ExitStatus> {
             // Ref names need not be UTF-8 (a branch named in Latin-1): they are only
             // shown, and the ids beside them are ASCII.
             pre_push::run(remote, &String::from_utf8_lossy(&lines))
+        }
+        HookName::ReferenceTransaction => {
+            let state = args.args.first().map_or("", String::as_str);
+            let mut lines = Vec::new();
+            let mut stdin = std::io::stdin();
+            if !stdin.is_terminal() {
+                stdin
+                    .read_to_end(&mut lines)
+                    .context("cannot read the updated refs from standard input")?;
+            }
+            // As for pre-push: a ref name need not be UTF-8 (a Latin-1 branch updated in
+            // the same transaction); the ids and the tracking ref compared are ASCII.
+            accepted::run(state, &String::from_utf8_lossy(&lines))
         }
     }
 }

@@ -25,6 +25,11 @@ pub struct Build {
     pub dockerfile: String,
     pub build_args: BTreeMap<String, String>,
     pub target: Option<String>,
+    /// The platform to build for (`linux/amd64`), when it is not the engine's own.
+    pub platform: Option<String>,
+    /// The network `RUN` instructions get (`docker build --network`): `none` for a
+    /// build that must not reach the network.
+    pub network: Option<String>,
     /// Pipelines this image serves; default: every spec whose `transform.image` names
     /// this repository.
     pub pipelines: Option<Vec<String>>,
@@ -57,6 +62,8 @@ impl Build {
             && self.dockerfile == other.dockerfile
             && self.build_args == other.build_args
             && self.target == other.target
+            && self.platform == other.platform
+            && self.network == other.network
             && self.pipelines == other.pipelines
     }
 }
@@ -73,6 +80,10 @@ pub(super) struct BuildLayer {
     build_args: BTreeMap<String, String>,
     #[serde(default)]
     target: Option<String>,
+    #[serde(default)]
+    platform: Option<String>,
+    #[serde(default)]
+    network: Option<String>,
     #[serde(default)]
     pipelines: Option<Vec<String>>,
 }
@@ -141,17 +152,43 @@ impl BuildLayer {
                 ),
             ));
         }
+        if let Some(platform) = &self.platform
+            && !valid_platform(platform)
+        {
+            return Err(error_at(
+                path,
+                text,
+                at(platform),
+                format!(
+                    "[[build]] platform `{}` (image `{written}`): write it as the engine does, `os/arch` or `os/arch/variant` (`linux/amd64`, `linux/arm64/v8`)",
+                    platform.escape_debug()
+                ),
+            ));
+        }
         Ok(Build {
             image,
             context: self.context,
             dockerfile: self.dockerfile,
             build_args: self.build_args,
             target: self.target,
+            platform: self.platform,
+            network: self.network,
             pipelines: self.pipelines,
             file: path.to_path_buf(),
             line: line_of(text, span.start),
         })
     }
+}
+
+/// `os/arch[/variant]`, each part lowercase letters, digits, `_` or `.`.
+fn valid_platform(platform: &str) -> bool {
+    let parts: Vec<&str> = platform.split('/').collect();
+    (2..=3).contains(&parts.len())
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
+        })
 }
 
 /// One tag, one image: two blocks that push the same repository (whatever its

@@ -47,6 +47,9 @@ pub struct Config {
     pub policies: Vec<policy::PolicyConfig>,
     /// `[[template]]`: jsonnet templates and the arguments of each rendering.
     pub templates: Vec<crate::check::template::Instance>,
+    /// `[graph] sources`: globs of the source repositories the team fills (`project/repo`,
+    /// or `repo` in any project); set, `unknown-input` reports the others.
+    pub graph_sources: Vec<String>,
     /// The files the configuration came from, for `status` and messages.
     pub files: Vec<PathBuf>,
 }
@@ -71,6 +74,14 @@ struct Layer {
     policy: Option<Vec<policy::PolicyLayer>>,
     #[serde(default)]
     template: Option<Vec<template::TemplateLayer>>,
+    #[serde(default)]
+    graph: GraphLayer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GraphLayer {
+    sources: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -196,6 +207,15 @@ impl Config {
             }
             self.spec_paths = normalised;
         }
+        if let Some(sources) = layer.graph.sources {
+            for glob in &sources {
+                crate::check::graph::Sources::new(std::slice::from_ref(glob)).map_err(|e| {
+                    let span = find_span(text, glob);
+                    error_at(path, text, span, format!("[graph] sources: {e:#}"))
+                })?;
+            }
+            self.graph_sources = sources;
+        }
         if let Some(tags) = layer.images.floating_tags {
             self.floating_tags = Some(tags);
         }
@@ -274,6 +294,10 @@ impl Config {
         opts.reprocess = self.deploy.reprocess;
         opts.templates = self.templates.clone();
         opts.levels = self.rules.clone();
+        opts.graph.sources = self.graph_sources.clone();
+        if let Some(project) = &self.deploy.project {
+            opts.graph.default_project = project.clone();
+        }
         for id in skip
             .unwrap_or("")
             .split(',')

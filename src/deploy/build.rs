@@ -49,6 +49,24 @@ pub async fn build(
     reference: &str,
     step: &Step,
 ) -> Result<(), Failure> {
+    // A Dockerfile only BuildKit reads goes to BuildKit when the engine has it (API
+    // 1.39, Docker 18.09) and is on a Unix socket, unless `DOCKER_BUILDKIT=0` says no
+    // as it does to the docker CLI; everything else, to the classic builder (see
+    // `buildkit` for why).
+    let version = docker.client_version();
+    let refused =
+        std::env::var("DOCKER_BUILDKIT").is_ok_and(|v| v == "0" || v.eq_ignore_ascii_case("false"));
+    if let Some(why) = context.buildkit.clone()
+        && !refused
+        && (version.major_version, version.minor_version) >= (1, 39)
+        && let Some(socket) = super::buildkit::socket()
+    {
+        step.line(&format!(
+            "the Dockerfile uses {why}: building with BuildKit"
+        ));
+        let api = format!("{}.{}", version.major_version, version.minor_version);
+        return super::buildkit::build(socket, api, context, build, reference, step).await;
+    }
     let args: HashMap<String, String> = build
         .build_args
         .iter()
@@ -62,6 +80,12 @@ pub async fn build(
         .buildargs(&args);
     if let Some(target) = &build.target {
         options = options.target(target);
+    }
+    if let Some(platform) = &build.platform {
+        options = options.platform(platform);
+    }
+    if let Some(network) = &build.network {
+        options = options.networkmode(network);
     }
     let total = context.total_bytes;
     let read_error = Arc::new(Mutex::new(None));
@@ -120,13 +144,31 @@ fn classify(e: bollard::errors::Error, image: &str) -> Failure {
     match e {
         E::DockerStreamError { error } => Failure::Build {
             image: image.to_string(),
-            message: one_line(&error),
+            message: with_buildkit_hint(&one_line(&error)),
         },
         E::DockerResponseServerError { message, .. } => Failure::Build {
             image: image.to_string(),
-            message: one_line(&message),
+            message: with_buildkit_hint(&one_line(&message)),
         },
         other => Failure::Docker(engine_message(&other)),
+    }
+}
+
+/// The classic builder's refusals of BuildKit syntax (`COPY --chmod`, `RUN --mount`,
+/// ...), each said once: the Dockerfile needs BuildKit, which deploy does not use.
+fn with_buildkit_hint(message: &str) -> String {
+    let needs = message.contains("requires BuildKit")
+        || [
+            "mount", "chmod", "link", "network", "security", "parents", "exclude",
+        ]
+        .iter()
+        .any(|flag| message.contains(&format!("Unknown flag: {flag}")));
+    if needs {
+        format!(
+            "{message} (this Dockerfile needs BuildKit, and the classic builder built it: pachhook uses BuildKit through the engine's Unix socket, API 1.39 or later, unless DOCKER_BUILDKIT=0)"
+        )
+    } else {
+        message.to_string()
     }
 }
 

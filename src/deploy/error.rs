@@ -58,12 +58,56 @@ pub enum Failure {
         message: String,
         updated: Vec<String>,
     },
+    /// pachctl could not tell what the cluster is or runs.
+    Cluster(String),
+    /// The context answers with another cluster than the one the branch maps to.
+    WrongCluster {
+        branch: String,
+        expected: String,
+        found: String,
+        context: String,
+    },
+    /// The cluster runs a pipeline from a commit this one does not contain.
+    Backwards {
+        pipeline: String,
+        running: String,
+    },
+    /// Another deploy to the same cluster held the lock past the wait.
+    Busy {
+        holder: String,
+        lock: String,
+    },
     /// pachctl is missing or failed on `pipeline`; `updated` were updated before it.
     Pachctl {
         pipeline: String,
         message: String,
         updated: Vec<String>,
     },
+}
+
+/// The failure alone, without the deploy it stopped: what `status --cluster` says.
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            Failure::Cluster(m)
+            | Failure::PachctlUnusable(m)
+            | Failure::Config(m)
+            | Failure::Git(m) => m.clone(),
+            Failure::WrongCluster {
+                branch,
+                expected,
+                found,
+                context,
+            } => format!(
+                "{branch} deploys to the cluster {expected} ([deploy] clusters), but the context {context} reaches the cluster {found}"
+            ),
+            Failure::Findings { errors } => {
+                format!("the specs at HEAD have {errors} error finding(s)")
+            }
+            other => format!("{other:?}"),
+        };
+        f.write_str(&redact(&text))
+    }
 }
 
 /// A failure with the commit it was deploying, for the retry hint.
@@ -136,7 +180,7 @@ impl DeployError {
             ),
             Failure::Interrupted => write!(
                 f,
-                "deploy of {short} stopped: interrupted (Ctrl-C) while building or pushing; {nothing}; {retry}"
+                "deploy of {short} stopped: interrupted (Ctrl-C, SIGTERM or SIGHUP) while building or pushing; {nothing}; {retry}"
             ),
             Failure::Credentials(m) => write!(
                 f,
@@ -144,7 +188,7 @@ impl DeployError {
             ),
             Failure::InterruptedUpdating { updated, left } => write!(
                 f,
-                "deploy of {short} stopped: interrupted (Ctrl-C) while updating pipelines; {}; not updated: {}; {retry}",
+                "deploy of {short} stopped: interrupted (Ctrl-C, SIGTERM or SIGHUP) while updating pipelines; {}; not updated: {}; {retry}",
                 done(updated),
                 left.join(", ")
             ),
@@ -167,6 +211,28 @@ impl DeployError {
             Failure::PachctlUnusable(m) => write!(
                 f,
                 "deploy of {short} stopped before building anything: {m}; {nothing}; {retry}"
+            ),
+            Failure::Cluster(m) => write!(
+                f,
+                "deploy of {short} stopped before building anything: {m}; {nothing}; {retry}"
+            ),
+            Failure::WrongCluster {
+                branch,
+                expected,
+                found,
+                context,
+            } => write!(
+                f,
+                "deploy of {short} stopped before building anything: {branch} deploys to the cluster {expected} ([deploy] clusters), but the context {context} reaches the cluster {found}; {nothing}; map {expected} to the right context in [deploy] contexts of pachhook.local.toml, then {retry}"
+            ),
+            Failure::Backwards { pipeline, running } => write!(
+                f,
+                "deploy of {short} stopped: the cluster runs {pipeline} from {running}, which this commit does not contain (a newer deploy, or one from another branch); {nothing}; merge that commit first, or replace it anyway with `pachhook deploy --force {}`",
+                self.commit
+            ),
+            Failure::Busy { holder, lock } => write!(
+                f,
+                "deploy of {short} stopped: {holder} to the same cluster is still under way; {nothing}; when it is done, {retry} (a lock left by a crash is {lock})"
             ),
             Failure::PachctlTimeout { message, updated } => write!(
                 f,

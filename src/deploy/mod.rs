@@ -1,6 +1,12 @@
 //! Deploy at push time: build each image from the pushed commit's tree, push it tagged
 //! with the commit SHA, and point the pipelines at it with pachctl.
 //!
+//! A push deploys in two halves, split by time: the pre-push hook prepares (checks,
+//! builds, pushes the images: harmless if the push then fails, as they are tagged by
+//! SHA) and leaves a `pending` record; the pipelines are updated only once the remote
+//! has accepted the push (`pending` says how that is seen). `pachhook deploy` does both
+//! at once.
+//!
 //! The order of effects is the whole design, and `run` reads in that order:
 //! settings and specs of the commit → plan → (confirm) → pachctl can run → for every
 //! image: ask the registry, build, push → only then update the pipelines, upstream
@@ -8,16 +14,20 @@
 //! pipeline is touched, no pipeline ever points at an image the registry does not have;
 //! and once the first image is pushed, the note records whatever happens next.
 
+mod against;
 pub mod build;
+mod buildkit;
 pub mod context;
 pub mod credentials;
+pub mod dockerignore;
 pub mod error;
-mod interrupt;
+mod lock;
+pub mod pending;
 pub mod plan;
-mod process;
 pub mod push;
 pub mod record;
 mod show;
+pub mod status;
 pub mod ui;
 pub mod update;
 
@@ -26,6 +36,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use git2::{Oid, Repository, Tree};
 
+use crate::cluster::{Cluster, interrupt, process};
 use crate::config::{Config, OnFailure, Pin};
 use crate::error::{ExitStatus, StatusError};
 use crate::repo::Repo;
@@ -38,12 +49,29 @@ use ui::Ui;
 pub use update::Status;
 
 /// How the caller runs a deploy.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct RunOpts {
     /// Show the images and rendered specs; build, push, update and record nothing.
     pub dry_run: bool,
     /// Run from the pre-push hook: `confirm` offers to push without deploying.
     pub from_push: bool,
+    pub stage: Stage,
+    /// The branch deployed, for `[deploy] clusters` (`None`: any mapped cluster).
+    pub branch: Option<String>,
+    /// Replace pipelines the cluster runs from commits this one does not contain.
+    pub force: bool,
+}
+
+/// Which half of a deploy runs.
+#[derive(Clone, Debug, Default)]
+pub enum Stage {
+    /// Both, now (`pachhook deploy`).
+    #[default]
+    All,
+    /// Checks, builds and image pushes; the pipelines wait for the remote (pre-push).
+    Prepare,
+    /// The pipelines, with the images the prepare step put in the registry.
+    Apply(Vec<ImageResult>),
 }
 
 /// What a deploy did (or, on a dry run, would do).
@@ -60,6 +88,22 @@ pub struct Summary {
     pub pach_context: Option<String>,
     /// Why the deploy stopped, when it did (one line, for the note).
     pub error: Option<String>,
+    /// The commit changed nothing to deploy.
+    pub nothing: bool,
+    /// The ID of the cluster deployed to (`pachctl inspect cluster`).
+    pub cluster: Option<String>,
+    /// Pipelines this repository deployed whose spec is gone, and whether each was
+    /// deleted (`[deploy] prune`).
+    pub removed: Vec<Removed>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Removed {
+    pub project: String,
+    pub name: String,
+    /// The commit it runs from.
+    pub commit: Option<String>,
+    pub deleted: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -86,6 +130,7 @@ pub struct PipelineResult {
 
 /// The commit a deploy ships.
 struct Target<'r> {
+    id: Oid,
     sha: String,
     tree: Tree<'r>,
     /// Commit time, for the build context's file times.
@@ -113,10 +158,7 @@ pub fn run(
     let ui = Ui::new();
     let git = &repo.git;
     let target = read_target(git, commit).map_err(fail)?;
-    let plan = plan_work(repo, config, commit, &target, &changes).map_err(fail)?;
-    if config.deploy.reprocess {
-        warn_cron_reprocess(&plan, &ui);
-    }
+    let specs = check_specs(repo, config, commit, &target).map_err(fail)?;
     let mut summary = Summary {
         commit: sha.clone(),
         time: now(),
@@ -124,11 +166,55 @@ pub fn run(
         pach_context: config.deploy.context.clone(),
         ..Summary::default()
     };
-    if plan.images.is_empty() && plan.pipelines.is_empty() {
+    // What the cluster runs decides the work (not on a dry run, which reaches nothing).
+    let (cluster, view) = if opts.dry_run {
+        (None, against::View::default())
+    } else {
+        let (cluster, view) = reach(repo, config, opts.branch.as_deref()).map_err(fail)?;
+        summary.pach_context = cluster.context.clone();
+        summary.cluster = Some(view.id.clone());
+        (Some(cluster), view)
+    };
+    let changes = against::changes(repo, &view, &specs, commit, changes);
+    let plan = plan::decide(config, &specs, &changes, &target.sha).map_err(fail)?;
+    if config.deploy.reprocess {
+        warn_cron_reprocess(&plan, &ui);
+    }
+    let removed = against::removed(&view, &specs);
+    for gone in &removed {
+        ui.say(&format!(
+            "pachhook: {} runs on the cluster (from {}) but no spec of {} names it (deleted or renamed): {}",
+            gone.id(),
+            short(gone.commit.as_deref().unwrap_or("?")),
+            short(&sha),
+            if config.deploy.prune {
+                "it is deleted ([deploy] prune)"
+            } else {
+                "left running; delete it with `pachctl delete pipeline`, or set [deploy] prune = true"
+            }
+        ));
+    }
+    summary.removed = removed
+        .iter()
+        .map(|r| Removed {
+            project: r.project.clone(),
+            name: r.name.clone(),
+            commit: r.commit.clone(),
+            deleted: false,
+        })
+        .collect();
+    if !opts.force
+        && let Some((pipeline, running)) = against::backwards(repo, &view, &plan, commit)
+    {
+        return Err(fail(Failure::Backwards { pipeline, running }));
+    }
+    let prune = config.deploy.prune && !removed.is_empty();
+    if plan.images.is_empty() && plan.pipelines.is_empty() && !prune {
         ui.say(&format!(
             "pachhook: nothing to deploy for {}: no build context, [[build]] block or pipeline spec changed",
             short(&sha)
         ));
+        summary.nothing = true;
         return Ok(summary);
     }
     let contexts = collect_contexts(git, &target, &plan).map_err(fail)?;
@@ -137,11 +223,31 @@ pub fn run(
             .map_err(|e| fail(Failure::Git(format!("{e:#}"))))?;
         return Ok(summary);
     }
-    if config.deploy.confirm && !confirmed(&plan, &sha, opts.from_push, &ui).map_err(&fail)? {
+    let applying = matches!(opts.stage, Stage::Apply(_));
+    if config.deploy.confirm
+        && !applying
+        && !confirmed(&plan, &sha, opts.from_push, &ui).map_err(&fail)?
+    {
         summary.skipped = true;
         return Ok(summary);
     }
-    let stopped = ship(git, config, &target, &plan, contexts, &ui, &mut summary).map_err(&fail)?;
+    let Some(cluster) = cluster else {
+        return Ok(summary);
+    };
+    let ship_with = Ship {
+        repo,
+        config,
+        target: &target,
+        plan: &plan,
+        stage: &opts.stage,
+        cluster: &cluster,
+        repository: &view.repository,
+        force: opts.force,
+    };
+    let stopped = ship(&ship_with, contexts, &ui, &mut summary).map_err(&fail)?;
+    if matches!(opts.stage, Stage::Prepare) && stopped.is_none() {
+        return Ok(summary);
+    }
     let error = stopped.map(&fail);
     summary.error = error.as_ref().map(|e| format!("{e:#}"));
     // Once an image is pushed, the registry or the cluster has changed: record it.
@@ -149,18 +255,55 @@ pub fn run(
         || summary
             .pipelines
             .iter()
-            .any(|p| p.status != Status::NotAttempted);
-    if changed && let Err(e) = record::record(git, commit, &summary) {
-        ui.say(&format!("pachhook: warning: {e:#}"));
-    }
+            .any(|p| p.status != Status::NotAttempted)
+        || summary.removed.iter().any(|r| r.deleted);
+    let unrecorded = if changed {
+        record::record_or_keep(git, repo.common_dir(), commit, &summary).err()
+    } else {
+        None
+    };
     if changed || error.is_none() {
         show::summary(&summary);
+    }
+    // A deploy that is not recorded is a failure: the next deploy decides from it.
+    if error.is_none()
+        && let Some(e) = unrecorded
+    {
+        return Err(StatusError::new(ExitStatus::Failed, UnrecordedError(format!("{e:#}"))).into());
+    }
+    if let (Some(_), Some(e)) = (&error, &unrecorded) {
+        ui.say(&format!("pachhook: error: {e:#}"));
     }
     match error {
         Some(error) => Err(error),
         None => Ok(summary),
     }
 }
+
+/// `https://user:token@host/path` as `https://host/path`: the annotation is visible to
+/// anyone who can read the cluster.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..host_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+/// A deploy that did its work but could not be recorded.
+#[derive(Debug)]
+struct UnrecordedError(String);
+
+impl std::fmt::Display for UnrecordedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UnrecordedError {}
 
 /// `[deploy] confirm`: whether to go on. `Ok(false)`: the person chose to push without
 /// deploying; a refusal, or no terminal to ask on, is a failure.
@@ -179,51 +322,150 @@ fn confirmed(plan: &Plan, sha: &str, from_push: bool, ui: &Ui) -> Result<bool, F
     }
 }
 
-/// The effects, in order: pachctl can run, every image into the registry, then the
-/// pipelines upstream first. `Err`: stopped before anything changed. `Ok(Some(_))`:
-/// stopped after something may have (what was done is in `summary`).
+/// What `ship` works on.
+struct Ship<'a, 'r> {
+    repo: &'a Repo,
+    config: &'a Config,
+    target: &'a Target<'r>,
+    plan: &'a Plan,
+    stage: &'a Stage,
+    cluster: &'a Cluster,
+    /// The annotation that names this repository.
+    repository: &'a str,
+    force: bool,
+}
+
+/// The effects, in order: pachctl can run, every image into the registry, then (unless
+/// preparing) the deploy lock and the pipelines upstream first. `Err`: stopped before
+/// anything changed. `Ok(Some(_))`: stopped after something may have (what was done is
+/// in `summary`).
 fn ship(
-    git: &Repository,
-    config: &Config,
-    target: &Target<'_>,
-    plan: &Plan,
+    with: &Ship<'_, '_>,
     contexts: Vec<Context>,
     ui: &Ui,
     summary: &mut Summary,
 ) -> Result<Option<Failure>, Failure> {
+    let Ship {
+        repo,
+        config,
+        target,
+        plan,
+        stage,
+        cluster,
+        repository,
+        force,
+    } = *with;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::Docker(format!("cannot start the async runtime: {e}")))?;
-    let workdir = git.workdir();
-    runtime.block_on(update::preflight(&config.deploy, workdir))?;
     let mut interrupt = runtime.block_on(async { Interrupt::install() });
-    let published = runtime.block_on(async {
-        tokio::select! {
-            result = publish(target, plan, contexts, ui, &mut summary.images) => result,
-            _ = interrupt.recv() => Err(Failure::Interrupted),
+    // Applying a prepared deploy: the images the prepare step put in the registry,
+    // when they are the plan's (else they are asked for again, and built if missing).
+    let prepared = match stage {
+        Stage::Apply(images) => plan
+            .images
+            .iter()
+            .map(|i| images.iter().find(|p| p.reference == i.reference).cloned())
+            .collect::<Option<Vec<_>>>(),
+        _ => None,
+    };
+    let published = match prepared {
+        Some(images) => {
+            summary.images = images;
+            Ok(())
         }
-    });
+        None => runtime.block_on(async {
+            tokio::select! {
+                result = publish(target, plan, contexts, ui, &mut summary.images, config.deploy.registry_timeout) => result,
+                _ = interrupt.recv() => Err(Failure::Interrupted),
+            }
+        }),
+    };
     if let Err(failure) = published {
         let statuses = vec![Status::NotAttempted; plan.pipelines.len()];
         summary.pipelines = results(config, plan, &summary.images, statuses);
         return Ok(Some(failure));
     }
+    if matches!(stage, Stage::Prepare) {
+        return Ok(None);
+    }
+    let not_attempted = |summary: &mut Summary| {
+        let statuses = vec![Status::NotAttempted; plan.pipelines.len()];
+        summary.pipelines = results(config, plan, &summary.images, statuses);
+    };
+    let _lock = match lock::acquire(
+        repo.common_dir(),
+        summary.cluster.as_deref().unwrap_or("default"),
+        &target.sha,
+        config.deploy.pachctl_timeout,
+        ui,
+    ) {
+        Ok(lock) => lock,
+        Err(failure) => {
+            not_attempted(summary);
+            return Ok(Some(failure));
+        }
+    };
+    // Under the lock, what the cluster runs now: never backwards, whatever happened
+    // since the work was decided (a teammate's deploy while this push was sent).
+    let now_running = runtime.block_on(cluster.list());
+    match now_running {
+        Ok(all) if !force => {
+            let view = against::View {
+                all,
+                ..against::View::default()
+            };
+            if let Some((pipeline, running)) = against::backwards(repo, &view, plan, target.id) {
+                not_attempted(summary);
+                return Ok(Some(Failure::Backwards { pipeline, running }));
+            }
+        }
+        Ok(_) => {}
+        Err(e) => {
+            not_attempted(summary);
+            return Ok(Some(Failure::Cluster(e.to_string())));
+        }
+    }
     let updates: Vec<update::Update<'_>> = plan
         .pipelines
         .iter()
         .zip(render(config, plan, &summary.images))
-        .map(|(work, (spec, _, _))| update::Update { work, spec })
+        .map(|(work, (mut spec, _, _))| {
+            update::annotate(&mut spec, &target.sha, repository);
+            update::Update { work, spec }
+        })
         .collect();
     let outcome = runtime.block_on(update::apply(
         &config.deploy,
-        workdir,
+        cluster,
         &updates,
         ui,
         &mut interrupt,
     ));
     summary.pipelines = results(config, plan, &summary.images, outcome.statuses);
-    Ok(outcome.failure)
+    if outcome.failure.is_some() || !config.deploy.prune {
+        return Ok(outcome.failure);
+    }
+    // The pipelines whose spec is gone, downstream first.
+    for removed in &mut summary.removed {
+        if interrupt.seen() {
+            return Ok(Some(Failure::Interrupted));
+        }
+        let id = format!("{}/{}", removed.project, removed.name);
+        let step = ui.step(&format!("deleting pipeline {id}: its spec is gone"));
+        match runtime.block_on(cluster.delete(&removed.project, &removed.name)) {
+            Ok(()) => {
+                step.finish(&format!("deleted pipeline {id}"));
+                removed.deleted = true;
+            }
+            Err(e) => {
+                step.abandon();
+                return Ok(Some(Failure::Cluster(e.to_string())));
+            }
+        }
+    }
+    Ok(None)
 }
 
 fn read_target(git: &Repository, commit: Oid) -> Result<Target<'_>, Failure> {
@@ -235,21 +477,21 @@ fn read_target(git: &Repository, commit: Oid) -> Result<Target<'_>, Failure> {
         .tree()
         .map_err(|e| Failure::Git(format!("cannot read the tree of {sha}: {e}")))?;
     Ok(Target {
+        id: commit,
         time: u64::try_from(object.time().seconds()).unwrap_or(0),
         sha,
         tree,
     })
 }
 
-/// Checks the commit's specs (any error finding stops the deploy, the findings printed)
-/// and decides the work.
-fn plan_work(
+/// Checks the commit's specs (any error finding stops the deploy, the findings
+/// printed).
+fn check_specs(
     repo: &Repo,
     config: &Config,
     commit: Oid,
     target: &Target<'_>,
-    changes: &Changes,
-) -> Result<Plan, Failure> {
+) -> Result<plan::Specs, Failure> {
     let specs = plan::check_commit(repo, commit, &target.tree, config)?;
     if specs.report.has_errors() {
         let mut err = std::io::stderr().lock();
@@ -258,7 +500,93 @@ fn plan_work(
             errors: specs.report.count(crate::diagnostic::Severity::Error),
         });
     }
-    plan::decide(config, &specs, changes, &target.sha)
+    Ok(specs)
+}
+
+/// Reaches the cluster before anything is built: pachctl runs, the context answers
+/// with the cluster `[deploy] clusters` maps the branch to, and what it runs.
+pub(crate) fn reach(
+    repo: &Repo,
+    config: &Config,
+    branch: Option<&str>,
+) -> Result<(Cluster, against::View), Failure> {
+    let deploy = &config.deploy;
+    let expected = branch.and_then(|b| deploy.cluster_of(b));
+    let cluster = Cluster::new(
+        &deploy.pachctl,
+        deploy.context_for(expected),
+        repo.git.workdir(),
+        deploy.pachctl_timeout,
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Docker(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(update::preflight(&cluster))?;
+    let id = runtime
+        .block_on(cluster.identity())
+        .map_err(|e| Failure::Cluster(e.to_string()))?;
+    let mut cluster = cluster;
+    if cluster.context.is_none() {
+        // Pinned for every later call: the cluster checked is the one updated.
+        cluster.context = runtime.block_on(cluster.active_context());
+    }
+    let context = || {
+        cluster
+            .context
+            .clone()
+            .unwrap_or_else(|| "(the active context)".into())
+    };
+    match expected {
+        Some(expected) if expected != id => {
+            return Err(Failure::WrongCluster {
+                branch: branch.unwrap_or_default().to_string(),
+                expected: expected.to_string(),
+                found: id,
+                context: context(),
+            });
+        }
+        // A deploy by hand of no mapped branch: any cluster the team named.
+        None if !deploy.clusters.is_empty() && !deploy.clusters.iter().any(|(_, c)| *c == id) => {
+            return Err(Failure::WrongCluster {
+                branch: branch.map_or_else(|| "this commit".to_string(), str::to_string),
+                expected: deploy
+                    .clusters
+                    .iter()
+                    .map(|(_, c)| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                found: id,
+                context: context(),
+            });
+        }
+        _ => {}
+    }
+    let all = runtime
+        .block_on(cluster.list())
+        .map_err(|e| Failure::Cluster(e.to_string()))?;
+    let repository = repository_of(repo, config);
+    Ok((
+        cluster,
+        against::View {
+            id,
+            all,
+            repository,
+        },
+    ))
+}
+
+/// What the annotations call this repository: the URL of its deploy remote (userinfo
+/// redacted), else the name of its top directory.
+fn repository_of(repo: &Repo, config: &Config) -> String {
+    match repo.remote_url(&config.deploy.remote) {
+        Some(url) => without_userinfo(&url),
+        None => repo
+            .git
+            .workdir()
+            .and_then(|d| d.file_name())
+            .map_or_else(|| "repository".into(), |n| n.to_string_lossy().into_owned()),
+    }
 }
 
 /// `--reprocess` with a cron input reprocesses every past tick: say so (the pipelines
@@ -363,32 +691,99 @@ pub struct Pushed {
     pub new: Oid,
 }
 
-/// What the pre-push hook calls once the checks passed: deploys the pushed branches that
-/// the settings of their pushed commit opt in (`[deploy] enabled`, `branches`), and
-/// returns the hook's exit status: `Ok` lets the push go on. A failed deploy refuses the
-/// push, unless `on_failure = "warn"`. Several deploy branches at different commits
-/// deploy none: one push, one commit on the cluster.
-pub fn on_push(repo: &Repo, pushed: &[Pushed]) -> ExitStatus {
+/// Where a push goes, as the pre-push hook knows it.
+#[derive(Clone, Copy, Debug)]
+pub struct PushTarget<'a> {
+    /// The remote's name as git gave it to the hook (a URL for a push by URL).
+    pub remote: &'a str,
+    /// Whether this clone can be told of the remote's acceptance (the acceptance hook
+    /// can be armed: a hooks directory that is neither the team's committed one nor
+    /// one shared with other repositories through a link).
+    pub can_wait: bool,
+}
+
+/// What the pre-push hook's deploy half did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OnPush {
+    /// The hook's exit status: `Ok` lets the push go on.
+    pub status: ExitStatus,
+    /// A deploy was prepared and waits for the remote's acceptance (`pending`): the
+    /// caller arms the acceptance hook.
+    pub waiting: bool,
+}
+
+impl OnPush {
+    fn status(status: ExitStatus) -> OnPush {
+        OnPush {
+            status,
+            waiting: false,
+        }
+    }
+}
+
+/// What the pre-push hook calls once the checks passed: prepares the deploy of the
+/// pushed branches that the settings of their pushed commit opt in (`[deploy] enabled`,
+/// `branches`), when the push goes to `[deploy] remote` and moves the branch forward.
+/// The pipelines are not touched here: a `pending` record waits for the remote's
+/// acceptance. A failed preparation refuses the push, unless `on_failure = "warn"`.
+/// Several deploy branches at different commits deploy none: one push, one commit on
+/// the cluster.
+pub fn on_push(repo: &Repo, to: PushTarget<'_>, pushed: &[Pushed]) -> OnPush {
+    let ui = Ui::new();
     let mut deploys = Vec::new();
     for push in pushed {
         let config = match Config::for_commit(repo, push.new) {
             Ok(config) => config,
             Err(error) => {
                 crate::error::print(&error);
-                return crate::error::status_of(&error);
+                return OnPush::status(crate::error::status_of(&error));
             }
         };
-        if config.deploy.deploys_branch(&push.branch) {
-            deploys.push((push, config));
+        if !config.deploy.deploys_branch(&push.branch) {
+            continue;
         }
+        let sha = push.new.to_string();
+        let later = format!("to deploy it anyway: `pachhook deploy {sha}`");
+        if to.remote != config.deploy.remote {
+            ui.say(&format!(
+                "pachhook: not deploying {}: this push goes to `{}`, and only pushes to `{}` deploy ([deploy] remote); {later}",
+                short(&sha),
+                crate::escape::escape(to.remote),
+                crate::escape::escape(&config.deploy.remote),
+            ));
+            continue;
+        }
+        if let Some(old) = push.old.filter(|old| *old != push.new)
+            && repo.merge_base(old, push.new).ok().flatten() != Some(old)
+        {
+            ui.say(&format!(
+                "pachhook: not deploying {}: {} has {} on {}, which this commit does not contain (a forced push, or someone pushed since your last fetch); once the remote has it, {later}",
+                short(&sha),
+                to.remote,
+                short(&old.to_string()),
+                crate::escape::escape(&push.branch),
+            ));
+            continue;
+        }
+        let tracking = repo.tracking_ref(to.remote, &format!("refs/heads/{}", push.branch));
+        let Some(tracking) = tracking.filter(|_| to.can_wait) else {
+            ui.say(&format!(
+                "pachhook: not deploying {}: this clone cannot see whether {} accepts the push (no remote-tracking ref for {}, or a committed hooks directory, or one shared with other repositories); after the push, deploy with `pachhook deploy {sha}`",
+                short(&sha),
+                to.remote,
+                crate::escape::escape(&push.branch),
+            ));
+            continue;
+        };
+        deploys.push((push, config, tracking));
     }
-    let mut commits: Vec<Oid> = deploys.iter().map(|(p, _)| p.new).collect();
+    let mut commits: Vec<Oid> = deploys.iter().map(|(p, _, _)| p.new).collect();
     commits.sort();
     commits.dedup();
     if commits.len() > 1 {
         let branches = deploys
             .iter()
-            .map(|(p, _)| format!("{} at {}", p.branch, short(&p.new.to_string())))
+            .map(|(p, _, _)| format!("{} at {}", p.branch, short(&p.new.to_string())))
             .collect();
         let error = anyhow::Error::from(StatusError::from(DeployError {
             failure: Failure::ManyBranches(branches),
@@ -397,12 +792,12 @@ pub fn on_push(repo: &Repo, pushed: &[Pushed]) -> ExitStatus {
         // Each branch's own on_failure: the push goes on only if every one says warn.
         let warn = deploys
             .iter()
-            .all(|(_, c)| c.deploy.on_failure == OnFailure::Warn);
-        return failed(&error, warn);
+            .all(|(_, c, _)| c.deploy.on_failure == OnFailure::Warn);
+        return OnPush::status(failed(&error, warn));
     }
-    // One commit: deploy it once (the first branch's range decides the work).
-    let Some((push, config)) = deploys.into_iter().next() else {
-        return ExitStatus::Ok;
+    // One commit: prepare it once (the first branch's range decides the work).
+    let Some((push, config, tracking)) = deploys.into_iter().next() else {
+        return OnPush::status(ExitStatus::Ok);
     };
     let result = Changes::between(repo, push.old, push.new).and_then(|changes| {
         run(
@@ -413,12 +808,99 @@ pub fn on_push(repo: &Repo, pushed: &[Pushed]) -> ExitStatus {
             RunOpts {
                 dry_run: false,
                 from_push: true,
+                stage: Stage::Prepare,
+                branch: Some(push.branch.clone()),
+                force: false,
             },
         )
     });
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(error) => {
+            let warn = config.deploy.on_failure == OnFailure::Warn;
+            return OnPush::status(failed(&error, warn));
+        }
+    };
+    if summary.skipped || summary.nothing {
+        return OnPush::status(ExitStatus::Ok);
+    }
+    let sha = push.new.to_string();
+    let record = pending::Pending {
+        version: pending::VERSION,
+        remote: to.remote.to_string(),
+        branch: push.branch.clone(),
+        tracking_ref: tracking,
+        old: push.old.map(|o| o.to_string()),
+        commit: sha.clone(),
+        created: now(),
+        images: summary
+            .images
+            .iter()
+            .map(pending::PendingImage::of)
+            .collect(),
+    };
+    if let Err(error) = pending::write(repo.common_dir(), &record) {
+        let error = error.context(format!(
+            "the images of {} are in the registry, but the deploy cannot wait for the push; after the push, deploy with `pachhook deploy {sha}`",
+            short(&sha)
+        ));
+        let warn = config.deploy.on_failure == OnFailure::Warn;
+        return OnPush::status(failed(&error, warn));
+    }
+    ui.say(&format!(
+        "pachhook: {} is ready to deploy: its pipelines are updated once {} accepts the push; if it does not, nothing is deployed (later: `pachhook deploy {sha}`)",
+        short(&sha),
+        to.remote,
+    ));
+    OnPush {
+        status: ExitStatus::Ok,
+        waiting: true,
+    }
+}
+
+/// The second half of a pushed deploy, once the remote accepted `record.commit`: the
+/// pipelines, with the images the pre-push hook put in the registry, and the note.
+/// Returns the exit status of the deploy (git ignores it; the output is what counts).
+pub fn apply_pending(repo: &Repo, record: &pending::Pending) -> ExitStatus {
+    let result = (|| -> Result<Summary> {
+        let commit = repo.parse_oid(&record.commit)?;
+        let old = record
+            .old
+            .as_deref()
+            .map(|o| repo.parse_oid(o))
+            .transpose()?;
+        let config = Config::for_commit(repo, commit)?;
+        Ui::new().say(&format!(
+            "pachhook: {} accepted {}: updating its pipelines",
+            record.remote,
+            short(&record.commit)
+        ));
+        let changes = Changes::between(repo, old, commit)?;
+        let images = record
+            .images
+            .iter()
+            .map(pending::PendingImage::result)
+            .collect();
+        run(
+            repo,
+            &config,
+            commit,
+            changes,
+            RunOpts {
+                dry_run: false,
+                from_push: true,
+                stage: Stage::Apply(images),
+                branch: Some(record.branch.clone()),
+                force: false,
+            },
+        )
+    })();
     match result {
         Ok(_) => ExitStatus::Ok,
-        Err(error) => failed(&error, config.deploy.on_failure == OnFailure::Warn),
+        Err(error) => {
+            crate::error::print(&error);
+            crate::error::status_of(&error)
+        }
     }
 }
 
@@ -444,6 +926,7 @@ async fn publish(
     contexts: Vec<Context>,
     ui: &Ui,
     done: &mut Vec<ImageResult>,
+    limit: std::time::Duration,
 ) -> Result<(), Failure> {
     let docker = build::connect().await?;
     let mut creds = BTreeMap::new();
@@ -455,7 +938,7 @@ async fn publish(
             creds.insert(registry.clone(), found);
         }
         let cred = creds.get(&registry).and_then(Option::as_ref);
-        let digest = push::lookup(&docker, &image.reference, &registry, cred).await?;
+        let digest = push::lookup(&docker, &image.reference, &registry, cred, limit).await?;
         known.push(digest);
     }
 
@@ -484,14 +967,23 @@ async fn publish(
         }
         step.finish(&format!("built {label}"));
         let step = ui.step(&format!("pushing {label}"));
-        let digest =
-            match push::push(&docker, &repository, &image.tag, &registry, cred, &step).await {
-                Ok(digest) => digest,
-                Err(e) => {
-                    step.abandon();
-                    return Err(e);
-                }
-            };
+        let digest = match push::push(
+            &docker,
+            &repository,
+            &image.tag,
+            &registry,
+            cred,
+            &step,
+            limit,
+        )
+        .await
+        {
+            Ok(digest) => digest,
+            Err(e) => {
+                step.abandon();
+                return Err(e);
+            }
+        };
         step.finish(&format!("pushed {label} ({digest})"));
         done.push(ImageResult {
             image: repository,

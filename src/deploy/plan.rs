@@ -1,5 +1,6 @@
 //! What a deploy of one commit has to do: which images to build and which pipelines to
-//! update, decided from the commit's own specs and from which paths the push changed.
+//! update, decided from the commit's own specs and from what the push changed in the images and
+//! specs (see `Changes`).
 //!
 //! A pipeline is updated when its spec changed or when its image is rebuilt; an image
 //! is built when its context or Dockerfile changed or when a pipeline it serves is
@@ -15,28 +16,35 @@ use super::error::Failure;
 use crate::check::{self, Report};
 pub(super) use crate::config::clean;
 use crate::config::{Build, Config};
+use crate::graph;
 use crate::image_ref;
 use crate::repo::Repo;
+use crate::repo::tree::CommitTree;
 use crate::source::Source;
 use crate::spec::Node;
 
-/// What the pushed range changed: paths, and the `[[build]]` blocks of the commit the
-/// remote had (a block that is not the same there is a change, whatever the paths say).
+/// What the pushed range changed, as what the images and specs would hold: an image
+/// is rebuilt when its build context (as deploy would send it: `context::fingerprint`)
+/// or its `[[build]]` block differs from the remote's commit, and a pipeline is updated
+/// when its rendered spec does. Which paths changed does not decide: a `.gitattributes`
+/// above the context, a name that is not UTF-8, a `[[template]]` instance's `args` all
+/// change what is deployed without touching the paths a path rule would look at.
 #[derive(Clone, Debug)]
 pub enum Changes {
     /// Deploy everything: a new branch, or `pachhook deploy REV`.
     All,
     Range {
-        /// Paths relative to the repository root, `/`-separated.
-        paths: BTreeSet<String>,
-        /// `[[build]]` of the remote's commit.
-        old_builds: Vec<Build>,
+        /// Canonical repositories of the `[[build]]` images to rebuild.
+        rebuild: BTreeSet<String>,
+        /// The rendered specs of the remote's commit, by project and name; `None` when
+        /// they cannot be read (then every spec counts as changed).
+        old_specs: Option<BTreeMap<(String, String), serde_json::Value>>,
     },
 }
 
 impl Changes {
     /// What differs between two commits; `All` without an old commit (a new branch, a
-    /// remote commit this repository does not have, or an old `pachhook.toml` that
+    /// remote commit this repository does not have, or settings of either commit that
     /// cannot be read: then nothing is known about the range).
     pub fn between(repo: &Repo, old: Option<Oid>, new: Oid) -> Result<Changes> {
         let Some(old) = old.filter(|o| !o.is_zero()) else {
@@ -45,62 +53,65 @@ impl Changes {
         let Ok(old_commit) = repo.git.find_commit(old) else {
             return Ok(Changes::All);
         };
-        let Ok(old_config) = Config::for_commit(repo, old) else {
+        let (Ok(old_config), Ok(new_config)) =
+            (Config::for_commit(repo, old), Config::for_commit(repo, new))
+        else {
             return Ok(Changes::All);
         };
         let old_tree = old_commit.tree()?;
         let new_tree = repo.git.find_commit(new)?.tree()?;
-        let diff = repo
-            .git
-            .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), None)?;
-        let mut paths = BTreeSet::new();
-        for delta in diff.deltas() {
-            for file in [delta.old_file(), delta.new_file()] {
-                if let Some(path) = file.path().and_then(|p| p.to_str()) {
-                    paths.insert(path.to_string());
-                }
-            }
-        }
-        Ok(Changes::Range {
-            paths,
-            old_builds: old_config.builds,
-        })
-    }
-
-    /// The paths, when the range is known.
-    pub fn paths(&self) -> Option<&BTreeSet<String>> {
-        match self {
-            Changes::All => None,
-            Changes::Range { paths, .. } => Some(paths),
-        }
-    }
-
-    fn touches(&self, path: &str) -> bool {
-        self.paths().is_none_or(|paths| paths.contains(path))
-    }
-
-    fn touches_dir(&self, dir: &str) -> bool {
-        match self.paths() {
-            None => true,
-            Some(_) if dir.is_empty() => true,
-            Some(paths) => {
-                let prefix = format!("{dir}/");
-                paths.iter().any(|p| p.starts_with(&prefix))
-            }
-        }
-    }
-
-    /// Whether the image of `build` must be rebuilt: its context or Dockerfile
-    /// changed, or its block is new or different.
-    fn rebuilds(&self, build: &Build) -> bool {
-        let dir = clean(&build.context);
-        let settings_changed = match self {
-            Changes::All => true,
-            Changes::Range { old_builds, .. } => !old_builds.iter().any(|b| b.same_build(build)),
+        let old_contexts = CommitTree::new(&repo.git, &old_tree);
+        let new_contexts = CommitTree::new(&repo.git, &new_tree);
+        let fingerprint = |tree: &CommitTree<'_>, build: &Build| {
+            super::context::fingerprint(tree, &build.context, &build.dockerfile).ok()
         };
-        settings_changed
-            || self.touches_dir(&dir)
-            || self.touches(&clean(&format!("{dir}/{}", build.dockerfile)))
+        let rebuild = new_config
+            .builds
+            .iter()
+            .filter(|build| {
+                let Some(before) = old_config.builds.iter().find(|b| b.same_build(build)) else {
+                    return true;
+                };
+                let now = fingerprint(&new_contexts, build);
+                now.is_none() || now != fingerprint(&old_contexts, before)
+            })
+            .map(Build::canonical)
+            .collect();
+        let old_specs = check_commit(repo, old, &old_tree, &old_config)
+            .ok()
+            .map(|specs| {
+                specs
+                    .specs
+                    .into_iter()
+                    .map(|s| ((s.project, s.name), super::update::render(&s.spec, None)))
+                    .collect()
+            });
+        Ok(Changes::Range { rebuild, old_specs })
+    }
+
+    /// Whether the spec of `spec` renders differently from the remote's commit.
+    fn spec_changed(&self, spec: &SpecAt) -> bool {
+        match self {
+            Changes::All
+            | Changes::Range {
+                old_specs: None, ..
+            } => true,
+            Changes::Range {
+                old_specs: Some(old),
+                ..
+            } => {
+                old.get(&(spec.project.clone(), spec.name.clone()))
+                    != Some(&super::update::render(&spec.spec, None))
+            }
+        }
+    }
+
+    /// Whether the image of `build` must be rebuilt.
+    fn rebuilds(&self, build: &Build) -> bool {
+        match self {
+            Changes::All => true,
+            Changes::Range { rebuild, .. } => rebuild.contains(&build.canonical()),
+        }
     }
 }
 
@@ -180,12 +191,18 @@ pub fn check_commit(
             .map_err(|e| Failure::Config(format!("{e:#}")))?;
     }
     let report = check::check(sources, &opts);
-    let default_project = config.deploy.project.as_deref().unwrap_or(DEFAULT_PROJECT);
+    let default_project = config
+        .deploy
+        .project
+        .as_deref()
+        .unwrap_or(graph::DEFAULT_PROJECT);
     let mut specs = Vec::new();
     for file in &report.files {
         for node in &file.parsed {
             if let Some(name) = check::pipeline_name(node) {
-                let project = project_of(node).unwrap_or(default_project).to_string();
+                let project = graph::project_of(node)
+                    .unwrap_or(default_project)
+                    .to_string();
                 specs.push(SpecAt {
                     project,
                     name,
@@ -197,17 +214,6 @@ pub fn check_commit(
     }
     Ok(Specs { report, specs })
 }
-
-/// `pipeline.project.name` of a spec, when written.
-fn project_of(spec: &Node) -> Option<&str> {
-    spec.get("pipeline")?
-        .get("project")?
-        .get("name")?
-        .as_str()
-        .filter(|p| !p.is_empty())
-}
-
-const DEFAULT_PROJECT: &str = "default";
 
 /// The spec files of a commit, as `select` picks them everywhere: `[specs] paths` when
 /// set (explicit), else every JSON and YAML file (scanned: kept only if it holds a spec).
@@ -269,7 +275,7 @@ pub fn decide(
     for spec in specs {
         let build = config.builds.iter().position(|b| serves(b, spec));
         let update =
-            changes.touches(&spec.file) || build.is_some_and(|b| changed_builds.contains(&b));
+            changes.spec_changed(spec) || build.is_some_and(|b| changed_builds.contains(&b));
         if update {
             if let Some(b) = build {
                 needed.insert(b);
@@ -313,58 +319,23 @@ pub fn image_of(spec: &Node) -> Option<&str> {
     spec.get("transform")?.get("image")?.as_str()
 }
 
-/// The repos a spec reads from (`pfs.repo` anywhere in its input tree), each with its
-/// project (`pfs.project`, else the pipeline's own).
-pub fn input_repos(spec: &Node, project: &str) -> Vec<(String, String)> {
-    fn walk(input: &Node, project: &str, out: &mut Vec<(String, String)>) {
-        let pfs = input.get("pfs");
-        if let Some(repo) = pfs.and_then(|p| p.get("repo")).and_then(Node::as_str) {
-            let repo_project = pfs
-                .and_then(|p| p.get("project"))
-                .and_then(Node::as_str)
-                .filter(|p| !p.is_empty())
-                .unwrap_or(project);
-            out.push((repo_project.to_string(), repo.to_string()));
-        }
-        for key in ["cross", "union", "join", "group"] {
-            for item in input.get(key).and_then(Node::as_seq).unwrap_or_default() {
-                walk(item, project, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    if let Some(input) = spec.get("input") {
-        walk(input, project, &mut out);
-    }
-    out
-}
-
-/// Orders pipelines so that one reading another's output comes after it; otherwise file
-/// order. A cycle (which pachd would refuse) keeps file order for its members.
+/// Orders pipelines so that one reading another's output comes after it (the graph's
+/// order: `graph::upstream_first`).
 fn upstream_first(pipelines: Vec<PipelineWork>) -> Vec<PipelineWork> {
-    let key = |p: &PipelineWork| (p.project.clone(), p.name.clone());
-    let names: BTreeSet<(String, String)> = pipelines.iter().map(key).collect();
-    let deps: Vec<Vec<(String, String)>> = pipelines
+    let nodes: Vec<graph::Pipeline> = pipelines
         .iter()
         .map(|p| {
-            input_repos(&p.spec, &p.project)
-                .into_iter()
-                .filter(|r| names.contains(r) && *r != key(p))
-                .collect()
+            graph::Pipeline::of(&p.spec, &p.project).unwrap_or_else(|| graph::Pipeline {
+                project: p.project.clone(),
+                name: p.name.clone(),
+                line: 0,
+                inputs: Vec::new(),
+                crons: Vec::new(),
+                spout: false,
+            })
         })
         .collect();
-    let mut placed: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut order = Vec::with_capacity(pipelines.len());
-    let mut left: Vec<usize> = (0..pipelines.len()).collect();
-    while !left.is_empty() {
-        let ready = left
-            .iter()
-            .position(|&i| deps[i].iter().all(|d| placed.contains(d)))
-            .unwrap_or(0);
-        let i = left.remove(ready);
-        placed.insert(key(&pipelines[i]));
-        order.push(i);
-    }
+    let order = graph::upstream_first(&nodes);
     let mut slots: Vec<Option<PipelineWork>> = pipelines.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
@@ -402,16 +373,5 @@ mod tests {
             .map(|p| p.name)
             .collect();
         assert_eq!(order, ["edges", "montage"]);
-    }
-
-    #[test]
-    fn dir_changes() {
-        let c = Changes::Range {
-            paths: ["images/edges/main.py".to_string()].into(),
-            old_builds: Vec::new(),
-        };
-        assert!(c.touches_dir("images/edges"));
-        assert!(!c.touches_dir("images/edg"));
-        assert!(c.touches_dir(""));
     }
 }

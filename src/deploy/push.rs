@@ -5,6 +5,8 @@
 //! the registry with the engine's own TLS and insecure-registry settings; the
 //! credentials travel in the `X-Registry-Auth` header, never in an argument list.
 
+use std::time::Duration;
+
 use bollard::Docker;
 use bollard::query_parameters::PushImageOptionsBuilder;
 use futures_util::StreamExt;
@@ -22,16 +24,29 @@ pub async fn lookup(
     reference: &str,
     registry: &str,
     credentials: Option<&Credentials>,
+    limit: Duration,
 ) -> Result<Option<String>, Failure> {
-    match docker
-        .inspect_registry_image(reference, credentials.map(Credentials::docker))
+    let asked = docker.inspect_registry_image(reference, credentials.map(Credentials::docker));
+    let answer = tokio::time::timeout(limit, asked)
         .await
-    {
+        .map_err(|_| silent(registry, limit))?;
+    match answer {
         Ok(found) => Ok(found.descriptor.digest),
         Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
         }) => Ok(None),
         Err(e) => Err(registry_failure(&e, registry, credentials)),
+    }
+}
+
+/// A registry that accepted the connection and did not answer within `limit`.
+fn silent(registry: &str, limit: Duration) -> Failure {
+    Failure::RegistryDown {
+        registry: registry.to_string(),
+        message: format!(
+            "no answer within {} ([deploy] registry_timeout)",
+            crate::cluster::process::human(limit)
+        ),
     }
 }
 
@@ -105,13 +120,19 @@ pub async fn push(
     registry: &str,
     credentials: Option<&Credentials>,
     step: &Step,
+    limit: Duration,
 ) -> Result<String, Failure> {
     let options = PushImageOptionsBuilder::default().tag(tag).build();
     let mut stream = docker.push_image(image, Some(options), credentials.map(Credentials::docker));
     let mut layers = 0u32;
     let mut done = 0u32;
     let mut digest = None;
-    while let Some(item) = stream.next().await {
+    // Each step of the push (a message of the engine) within `limit`: a large layer
+    // keeps reporting progress, a registry that stopped answering does not.
+    while let Some(item) = tokio::time::timeout(limit, stream.next())
+        .await
+        .map_err(|_| silent(registry, limit))?
+    {
         let info = match item {
             Ok(info) => info,
             Err(e) => {

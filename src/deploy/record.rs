@@ -13,12 +13,66 @@ pub const NOTES_REF: &str = "refs/notes/pachhook";
 
 /// The version of the note's format (README, "The deploy note"); it changes only if
 /// the shape does.
-pub const NOTE_VERSION: u32 = 1;
+pub const NOTE_VERSION: u32 = 2;
 
-/// Writes (or replaces) the note of `commit`: every image with its digest, every planned
-/// pipeline with `updated`, `failed` (and the error) or `not attempted`, and the error
-/// that stopped the deploy, if one did.
+/// Writes (or replaces) the note of `commit`: the cluster (its ID, the context used),
+/// every image with its digest, every planned pipeline with `updated`, `failed` (and the
+/// error) or `not attempted`, the pipelines whose spec is gone (and whether they were
+/// deleted), and the error that stopped the deploy, if one did.
 pub fn record(repo: &Repository, commit: Oid, summary: &Summary) -> Result<()> {
+    let text = note_text(commit, summary)?;
+    write_note(repo, commit, &text)
+}
+
+/// How often, and how far apart, a note that cannot be written (a notes ref locked by
+/// another git) is tried again.
+const TRIES: u32 = 5;
+const PAUSE: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// `record`, tried again briefly; when it still fails, the note is kept in a file of the
+/// clone's git directory and the error names the command that writes it.
+pub fn record_or_keep(
+    repo: &Repository,
+    common: &std::path::Path,
+    commit: Oid,
+    summary: &Summary,
+) -> Result<()> {
+    let text = note_text(commit, summary)?;
+    let mut last = None;
+    for attempt in 0..TRIES {
+        if attempt > 0 {
+            std::thread::sleep(PAUSE);
+        }
+        match write_note(repo, commit, &text) {
+            Ok(()) => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+    }
+    let error = last.unwrap_or_else(|| anyhow::anyhow!("cannot write the deploy note"));
+    let kept = super::pending::state_dir(common).join(format!("note-{commit}.json"));
+    let saved = std::fs::create_dir_all(super::pending::state_dir(common))
+        .map_err(anyhow::Error::from)
+        .and_then(|()| crate::atomic_write::replace(&kept, text.as_bytes(), None));
+    Err(match saved {
+        Ok(()) => error.context(format!(
+            "the deploy is not recorded; record it with `git notes --ref pachhook add -f -F {} {commit}`",
+            kept.display()
+        )),
+        Err(e) => error.context(format!("the deploy is not recorded, and the note could not be kept either ({e:#})")),
+    })
+}
+
+fn write_note(repo: &Repository, commit: Oid, text: &str) -> Result<()> {
+    let signature = repo
+        .signature()
+        .or_else(|_| Signature::now("pachhook", "pachhook@localhost"))?;
+    repo.note(&signature, &signature, Some(NOTES_REF), commit, text, true)
+        .with_context(|| format!("cannot write the deploy note of {commit} under {NOTES_REF}"))?;
+    Ok(())
+}
+
+/// The note's text: pretty JSON.
+pub fn note_text(commit: Oid, summary: &Summary) -> Result<String> {
     let note = json!({
         "version": NOTE_VERSION,
         "commit": commit.to_string(),
@@ -26,6 +80,7 @@ pub fn record(repo: &Repository, commit: Oid, summary: &Summary) -> Result<()> {
         "outcome": if summary.error.is_some() { "failed" } else { "deployed" },
         "error": summary.error,
         "pachctl_context": summary.pach_context,
+        "cluster": summary.cluster,
         "images": summary.images.iter().map(|i| json!({
             "image": i.image,
             "reference": i.reference,
@@ -47,14 +102,14 @@ pub fn record(repo: &Repository, commit: Oid, summary: &Summary) -> Result<()> {
                 "error": error,
             })
         }).collect::<Vec<_>>(),
+        "removed": summary.removed.iter().map(|r| json!({
+            "project": r.project,
+            "name": r.name,
+            "commit": r.commit,
+            "deleted": r.deleted,
+        })).collect::<Vec<_>>(),
     });
-    let text = serde_json::to_string_pretty(&note)?;
-    let signature = repo
-        .signature()
-        .or_else(|_| Signature::now("pachhook", "pachhook@localhost"))?;
-    repo.note(&signature, &signature, Some(NOTES_REF), commit, &text, true)
-        .with_context(|| format!("cannot write the deploy note of {commit} under {NOTES_REF}"))?;
-    Ok(())
+    Ok(serde_json::to_string_pretty(&note)?)
 }
 
 /// The note of `commit`, when it has one.

@@ -4,15 +4,12 @@
 //! The rendered spec is the normalized spec as written, with only `transform.image`
 //! replaced: what reviewers read in the repository is what runs.
 
-use std::path::Path;
-
-use tokio::process::Command;
-
 use super::error::{Failure, redact};
-use super::interrupt::Interrupt;
 use super::plan::PipelineWork;
-use super::process::{self, Ended};
 use super::ui::Ui;
+use crate::cluster::interrupt::Interrupt;
+use crate::cluster::process::{self, Ended};
+use crate::cluster::{COMMIT_ANNOTATION, Cluster, REPOSITORY_ANNOTATION, exit_text, last_line};
 use crate::config::Deploy;
 use crate::spec::{Entry, Node, Span, Value};
 
@@ -53,6 +50,34 @@ fn set_image(spec: &mut Node, image: &str) {
     }
 }
 
+/// Records where the spec comes from in its `metadata.annotations` (kept by pachd as
+/// given, shown in Console): the commit and the repository, so that the next deploy
+/// knows what the cluster runs.
+pub fn annotate(spec: &mut serde_json::Value, commit: &str, repository: &str) {
+    let Some(spec) = spec.as_object_mut() else {
+        return;
+    };
+    let metadata = spec
+        .entry("metadata")
+        .or_insert_with(|| serde_json::json!({}));
+    if !metadata.is_object() {
+        *metadata = serde_json::json!({});
+    }
+    let Some(metadata) = metadata.as_object_mut() else {
+        return;
+    };
+    let annotations = metadata
+        .entry("annotations")
+        .or_insert_with(|| serde_json::json!({}));
+    if !annotations.is_object() {
+        *annotations = serde_json::json!({});
+    }
+    if let Some(annotations) = annotations.as_object_mut() {
+        annotations.insert(COMMIT_ANNOTATION.into(), commit.into());
+        annotations.insert(REPOSITORY_ANNOTATION.into(), repository.into());
+    }
+}
+
 fn entry(name: &str, value: Value) -> Entry {
     Entry::new(
         name.to_string(),
@@ -85,36 +110,27 @@ pub struct Outcome {
 /// Checks that pachctl can be run at all (it exists, `pachctl version --client-only`
 /// answers) before anything is built: a missing pachctl is found before the images are
 /// pushed, not after.
-pub async fn preflight(deploy: &Deploy, workdir: Option<&Path>) -> Result<(), Failure> {
-    let limit = deploy.pachctl_timeout.min(PREFLIGHT_LIMIT);
-    let mut command = Command::new(resolve(&deploy.pachctl, workdir));
-    command.args(["version", "--client-only"]);
-    if let Some(dir) = workdir {
-        command.current_dir(dir);
-    }
+pub async fn preflight(cluster: &Cluster) -> Result<(), Failure> {
+    let limit = cluster.limit.min(PREFLIGHT_LIMIT);
+    let command = cluster.command(&["version", "--client-only"]);
+    let pachctl = &cluster.pachctl;
     let unusable = |message: String| Failure::PachctlUnusable(message);
     match process::run(command, b"", limit, None).await {
         Ok(out) if out.status.success() => Ok(()),
         Ok(out) => Err(unusable(format!(
-            "`{} version --client-only` failed: {}",
-            deploy.pachctl,
+            "`{pachctl} version --client-only` failed: {}",
             last_line(&out.stderr).unwrap_or_else(|| exit_text(out.status))
         ))),
-        Err(Ended::NotStarted(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err(unusable(format!(
-                "`{}` not found: install pachctl or set [deploy] pachctl to its path",
-                deploy.pachctl
-            )))
-        }
-        Err(Ended::NotStarted(e)) => Err(unusable(format!("cannot run `{}`: {e}", deploy.pachctl))),
+        Err(Ended::NotStarted(e)) if e.kind() == std::io::ErrorKind::NotFound => Err(unusable(
+            format!("`{pachctl}` not found: install pachctl or set [deploy] pachctl to its path"),
+        )),
+        Err(Ended::NotStarted(e)) => Err(unusable(format!("cannot run `{pachctl}`: {e}"))),
         Err(Ended::TimedOut) => Err(unusable(format!(
-            "`{} version --client-only` did not answer within {}",
-            deploy.pachctl,
+            "`{pachctl} version --client-only` did not answer within {}",
             process::human(limit)
         ))),
         Err(Ended::Io(e)) => Err(unusable(format!(
-            "cannot read the output of `{} version --client-only`: {e}",
-            deploy.pachctl
+            "cannot read the output of `{pachctl} version --client-only`: {e}"
         ))),
     }
 }
@@ -127,12 +143,11 @@ const PREFLIGHT_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// Ctrl-C (the call under way finishes first); the rest are `NotAttempted`.
 pub async fn apply(
     deploy: &Deploy,
-    workdir: Option<&Path>,
+    cluster: &Cluster,
     updates: &[Update<'_>],
     ui: &Ui,
     interrupt: &mut Interrupt,
 ) -> Outcome {
-    let program = resolve(&deploy.pachctl, workdir);
     let mut statuses = vec![Status::NotAttempted; updates.len()];
     let done = |statuses: &[Status]| -> Vec<String> {
         updates
@@ -158,50 +173,31 @@ pub async fn apply(
             i + 1,
             updates.len()
         ));
-        let mut command = Command::new(&program);
-        command.args(["update", "pipeline", "-f", "-"]);
-        if deploy.reprocess {
-            command.arg("--reprocess");
-        }
-        command.args(["--project", &update.work.project]);
-        if let Some(context) = &deploy.context {
-            command.env("PACH_CONTEXT", context);
-        }
-        if let Some(dir) = workdir {
-            command.current_dir(dir);
-        }
-        let mut text = serde_json::to_string_pretty(&update.spec).unwrap_or_default();
-        text.push('\n');
-        let result = process::run(
-            command,
-            text.as_bytes(),
-            deploy.pachctl_timeout,
-            Some(&mut *interrupt),
-        )
-        .await;
+        let result = cluster
+            .update(
+                &update.work.project,
+                &update.spec,
+                deploy.reprocess,
+                Some(&mut *interrupt),
+            )
+            .await;
         let message = match result {
             Ok(out) if out.status.success() => {
-                for line in String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .chain(String::from_utf8_lossy(&out.stderr).lines())
-                    .filter(|l| !l.trim().is_empty())
-                {
-                    step.line(&format!("| {}", redact(line)));
+                for line in last_lines(&out.stdout, &out.stderr) {
+                    step.line(&format!("| {}", redact(&line)));
                 }
                 step.finish(&format!("updated pipeline {id}"));
                 statuses[i] = Status::Updated;
                 if out.interrupted {
-                    ui.say("pachhook: Ctrl-C: no further pipeline is updated");
+                    ui.say("pachhook: interrupted: no further pipeline is updated");
                 }
                 continue;
             }
             Ok(out) => {
                 step.abandon();
                 ui.say(&format!("pachctl update pipeline {id} failed:"));
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                let stdout = String::from_utf8_lossy(&out.stdout);
-                for line in stderr.lines().chain(stdout.lines()) {
-                    ui.say(&format!("  | {}", redact(line)));
+                for line in last_lines(&out.stderr, &out.stdout) {
+                    ui.say(&format!("  | {}", redact(&line)));
                 }
                 format!(
                     "{} ({})",
@@ -248,30 +244,27 @@ pub async fn apply(
     }
 }
 
-/// The last non-empty line a program wrote, userinfo redacted.
-fn last_line(bytes: &[u8]) -> Option<String> {
-    String::from_utf8_lossy(bytes)
+/// The most lines of a pachctl call's output shown, and the most characters of each.
+const SHOWN_LINES: usize = 20;
+const LINE_MAX: usize = 400;
+
+/// The last non-empty lines of two outputs (the first's first), at most `SHOWN_LINES`.
+fn last_lines(first: &[u8], second: &[u8]) -> Vec<String> {
+    let lines: Vec<String> = String::from_utf8_lossy(first)
         .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .map(|l| redact(l.trim()))
-}
-
-fn exit_text(status: std::process::ExitStatus) -> String {
-    match status.code() {
-        Some(code) => format!("exit status {code}"),
-        None => "killed by a signal".to_string(),
-    }
-}
-
-/// A relative path with a `/` is relative to the repository; a bare name is looked up on
-/// `PATH`.
-fn resolve(pachctl: &str, workdir: Option<&Path>) -> std::path::PathBuf {
-    let path = Path::new(pachctl);
-    match workdir {
-        Some(dir) if pachctl.contains('/') && path.is_relative() => dir.join(path),
-        _ => path.to_path_buf(),
-    }
+        .chain(String::from_utf8_lossy(second).lines())
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            if l.chars().count() > LINE_MAX {
+                let cut: String = l.chars().take(LINE_MAX).collect();
+                format!("{cut}…")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    let skip = lines.len().saturating_sub(SHOWN_LINES);
+    lines.into_iter().skip(skip).collect()
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ pub fn file_name(hook: HookName) -> &'static str {
         HookName::PreCommit => "pre-commit",
         HookName::PrePush => "pre-push",
         HookName::PreMergeCommit => "pre-merge-commit",
+        HookName::ReferenceTransaction => "reference-transaction",
     }
 }
 
@@ -58,6 +59,7 @@ fn template(hook: HookName) -> &'static str {
         HookName::PreCommit => include_str!("../../hooks/pre-commit"),
         HookName::PrePush => include_str!("../../hooks/pre-push"),
         HookName::PreMergeCommit => include_str!("../../hooks/pre-merge-commit"),
+        HookName::ReferenceTransaction => include_str!("../../hooks/reference-transaction"),
     }
 }
 
@@ -69,6 +71,8 @@ fn legacy_template(hook: HookName) -> Option<&'static str> {
         HookName::PrePush => Some(include_str!("../../hooks/legacy/pre-push")),
         // Not in pachhook 0.1.
         HookName::PreMergeCommit => None,
+        // Written only by versions that seal every hook with a checksum.
+        HookName::ReferenceTransaction => None,
     }
 }
 
@@ -347,6 +351,12 @@ fn keep_previous(dir: &Path, hook: HookName, path: &Path) -> Result<PathBuf> {
         ))
         .into());
     }
+    // A link `link_siblings` made to the hook (before it was one pachhook replaces)
+    // would, once ours is renamed over the hook, lead back to ours: the hook itself is
+    // kept in its place.
+    if is_sibling_link(dir, &previous) {
+        remove(&previous)?;
+    }
     link_siblings(dir)?;
     if metadata(&previous)?.is_none() {
         link_or_copy(path, &previous)?;
@@ -426,6 +436,7 @@ fn link_siblings(dir: &Path) -> Result<()> {
 fn is_sibling(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
     !(ALL.iter().any(|h| file_name(*h) == name)
+        || name == file_name(HookName::ReferenceTransaction)
         || name.ends_with(".sample")
         || name.ends_with(".pachhook-tmp")
         || name.contains(".pachhook-"))
@@ -513,6 +524,9 @@ pub fn snippet(hook: HookName) -> &'static str {
             "pachhook run pre-push \"$@\" || exit $?   (it reads git's ref lines on standard input)"
         }
         HookName::PreMergeCommit => "pachhook run pre-merge-commit \"$@\" || exit $?",
+        HookName::ReferenceTransaction => {
+            "pachhook run reference-transaction \"$@\"   (it reads git's ref lines on standard input)"
+        }
     }
 }
 
@@ -555,6 +569,7 @@ pub fn uninstall(
     }
     let previous = [previous_path(dir, hook), legacy_previous_path(dir, hook)]
         .into_iter()
+        .filter(|p| !is_sibling_link(dir, p))
         .find_map(|p| metadata(&p).ok().flatten().map(|_| p));
     let outcome = match (state, previous) {
         (_, Some(previous)) => {

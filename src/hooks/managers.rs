@@ -165,7 +165,10 @@ impl Manager {
                  and `{tool} install -t pre-merge-commit`",
                 tool = self.tool()
             ),
-            (Manager::PreCommit | Manager::Prek, HookName::PrePush) => format!(
+            (
+                Manager::PreCommit | Manager::Prek,
+                HookName::PrePush | HookName::ReferenceTransaction,
+            ) => format!(
                 "to combine them, let pachhook own \
                  pre-push (`{tool} uninstall -t pre-push`, then `pachhook install --hook \
                  pre-push`): its pre-push hook runs the hook that was there first",
@@ -204,7 +207,7 @@ pub fn displaced_ours(dir: &Path, hook: HookName, manager: Manager) -> Option<Pa
 fn action(hook: HookName) -> &'static str {
     match hook {
         HookName::PreCommit => "commit",
-        HookName::PrePush => "push",
+        HookName::PrePush | HookName::ReferenceTransaction => "push",
         HookName::PreMergeCommit => "merge",
     }
 }

@@ -2,6 +2,7 @@
 //! (`pre_commit`, `pre_push`). Both hooks only choose which sources to feed the engine;
 //! the checking and the rendering are the engine's and the report's.
 
+pub mod accepted;
 pub mod install;
 pub mod managers;
 pub mod pre_commit;
@@ -21,6 +22,10 @@ pub enum HookName {
     /// Run by `git merge` before a merge commit (which skips pre-commit): checked like
     /// a commit, from the index holding the merge.
     PreMergeCommit,
+    /// Armed by the pre-push hook only while a deploy waits for the remote to accept a
+    /// push (`accepted`); never installed by `pachhook install`.
+    #[value(hide = true)]
+    ReferenceTransaction,
 }
 
 /// Checks `sources` and prints the findings; returns the report for the verdict. A

@@ -36,6 +36,11 @@ pub fn run(merging: bool) -> Result<ExitStatus> {
     if sources.is_empty() {
         return Ok(ExitStatus::Ok);
     }
+    // The graph rules see the changed specs among all the staged ones.
+    if crate::check::graph::wanted(&opts) {
+        let all = select::index(&repo, &selector)?.sources;
+        opts.graph.context = Some(crate::check::graph::context(all, &opts));
+    }
     let report = super::check_and_print(sources, &opts)?;
     if report.has_errors() {
         eprintln!(

@@ -65,8 +65,8 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
         eprintln!("pachhook: push refused: fix the errors above in a new commit");
         return Ok(ExitStatus::Findings);
     }
-    // The checks passed: deploy the pushed branches the team opted in for, with the
-    // settings of the pushed commits.
+    // The checks passed: prepare the deploy of the pushed branches the team opted in
+    // for, with the settings of the pushed commits; the pipelines wait for the remote.
     let branches: Vec<crate::deploy::Pushed> = push
         .updates
         .iter()
@@ -79,7 +79,21 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
             })
         })
         .collect();
-    Ok(crate::deploy::on_push(&repo, &branches))
+    if branches.is_empty() {
+        return Ok(ExitStatus::Ok);
+    }
+    let hooks = repo.hooks_dir()?;
+    // The acceptance hook is armed only in a hooks directory of this clone alone: not
+    // the team's committed one, not one other repositories share through a link.
+    let target = crate::deploy::PushTarget {
+        remote,
+        can_wait: hooks.linked_out.is_none() && !repo.is_tracked_dir(&hooks.path)?,
+    };
+    let outcome = crate::deploy::on_push(&repo, target, &branches);
+    if outcome.waiting {
+        super::accepted::arm(&repo, &hooks.path);
+    }
+    Ok(outcome.status)
 }
 
 /// The pushed updates grouped by the `pachhook.toml` their commit holds (by blob id),
@@ -132,7 +146,15 @@ fn check_part(repo: &Repo, config: &Config, push: &Push) -> Result<bool> {
         push.updates.len(),
         plural(push.updates.len(), "ref"),
     )?;
-    let opts = config.engine_options()?;
+    let mut opts = config.engine_options()?;
+    // The graph rules see the pushed specs among all those of the (first) pushed tip
+    // these settings judge.
+    if let Some(tip) = push.updates.iter().find_map(|u| u.commit)
+        && crate::check::graph::wanted(&opts)
+    {
+        let all = select::in_tree(repo, tip, &selector)?.sources;
+        opts.graph.context = Some(crate::check::graph::context(all, &opts));
+    }
     if config.policies.is_empty() {
         return Ok(super::check_batches_and_print(
             one_version_each(found.selection.sources),

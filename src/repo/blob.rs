@@ -105,6 +105,10 @@ impl Blob {
         self.size
     }
 
+    pub fn id(&self) -> Oid {
+        self.id
+    }
+
     pub fn store(&self) -> &Arc<Store> {
         &self.store
     }

@@ -69,6 +69,48 @@ pub fn run(mut command: Command, input: &[u8], limit: Duration, what: &str) -> R
     })
 }
 
+/// Runs `command` with nothing on its standard input, its standard output written to
+/// `out` as it comes (a converted file may be large); kills it after `limit`. The exit
+/// status and what it wrote on standard error.
+pub fn run_into(
+    mut command: Command,
+    mut out: std::fs::File,
+    limit: Duration,
+    what: &str,
+) -> Result<(ExitStatus, Vec<u8>)> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {what}"))?;
+    let stdout = child.stdout.take();
+    let copier = std::thread::spawn(move || -> std::io::Result<()> {
+        if let Some(mut pipe) = stdout {
+            std::io::copy(&mut pipe, &mut out)?;
+        }
+        Ok(())
+    });
+    let stderr = drain(child.stderr.take().map(|p| p.take(64 * 1024)));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            anyhow::bail!("{what} did not finish within {} s", limit.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    copier
+        .join()
+        .map_err(|_| anyhow!("the copy of {what}'s output stopped"))?
+        .with_context(|| format!("cannot keep what {what} wrote"))?;
+    Ok((status, stderr.join().unwrap_or_default()))
+}
+
 fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut out = Vec::new();

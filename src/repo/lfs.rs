@@ -4,23 +4,21 @@
 //! cannot be had (git-lfs not installed, the object not fetched) the caller learns it
 //! before anything is built, with the file named.
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::process::{ChildStdout, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use git2::{Oid, Repository};
+use git2::Repository;
 
-use super::blob::{Blob, Store};
+use super::blob::Store;
 use super::child::{self, Watchdog};
-use super::tree::{Entry, display_path};
+use super::tree::display_path;
 
 /// git-lfs never writes a pointer larger than this.
 pub const POINTER_MAX: u64 = 1024;
-/// Bound on `git lfs version` and `git check-attr`.
+/// Bound on `git lfs version`.
 const LIMIT: Duration = Duration::from_secs(30);
 /// How long `git lfs smudge` may stay silent while we wait for content.
 const IDLE: Duration = Duration::from_secs(60);
@@ -187,125 +185,40 @@ impl Read for Smudged {
     }
 }
 
-/// Finds the LFS files among the files of a walk: `consider` each file as it is met,
-/// then `finish` checks them all at once.
-#[derive(Default)]
-pub struct Finder {
-    /// Pointer-shaped blobs, by repository and commit.
-    candidates: BTreeMap<(PathBuf, Oid), Vec<Candidate>>,
-    stores: BTreeMap<PathBuf, Arc<Store>>,
-}
-
-struct Candidate {
-    key: usize,
-    /// The path from the top of the commit, for messages.
-    shown: String,
+/// The LFS file of a pointer (`text`, parsed as `pointer`) at `repo_path` of the store's
+/// repository (`shown` in messages), checked to be readable now: git-lfs runs (asked
+/// once, `lfs_runs` remembers) and the object is in the local LFS store.
+pub fn resolve(
+    store: &Arc<Store>,
+    shown: &str,
     repo_path: Vec<u8>,
     text: Vec<u8>,
     pointer: Pointer,
-}
-
-impl Finder {
-    /// Notes `entry` (a file, known to the caller as `key`) when its blob is a pointer.
-    pub fn consider(&mut self, key: usize, entry: &Entry<'_>, blob: &Blob) -> Result<()> {
-        if blob.size() > POINTER_MAX {
-            return Ok(());
+    lfs_runs: &mut bool,
+) -> Result<LfsFile> {
+    if !*lfs_runs {
+        if let Err(why) = installed(store) {
+            anyhow::bail!(
+                "`{shown}` is a Git LFS file, and git-lfs cannot be run ({why:#}): \
+                 install git-lfs (https://git-lfs.com)"
+            );
         }
-        let Some(text) = entry.read_small(POINTER_MAX)? else {
-            return Ok(());
-        };
-        let Some(pointer) = parse(&text) else {
-            return Ok(());
-        };
-        let dir = entry.store.git_dir().to_path_buf();
-        self.stores.insert(dir.clone(), entry.store.clone());
-        self.candidates
-            .entry((dir, entry.root))
-            .or_default()
-            .push(Candidate {
-                key,
-                shown: entry.shown(),
-                repo_path: entry.repo_path.to_vec(),
-                text,
-                pointer,
-            });
-        Ok(())
+        *lfs_runs = true;
     }
-
-    /// The LFS files (by key): pointers the commit's attributes mark `filter=lfs`, each
-    /// checked to be readable now.
-    pub fn finish(self) -> Result<Vec<(usize, LfsFile)>> {
-        let mut found = Vec::new();
-        let mut lfs_runs = false;
-        for ((dir, root), candidates) in self.candidates {
-            let Some(store) = self.stores.get(&dir) else {
-                continue;
-            };
-            let paths: Vec<&[u8]> = candidates.iter().map(|c| c.repo_path.as_slice()).collect();
-            let tracked = tracked(store, root, &paths)?;
-            for candidate in candidates {
-                if !tracked.contains(&candidate.repo_path) {
-                    continue;
-                }
-                let shown = &candidate.shown;
-                if !lfs_runs {
-                    if let Err(why) = installed(store) {
-                        anyhow::bail!(
-                            "`{shown}` is a Git LFS file, and git-lfs cannot be run ({why:#}): \
-                             install git-lfs (https://git-lfs.com)"
-                        );
-                    }
-                    lfs_runs = true;
-                }
-                if let Err(why) = local_object(store, &candidate.pointer) {
-                    anyhow::bail!(
-                        "`{shown}` is a Git LFS file whose content (sha256:{}, {} bytes) is not \
-                         in the local LFS store ({why}): run `git lfs fetch` (or `git lfs pull`)",
-                        candidate.pointer.oid,
-                        candidate.pointer.size
-                    );
-                }
-                found.push((
-                    candidate.key,
-                    LfsFile {
-                        store: store.clone(),
-                        repo_path: candidate.repo_path,
-                        text: candidate.text,
-                        pointer: candidate.pointer,
-                    },
-                ));
-            }
-        }
-        Ok(found)
-    }
-}
-
-/// The `paths` the attributes of `root` (a tree of the store's repository) give
-/// `filter=lfs`.
-fn tracked(store: &Store, root: Oid, paths: &[&[u8]]) -> Result<Vec<Vec<u8>>> {
-    let mut input = Vec::new();
-    for path in paths {
-        input.extend_from_slice(path);
-        input.push(0);
-    }
-    let mut git = store.git();
-    git.arg("check-attr")
-        .arg(format!("--source={root}"))
-        .args(["-z", "--stdin", "filter"]);
-    let out = child::run(git, &input, LIMIT, "`git check-attr`")?;
-    if !out.status.success() {
+    if let Err(why) = local_object(store, &pointer) {
         anyhow::bail!(
-            "cannot read the commit's attributes (`git check-attr --source` needs git 2.40 or later): {}",
-            out.error_line()
+            "`{shown}` is a Git LFS file whose content (sha256:{}, {} bytes) is not \
+             in the local LFS store ({why}): run `git lfs fetch` (or `git lfs pull`)",
+            pointer.oid,
+            pointer.size
         );
     }
-    // `<path>\0filter\0<value>\0` for each path.
-    let fields: Vec<&[u8]> = out.stdout.split(|&b| b == 0).collect();
-    Ok(fields
-        .chunks(3)
-        .filter(|f| f.len() == 3 && f[2] == b"lfs")
-        .map(|f| f[0].to_vec())
-        .collect())
+    Ok(LfsFile {
+        store: store.clone(),
+        repo_path,
+        text,
+        pointer,
+    })
 }
 
 /// `git-lfs` answers.

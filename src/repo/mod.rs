@@ -18,10 +18,12 @@
 //! `Oid::from_str` assumes SHA-1). The integration tests cover a SHA-256 repository.
 
 pub mod blob;
+pub mod checkout;
 pub mod child;
 mod files;
 mod index;
 pub mod lfs;
+mod partial;
 mod submodule;
 #[cfg(test)]
 mod tests;
@@ -172,6 +174,43 @@ impl Repo {
             return Ok(true);
         }
         Ok(!self.is_ignored(relative)?)
+    }
+
+    /// The remote-tracking ref that git updates once `remote` accepts a push of
+    /// `remote_ref` (`refs/remotes/origin/main` for `refs/heads/main`), through the
+    /// remote's fetch refspecs; `None` when `remote` is not a configured remote (a push
+    /// by URL) or no refspec maps that ref: then git records no acceptance.
+    pub fn tracking_ref(&self, remote: &str, remote_ref: &str) -> Option<String> {
+        let remote = self.git.find_remote(remote).ok()?;
+        remote
+            .refspecs()
+            .filter(|spec| spec.direction() == git2::Direction::Fetch)
+            .filter(|spec| spec.src_matches(remote_ref))
+            .find_map(|spec| {
+                let name = spec.transform(remote_ref).ok()?;
+                std::str::from_utf8(&name).ok().map(str::to_string)
+            })
+    }
+
+    /// The URL of the configured remote `name`, if there is one.
+    pub fn remote_url(&self, name: &str) -> Option<String> {
+        let remote = self.git.find_remote(name).ok()?;
+        remote.url().ok().map(|u| u.to_string())
+    }
+
+    /// Whether `ancestor` is `commit` or one of its ancestors (an unknown commit is not).
+    pub fn is_ancestor(&self, ancestor: Oid, commit: Oid) -> bool {
+        ancestor == commit
+            || self
+                .git
+                .graph_descendant_of(commit, ancestor)
+                .unwrap_or(false)
+    }
+
+    /// The directory every worktree of this clone shares (`git rev-parse
+    /// --git-common-dir`): where per-clone state lives.
+    pub fn common_dir(&self) -> &Path {
+        self.git.commondir()
     }
 
     /// Whether git ignores `path` (relative to the top of the work tree).

@@ -55,6 +55,9 @@ impl Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
     Descend,
+    /// Descend, but a submodule whose commit no local repository has is passed over
+    /// (it is walked only in case something inside is wanted).
+    DescendIfPresent,
     Skip,
 }
 
@@ -78,25 +81,26 @@ impl Entry<'_> {
     /// The blob of a file or symbolic link, with its size (read from the object header,
     /// not the object).
     pub fn blob(&self) -> Result<Blob> {
-        let (size, _) = self
-            .repo
-            .odb()?
-            .read_header(self.id)
+        let size = read_size(self.repo, self.store, self.id)
             .with_context(|| format!("cannot read `{}`", self.shown()))?;
-        Ok(Blob::new(self.store.clone(), self.id, size as u64))
+        Ok(Blob::new(self.store.clone(), self.id, size))
     }
 
     /// A blob's bytes when it has at most `limit` of them (a symbolic link's target, a
     /// pointer file), else `None`.
     pub fn read_small(&self, limit: u64) -> Result<Option<Vec<u8>>> {
-        if self.blob()?.size() > limit {
+        let blob = self.blob()?;
+        if blob.size() > limit {
             return Ok(None);
         }
-        let blob = self
-            .repo
-            .find_blob(self.id)
+        if let Ok(found) = self.repo.find_blob(self.id) {
+            return Ok(Some(found.content().to_vec()));
+        }
+        // Not in libgit2's view (a blob git just fetched for a partial clone).
+        let mut content = Vec::new();
+        std::io::Read::read_to_end(&mut blob.open()?, &mut content)
             .with_context(|| format!("cannot read `{}`", self.shown()))?;
-        Ok(Some(blob.content().to_vec()))
+        Ok(Some(content))
     }
 
     /// A blob's bytes, whole (for files that are parsed whole anyway).
@@ -106,6 +110,11 @@ impl Entry<'_> {
             .find_blob(self.id)
             .with_context(|| format!("cannot read `{}`", self.shown()))?;
         Ok(blob.content().to_vec())
+    }
+
+    /// The object id.
+    pub(super) fn oid(&self) -> Oid {
+        self.id
     }
 
     /// The object id, for messages (a submodule's commit).
@@ -135,21 +144,21 @@ impl<'r> CommitTree<'r> {
         }
     }
 
-    /// The kind of the entry at `path` (`/`-separated, no `.` or `..`), if there is one.
+    /// The kind of the entry at `path` (`/`-separated, no `.` or `..`), if there is one;
+    /// a path below a submodule is looked up in the submodule's recorded commit.
     pub fn kind_at(&self, path: &str) -> Result<Option<Kind>> {
-        Ok(self.entry_at(path)?.and_then(|(mode, _)| Kind::of(mode)))
+        Ok(self.resolve(path)?.and_then(|found| Kind::of(found.mode)))
     }
 
     /// The blob at `path` when it is a file or symbolic link.
     pub fn blob_at(&self, path: &str) -> Result<Option<Blob>> {
-        let Some((mode, id)) = self.entry_at(path)? else {
+        let Some(found) = self.resolve(path)? else {
             return Ok(None);
         };
-        if !Kind::of(mode).is_some_and(Kind::is_blob) {
+        if !Kind::of(found.mode).is_some_and(Kind::is_blob) {
             return Ok(None);
         }
-        let (size, _) = self.repo.odb()?.read_header(id)?;
-        Ok(Some(Blob::new(self.store.clone(), id, size as u64)))
+        Ok(Some(Blob::new(found.store, found.id, found.size)))
     }
 
     /// The bytes of the file at `path`, when it is one; more than `limit` bytes is an
@@ -177,20 +186,116 @@ impl<'r> CommitTree<'r> {
         }
     }
 
+    /// The entry at `path`, entering submodules on the way at their recorded commits.
+    fn resolve(&self, path: &str) -> Result<Option<Found>> {
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        let mut owned: Option<Repository> = None;
+        let mut store = self.store.clone();
+        let mut root = self.tree.id();
+        let mut tree_id = root;
+        let mut repo_path: Vec<u8> = Vec::new();
+        let mut mode = 0o040000;
+        let mut id = tree_id;
+        for (i, part) in parts.iter().enumerate() {
+            let last = i + 1 == parts.len();
+            let entered = {
+                let repo = owned.as_ref().unwrap_or(self.repo);
+                let tree = repo.find_tree(tree_id)?;
+                let Some(entry) = tree.get_name(part) else {
+                    return Ok(None);
+                };
+                mode = entry.filemode();
+                id = entry.id();
+                if !repo_path.is_empty() {
+                    repo_path.push(b'/');
+                }
+                repo_path.extend_from_slice(part.as_bytes());
+                match Kind::of(mode) {
+                    Some(Kind::Dir) => {
+                        tree_id = id;
+                        None
+                    }
+                    Some(Kind::Submodule) if !last => {
+                        let root_tree = repo.find_tree(root)?;
+                        let sub = submodule::open(repo, &store, &root_tree, &repo_path, id)
+                            .with_context(|| {
+                                format!("the submodule `{}`", parts[..=i].join("/"))
+                            })?;
+                        let sub_tree = sub.find_commit(id)?.tree()?.id();
+                        Some((sub, sub_tree))
+                    }
+                    _ if !last => return Ok(None),
+                    _ => None,
+                }
+            };
+            if let Some((sub, sub_tree)) = entered {
+                store = Store::of(&sub);
+                root = sub_tree;
+                tree_id = sub_tree;
+                repo_path.clear();
+                owned = Some(sub);
+            }
+        }
+        let repo = owned.as_ref().unwrap_or(self.repo);
+        let size = if Kind::of(mode).is_some_and(Kind::is_blob) {
+            read_size(repo, &store, id)?
+        } else {
+            0
+        };
+        Ok(Some(Found {
+            mode,
+            id,
+            store,
+            size,
+        }))
+    }
+
+    /// In a partial clone, fetches at once the blobs below `dir` (a directory of this
+    /// repository) that are not here yet; elsewhere, nothing.
+    pub fn prefetch(&self, dir: &str) -> Result<()> {
+        if let Some((mode, id)) = self.entry_at(dir)?
+            && Kind::of(mode) == Some(Kind::Dir)
+        {
+            super::partial::prefetch(self.repo, &self.store, id);
+        }
+        Ok(())
+    }
+
     /// Walks the directory `dir` (`""` for the top) depth first, each directory's entries
     /// in git's order, a directory before what it holds. `visit` decides for each
     /// directory and submodule whether its content is walked; a submodule it enters
     /// whose commit no local repository has is an error naming it.
     pub fn walk(&self, dir: &str, visit: &mut dyn FnMut(&Entry<'_>) -> Result<Step>) -> Result<()> {
-        let tree = match self.entry_at(dir)? {
-            Some((mode, id)) if Kind::of(mode) == Some(Kind::Dir) => self.repo.find_tree(id)?,
-            Some(_) => anyhow::bail!("`{dir}` is not a directory in the commit"),
-            None => anyhow::bail!("`{dir}` does not exist in the commit"),
-        };
         let base = if dir.is_empty() {
             Vec::new()
         } else {
             format!("{dir}/").into_bytes()
+        };
+        let (mode, id) = match self.entry_at(dir)? {
+            Some(found) => found,
+            // Below a submodule: its own repository's walk.
+            None if self.kind_at(dir)?.is_some() => {
+                anyhow::bail!("`{dir}` lies inside a submodule: name the submodule itself")
+            }
+            None => anyhow::bail!("`{dir}` does not exist in the commit"),
+        };
+        if Kind::of(mode) == Some(Kind::Submodule) {
+            // The context is a submodule: its recorded commit, walked from its top.
+            let sub_repo = submodule::open(self.repo, &self.store, &self.tree, dir.as_bytes(), id)
+                .with_context(|| format!("the submodule `{dir}`"))?;
+            let sub_tree = sub_repo.find_commit(id)?.tree()?;
+            let sub_store = Store::of(&sub_repo);
+            let inner = Place {
+                repo: &sub_repo,
+                store: &sub_store,
+                root: &sub_tree,
+                base: &base,
+            };
+            return walk_tree(&inner, &sub_tree, &[], &[], visit, 0);
+        }
+        let tree = match Kind::of(mode) {
+            Some(Kind::Dir) => self.repo.find_tree(id)?,
+            _ => anyhow::bail!("`{dir}` is not a directory in the commit"),
         };
         let at = Place {
             repo: self.repo,
@@ -199,6 +304,24 @@ impl<'r> CommitTree<'r> {
             base: &base,
         };
         walk_tree(&at, &tree, &base, &[], visit, 0)
+    }
+}
+
+/// An entry found by `CommitTree::resolve`, with the store of its repository.
+struct Found {
+    mode: i32,
+    id: Oid,
+    store: Arc<Store>,
+    size: u64,
+}
+
+/// The size of a blob, from its header. A partial clone (`--filter=blob:none`) may not
+/// have the blob yet: then git is asked, which fetches it from the promisor remote.
+pub(super) fn read_size(repo: &Repository, store: &Store, id: Oid) -> Result<u64> {
+    match repo.odb()?.read_header(id) {
+        Ok((size, _)) => Ok(size as u64),
+        Err(e) if e.code() == ErrorCode::NotFound => super::partial::size(repo, store, id),
+        Err(e) => Err(anyhow!(e).context(format!("cannot read object {id}"))),
     }
 }
 
@@ -245,7 +368,8 @@ fn walk_tree(
             root: at.root.id(),
             base: at.base,
         };
-        if visit(&entry)? == Step::Skip {
+        let step = visit(&entry)?;
+        if step == Step::Skip {
             continue;
         }
         match kind {
@@ -259,8 +383,14 @@ fn walk_tree(
                 walk_tree(at, &sub, &repo_sub, &out_sub, visit, depth + 1)?;
             }
             Kind::Submodule => {
-                let sub_repo = submodule::open(at.repo, at.store, at.root, &repo_path, item.id())
-                    .with_context(|| format!("the submodule `{}`", entry.shown()))?;
+                let sub_repo =
+                    match submodule::open(at.repo, at.store, at.root, &repo_path, item.id()) {
+                        Ok(repo) => repo,
+                        Err(_) if step == Step::DescendIfPresent => continue,
+                        Err(e) => {
+                            return Err(e.context(format!("the submodule `{}`", entry.shown())));
+                        }
+                    };
                 let sub_tree = sub_repo.find_commit(item.id())?.tree()?;
                 let sub_store = Store::of(&sub_repo);
                 let inner = Place {

@@ -9,6 +9,11 @@ use std::io::Write;
 
 use crate::check::{Report, Severity};
 
+/// How many annotations of each kind GitHub shows for one step; the rest are only in the
+/// step's log. (GitHub's documented limits: 10 error and 10 warning annotations per
+/// step, 50 per job.)
+pub const SHOWN_PER_STEP: usize = 10;
+
 pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     for file in &report.files {
         for f in &file.findings {
@@ -16,7 +21,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            let (start, end) = (f.span.start, f.span.end);
+            let (start, end) = (super::position(f.span.start), super::position(f.span.end));
             write!(
                 out,
                 "::{command} file={},line={},col={}",
@@ -26,19 +31,43 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             )?;
             if end.line > start.line {
                 write!(out, ",endLine={}", end.line)?;
-            } else if end.column > start.column + 1 {
+            } else if end.line == start.line && end.column > start.column + 1 {
                 // GitHub's endColumn is the last column of the annotation (inclusive).
                 write!(out, ",endLine={},endColumn={}", end.line, end.column - 1)?;
             }
-            let mut message = f.message.clone();
+            let mut message = super::line(&f.message).into_owned();
             if !f.help.is_empty() {
                 message.push_str("\nhelp: ");
-                message.push_str(&f.help);
+                message.push_str(&super::line(&f.help));
             }
             writeln!(out, ",title={}::{}", property(f.rule.id()), data(&message))?;
         }
     }
+    let (errors, warnings) = (
+        report.count(Severity::Error),
+        report.count(Severity::Warning),
+    );
+    if errors > SHOWN_PER_STEP || warnings > SHOWN_PER_STEP {
+        writeln!(
+            out,
+            "::notice title=pachhook::{}",
+            data(&more_than_shown(errors, warnings))
+        )?;
+    }
     Ok(())
+}
+
+/// The closing notice when GitHub shows only some of the annotations: how many there
+/// are, how many it shows, and where the others are.
+fn more_than_shown(errors: usize, warnings: usize) -> String {
+    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{} and {}: GitHub shows the first {SHOWN_PER_STEP} errors and {SHOWN_PER_STEP} warnings of a step as annotations. \
+         Every finding is in this step's log above; run `pachhook check` on the same files \
+         (or `--format sarif` for code scanning) to see them all.",
+        count(errors, "error"),
+        count(warnings, "warning"),
+    )
 }
 
 /// The message of a command: `%`, CR and LF escaped, other control characters shown.
@@ -49,7 +78,7 @@ fn data(text: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if crate::escape::is_control(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }

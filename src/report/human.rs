@@ -89,7 +89,7 @@ fn frame(
         Severity::Error => ("error", "1;31"),
         Severity::Warning => ("warning", "1;33"),
     };
-    let start = f.span.start;
+    let start = super::position(f.span.start);
     writeln!(
         out,
         "{}{} {}",

@@ -1,6 +1,7 @@
 //! The JSON report: a stable contract other tools and CI read. Its shape is documented
 //! in the README; change it only with a new `version`.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use serde::Serialize;
@@ -14,6 +15,9 @@ struct Doc<'a> {
     version: u32,
     files: Vec<File<'a>>,
     summary: Summary,
+    /// The rules `PACHHOOK_SKIP` turned off for this run: a reader of the report can
+    /// tell "nothing found" from "not looked for".
+    skipped: Vec<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -38,8 +42,8 @@ struct Finding<'a> {
     pointer: &'a str,
     line: u32,
     column: u32,
-    message: &'a str,
-    help: &'a str,
+    message: Cow<'a, str>,
+    help: Cow<'a, str>,
 }
 
 #[derive(Serialize)]
@@ -75,10 +79,10 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
                         severity: x.severity.as_str(),
                         spec: x.spec,
                         pointer: &x.pointer,
-                        line: x.span.start.line,
-                        column: x.span.start.column,
-                        message: &x.message,
-                        help: &x.help,
+                        line: super::position(x.span.start).line,
+                        column: super::position(x.span.start).column,
+                        message: super::line(&x.message),
+                        help: super::line(&x.help),
                     })
                     .collect(),
             })
@@ -89,6 +93,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
         },
+        skipped: report.skipped.iter().map(|r| r.id()).collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

@@ -41,8 +41,8 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         write!(
             out,
             r#"    <testcase name="{}" classname="{}""#,
-            xml(&case.name),
-            xml(case.path)
+            xml(&super::line(&case.name)),
+            xml(&super::line(&classname(case.path)))
         )?;
         if case.findings.is_empty() {
             writeln!(out, "/>")?;
@@ -52,18 +52,19 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         let text = |severity: Severity| {
             let mut text = String::new();
             for f in case.findings.iter().filter(|f| f.severity == severity) {
+                let start = super::position(f.span.start);
                 let _ = writeln!(
                     text,
                     "{}:{}:{}: {}[{}]: {}",
-                    case.path,
-                    f.span.start.line,
-                    f.span.start.column,
+                    super::line(case.path),
+                    start.line,
+                    start.column,
                     severity.as_str(),
                     f.rule,
-                    f.message
+                    super::line(&f.message)
                 );
                 if !f.help.is_empty() {
-                    let _ = writeln!(text, "  help: {}", f.help);
+                    let _ = writeln!(text, "  help: {}", super::line(&f.help));
                 }
             }
             text
@@ -115,7 +116,7 @@ fn cases(file: &FileReport) -> Vec<Case<'_>> {
     let whole: Vec<&Finding> = file.findings.iter().filter(|f| f.spec.is_none()).collect();
     if !whole.is_empty() || file.specs.is_empty() {
         cases.push(Case {
-            name: path.to_string(),
+            name: super::line(path).into_owned(),
             path,
             findings: whole,
         });
@@ -123,8 +124,17 @@ fn cases(file: &FileReport) -> Vec<Case<'_>> {
     cases
 }
 
+/// A file's path as a test case's class. Jenkins splits a class name at its last `.`
+/// into package and class, so `pipelines/edges.yaml` would show as class `yaml` of
+/// package `pipelines/edges`: the dots are written as `_` (`pipelines/edges_yaml`); the
+/// failure text names the file by its path.
+fn classname(path: &str) -> String {
+    path.replace('.', "_")
+}
+
 /// Text as XML character data or attribute value. XML 1.0 cannot hold most control
-/// characters at all, even escaped: those are written as `\u{..}`.
+/// characters nor U+FFFE and U+FFFF at all, even as references (its `Char` production):
+/// those, and the characters that drive a terminal, are written as `\u{..}`.
 fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -135,13 +145,18 @@ fn xml(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\n' | '\t' => out.push(c),
-            c if c.is_control() => {
+            c if crate::escape::is_control(c) || !is_xml_char(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
         }
     }
     out
+}
+
+/// XML 1.0's `Char`: what a well-formed document may contain.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 #[cfg(test)]
@@ -151,6 +166,10 @@ mod tests {
         assert_eq!(
             super::xml("a<b>&\"'\u{1b}\n"),
             "a&lt;b&gt;&amp;&quot;&apos;\\u{1b}\n"
+        );
+        assert_eq!(
+            super::xml("\u{fffe}\u{ffff}\u{202e}"),
+            "\\u{fffe}\\u{ffff}\\u{202e}"
         );
     }
 }

@@ -235,6 +235,11 @@ pub static CREATE_PIPELINE_REQUEST: Message = Message {
         removed("max_queue_size", "maxQueueSize", None, "remove it: Pachyderm 2.x has no per-pipeline queue setting"),
         removed("chunk_spec", "chunkSpec", Some("datum_set_spec"), "remove it; to control how datums are grouped use `datum_set_spec` (`number`, `size_bytes`, `per_worker`)"),
         removed("hashtree_spec", "hashtreeSpec", None, "remove it: Pachyderm 2.x has no hashtrees"),
+        // 1.x names that real specs still carry, each with what 2.x reads instead.
+        removed("scale_down_threshold", "scaleDownThreshold", Some("autoscaling"), "remove it and set `autoscaling: true`: 2.x scales an idle pipeline down to no workers itself"),
+        removed("resource_spec", "resourceSpec", Some("resource_requests"), "rename it `resource_requests` (what workers ask for; `resource_limits` caps them)"),
+        removed("inputs", "inputs", Some("input"), "write one `input` (`{pfs: {repo: R, glob: \"/*\"}}`; several under `cross`/`union`); drop `method`"),
+        removed("batch", "batch", None, "remove it: 2.x has no batch mode; `transform.datum_batching` hands a process many datums in turn"),
     ],
 };
 
@@ -416,7 +421,11 @@ static PFS_INPUT: Message = Message {
         field("propagation_spec", "propagationSpec", msg(&PROPAGATION_SPEC)).since(2, 12),
         field("reference", "reference", Bool).since(2, 12),
     ],
-    removed: &[],
+    removed: &[
+        removed("method", "method", Some("glob"), "remove it: in 2.x the `glob` alone decides the datums (`/*`: one per top-level file)"),
+        removed("run_empty", "runEmpty", None, "remove it: 2.x processes only commits that hold data"),
+        removed("join_type", "joinType", Some("outer_join"), "remove it: 2.x joins are inner; set `outer_join: true` on inputs whose unmatched datums count"),
+    ],
 };
 
 #[rustfmt::skip]

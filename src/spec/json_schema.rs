@@ -3,8 +3,12 @@
 //! the user types. `pachhook check` stays the authority; the schema says what a schema
 //! can say the same way:
 //!
-//! - both spellings of every field (`parallelism_spec` and `parallelismSpec`), and no
-//!   other key (`additionalProperties: false`), except `$schema`, which pachctl ignores;
+//! - both spellings of every field (`parallelism_spec` and `parallelismSpec`), but not
+//!   both in one object (pachctl refuses that: `dependencies`), and no other key
+//!   (`additionalProperties: false`), except `$schema`, which pachctl ignores; editors
+//!   complete the protobuf spelling only (`doNotSuggest` on the other, a keyword of the
+//!   YAML language server and VS Code), so completion never offers a field twice;
+//! - what each field does (`field_docs`), which editors show on hover and completion;
 //! - integers as JSON numbers or as decimal strings, within their type's range;
 //! - durations as `"60s"`, timestamps as RFC 3339, enums by name or by number;
 //! - `pod_spec` and `pod_patch` as strings (JSON text inside a string, as pachctl wants);
@@ -55,6 +59,7 @@ fn define(message: &'static Message, release: Release, definitions: &mut BTreeMa
     // Reserve the name first: messages are recursive (`Input.cross` holds Inputs).
     definitions.insert(message.name.to_string(), Value::Null);
     let mut properties = Map::new();
+    let mut dependencies = Map::new();
     properties.insert(
         "$schema".into(),
         json!({"type": "string", "description": "The schema of this file, for editors; pachctl ignores it."}),
@@ -62,16 +67,26 @@ fn define(message: &'static Message, release: Release, definitions: &mut BTreeMa
     for field in message.fields.iter().filter(|f| f.available_in(release)) {
         let schema = nullable(field_schema(field, release, definitions), field, message);
         properties.insert(field.proto.to_string(), schema.clone());
-        properties.insert(field.json.to_string(), schema);
+        if field.json != field.proto {
+            let mut other = schema;
+            other["doNotSuggest"] = json!(true);
+            properties.insert(field.json.to_string(), other);
+            // `false`: the editor says "Property parallelismSpec is not allowed" at the
+            // second spelling's key.
+            for (one, two) in [(field.proto, field.json), (field.json, field.proto)] {
+                dependencies.insert(one.to_string(), json!({"properties": {two: false}}));
+            }
+        }
     }
-    definitions.insert(
-        message.name.to_string(),
-        json!({
-            "type": "object",
-            "properties": properties,
-            "additionalProperties": false,
-        }),
-    );
+    let mut definition = json!({
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": false,
+    });
+    if !dependencies.is_empty() {
+        definition["dependencies"] = Value::Object(dependencies);
+    }
+    definitions.insert(message.name.to_string(), definition);
 }
 
 fn field_schema(
@@ -87,20 +102,31 @@ fn field_schema(
     }
 }
 
-/// A field's value or null, with a description naming the field the editor shows.
+/// A field's value or null, with what the field does (`field_docs`), its other spelling
+/// and the releases that have it: what the editor shows on hover.
 fn nullable(schema: Value, field: &Field, message: &Message) -> Value {
-    let mut description = format!("{}.{}", message.name, field.proto);
+    let mut description = super::field_docs::describe(message.name, field.proto)
+        .unwrap_or_default()
+        .to_string();
     if field.proto != field.json {
-        description.push_str(&format!(" (also written `{}`)", field.json));
+        description.push_str(&format!(
+            " Written `{}` or `{}`, not both.",
+            field.proto, field.json
+        ));
     }
-    if field.since > Release::OLDEST {
-        description.push_str(&format!("; since Pachyderm {}", field.since));
-    }
-    if let Some(until) = field.until {
-        description.push_str(&format!("; until Pachyderm {until}"));
+    match (field.since > Release::OLDEST, field.until) {
+        (true, Some(until)) if until == field.since => {
+            description.push_str(&format!(" Pachyderm {until} only."));
+        }
+        (true, None) => description.push_str(&format!(" Since Pachyderm {}.", field.since)),
+        (false, Some(until)) => description.push_str(&format!(" Until Pachyderm {until}.")),
+        (true, Some(until)) => {
+            description.push_str(&format!(" Pachyderm {} to {until}.", field.since));
+        }
+        (false, None) => {}
     }
     json!({
-        "description": description,
+        "description": description.trim_start(),
         "anyOf": [schema, {"type": "null"}],
     })
 }
@@ -160,10 +186,42 @@ fn number(n: i128) -> Value {
 /// through).
 fn enumeration(e: &Enum) -> Value {
     json!({
-        "description": format!("{}: {}", e.name, e.values.join(", ")),
+        "description": format!("One of {} (or its number).", e.values.join(", ")),
         "anyOf": [
             {"enum": e.values},
             {"type": "integer", "minimum": i32::MIN, "maximum": i32::MAX},
         ],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::field_docs::describe;
+    use super::super::fields::{CREATE_PIPELINE_REQUEST, Kind, Message};
+
+    /// Every field of every message reachable from the root.
+    fn each_message(message: &'static Message, seen: &mut Vec<&'static str>) {
+        if seen.contains(&message.name) {
+            return;
+        }
+        seen.push(message.name);
+        for field in message.fields {
+            assert!(
+                describe(message.name, field.proto).is_some_and(|d| d.len() > 10),
+                "{}.{} has no description in field_docs",
+                message.name,
+                field.proto
+            );
+            if let Kind::Message(inner) = &field.kind {
+                each_message(inner, seen);
+            }
+        }
+    }
+
+    #[test]
+    fn every_field_is_described() {
+        let mut seen = Vec::new();
+        each_message(&CREATE_PIPELINE_REQUEST, &mut seen);
+        assert!(seen.len() > 20);
+    }
 }

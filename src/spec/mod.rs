@@ -7,6 +7,7 @@
 //! other rules on the normalized trees.
 
 pub mod canonical;
+pub mod field_docs;
 pub mod fields;
 pub mod json;
 pub mod json_schema;

@@ -2,7 +2,7 @@
 //! the command quietly and successfully, as ripgrep does: no panic, no error message, no
 //! advice to retry.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::support::{BAD, PACHHOOK, Sandbox};
 
@@ -11,7 +11,7 @@ use crate::support::{BAD, PACHHOOK, Sandbox};
 fn with_closed_stdout(args: &[&str], dir: &std::path::Path) -> (Option<i32>, String) {
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
-    let out = Command::new(PACHHOOK)
+    let out = crate::support::isolated(PACHHOOK)
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")

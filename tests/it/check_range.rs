@@ -10,20 +10,23 @@ const FLOATING: &str = r#"{"pipeline": {"name": "edges"}, "transform": {"image":
   "input": {"pfs": {"repo": "images", "glob": "/*"}}}
 "#;
 
-fn paths(repo: &Repo, args: &[&str]) -> (i32, Vec<String>) {
+/// `check --format json <args>`: the exit code, every file checked, and the files with
+/// findings; so that "nothing found" and "nothing checked" are told apart.
+fn check_range(repo: &Repo, args: &[&str]) -> (i32, Vec<String>, Vec<String>) {
     let mut all = vec!["check", "--format", "json"];
     all.extend(args);
     let out = repo.pachhook(&all);
     let report: Value =
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("no JSON report ({e}): {out}"));
-    let paths = report["files"]
-        .as_array()
-        .unwrap()
+    let files = report["files"].as_array().unwrap();
+    let path = |f: &Value| f["path"].as_str().unwrap().to_string();
+    let checked = files.iter().map(path).collect();
+    let paths = files
         .iter()
         .filter(|f| !f["findings"].as_array().unwrap().is_empty())
-        .map(|f| f["path"].as_str().unwrap().to_string())
+        .map(path)
         .collect();
-    (code(&out), paths)
+    (code(&out), checked, paths)
 }
 
 #[test]
@@ -43,20 +46,37 @@ fn checks_what_the_range_changed_as_it_is_at_its_end() {
     repo.write("pipelines/other.json", BAD); // main moved on: not in the pull request
     repo.commit_all("main moves on");
     // The work tree is main's: the range is read from its commits.
-    let (status, found) = paths(&repo, &["--from-ref", "main", "--to-ref", "feature"]);
+    let (status, checked, found) =
+        check_range(&repo, &["--from-ref", "main", "--to-ref", "feature"]);
     assert_eq!(
-        (status, found),
-        (1, vec!["pipelines/edges.json".to_string()])
+        (status, checked, found),
+        (
+            1,
+            vec![
+                "pipelines/edges.json".to_string(),
+                "pipelines/new.yaml".to_string()
+            ],
+            vec!["pipelines/edges.json".to_string()]
+        )
     );
 
     // A range that changes only good specs passes; an empty range checks nothing.
     repo.git(&["checkout", "-q", "-b", "fix", "feature"]);
     repo.write("pipelines/edges.json", GOOD);
     repo.commit_all("fix");
-    let (status, found) = paths(&repo, &["--from-ref", "feature", "--to-ref", "fix"]);
-    assert_eq!((status, found), (0, vec![]));
-    let (status, found) = paths(&repo, &["--from-ref", "HEAD"]);
-    assert_eq!((status, found), (0, vec![]), "--to-ref defaults to HEAD");
+    let (status, checked, found) =
+        check_range(&repo, &["--from-ref", "feature", "--to-ref", "fix"]);
+    assert_eq!(
+        (status, checked, found),
+        (0, vec!["pipelines/edges.json".to_string()], vec![]),
+        "the fixed spec is checked, and passes"
+    );
+    let (status, checked, found) = check_range(&repo, &["--from-ref", "HEAD"]);
+    assert_eq!(
+        (status, checked, found),
+        (0, vec![], vec![]),
+        "--to-ref defaults to HEAD: an empty range"
+    );
 }
 
 #[test]
@@ -69,11 +89,12 @@ fn the_settings_are_those_of_the_ranges_end() {
     repo.write("pachhook.toml", "[rules]\nfloating-tag = \"off\"\n");
     repo.commit_all("feature");
     repo.git(&["checkout", "-q", "main"]);
-    let (status, found) = paths(&repo, &["--from-ref", "main", "--to-ref", "feature"]);
+    let (status, checked, found) =
+        check_range(&repo, &["--from-ref", "main", "--to-ref", "feature"]);
     assert_eq!(
-        (status, found),
-        (0, vec![]),
-        "feature's pachhook.toml applies"
+        (status, checked, found),
+        (0, vec!["edges.json".to_string()], vec![]),
+        "feature's pachhook.toml applies to the spec it checks"
     );
 }
 

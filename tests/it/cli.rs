@@ -7,19 +7,14 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{code, text};
+use crate::support::{PACHHOOK, code, corpus, isolated, text};
 
-const EXAMPLES: &str = "examples/";
+/// The bundled examples, by absolute path: the commands run outside the project.
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/");
 
 fn pachhook(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pachhook"));
-    cmd.args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("CLICOLOR")
-        .env_remove("PACHHOOK_SKIP")
-        .stdin(Stdio::null());
+    let mut cmd = isolated(PACHHOOK);
+    cmd.args(args).env_remove("NO_COLOR").stdin(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -64,7 +59,8 @@ fn quiet_prints_the_findings_only() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("error[floating-tag]"), "{stdout}");
     assert!(!stdout.contains("found:"), "{stdout}");
-    let out = pachhook(&["--quiet", "check", "examples/pipelines/edges.json"], &[]);
+    let edges = format!("{EXAMPLES}pipelines/edges.json");
+    let out = pachhook(&["--quiet", "check", &edges], &[]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert_eq!(text(&out), "", "a clean quiet run prints nothing");
 }
@@ -179,9 +175,8 @@ fn each_finding_fits_on_one_line() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
     ];
-    if let Some(corpus) = std::env::var_os("PACHHOOK_CORPUS") {
-        dirs.push(corpus.into());
-    }
+    let Some(corpus) = corpus() else { return };
+    dirs.push(corpus);
     let mut long = Vec::new();
     let mut seen = 0;
     for dir in dirs {
@@ -205,6 +200,97 @@ fn each_finding_fits_on_one_line() {
     }
     long.sort();
     long.dedup();
-    assert!(seen > 50, "{seen}");
+    // The fixtures, the examples and the corpus hold 255 findings today.
+    assert!(seen > 200, "{seen}");
     assert!(long.is_empty(), "over 100 characters:\n{}", long.join("\n"));
+}
+
+/// What bash offers for the command line `line` (the cursor at its end): the completion
+/// script loaded by bash-completion (`scripts/consumers.sh` installs it), and the
+/// function `complete -p pachhook` names called as bash calls it on TAB.
+fn bash_offers(script: &Path, line: &str) -> Vec<String> {
+    let framework = Path::new("/usr/share/bash-completion/bash_completion");
+    crate::support::consumers(); // installs bash-completion where it is missing
+    assert!(framework.exists(), "bash-completion is not installed");
+    let program = format!(
+        "source {framework}; source {script}; \
+         spec=$(complete -p pachhook) || exit 3; fn=${{spec##*-F }}; fn=${{fn%% *}}; \
+         COMP_LINE={line:?}; COMP_POINT=${{#COMP_LINE}}; \
+         read -ra COMP_WORDS <<<\"$COMP_LINE\"; \
+         [[ $COMP_LINE == *' ' ]] && COMP_WORDS+=(''); \
+         COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 )); \
+         \"$fn\" pachhook \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        framework = framework.display(),
+        script = script.display(),
+    );
+    let out = Command::new("bash")
+        .args(["--norc", "-c", &program])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn bash_completes_releases_formats_and_rule_ids() {
+    let out = pachhook(&["completions", "bash"], &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("pachhook.bash");
+    std::fs::write(&script, &out.stdout).unwrap();
+
+    let releases = bash_offers(&script, "pachhook check --pachyderm ");
+    assert_eq!(
+        releases.first().map(String::as_str),
+        Some("2.0"),
+        "{releases:?}"
+    );
+    assert!(releases.contains(&"2.12".to_string()), "{releases:?}");
+    assert!(
+        releases.iter().all(|r| r.starts_with("2.")),
+        "releases, no file names: {releases:?}"
+    );
+    assert_eq!(
+        bash_offers(&script, "pachhook check --pachyderm 2.1"),
+        ["2.1", "2.10", "2.11", "2.12"]
+    );
+    for command in ["schema", "init"] {
+        let offered = bash_offers(&script, &format!("pachhook {command} --pachyderm "));
+        assert_eq!(offered, releases, "{command}");
+    }
+    assert_eq!(
+        bash_offers(&script, "pachhook check --format "),
+        ["human", "json", "github", "sarif", "gitlab", "junit"]
+    );
+    // The rule ids, after the options clap offers everywhere.
+    let mut rules = bash_offers(&script, "pachhook explain ");
+    rules.retain(|r| !r.starts_with('-'));
+    let listed = pachhook(&["rules"], &[]);
+    let ids: Vec<String> = String::from_utf8(listed.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(rules, ids);
+    assert_eq!(
+        bash_offers(&script, "pachhook explain floa"),
+        ["floating-tag"]
+    );
+    // Still free text: a release with a patch part, and explain's own message for a typo.
+    let edges = format!("{EXAMPLES}pipelines/edges.json");
+    let out = pachhook(&["check", "--pachyderm", "v2.12.0-rc.3", &edges], &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = pachhook(&["explain", "floating"], &[]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        text(&out).contains("is not a rule; the rules are"),
+        "{}",
+        text(&out)
+    );
 }

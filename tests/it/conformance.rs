@@ -7,26 +7,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::check_json;
-
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("PACHHOOK_CORPUS") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None if std::env::var_os("CI").is_some() => panic!("PACHHOOK_CORPUS must be set in CI"),
-        None => {
-            eprintln!("note: PACHHOOK_CORPUS is not set; the conformance tests did not run");
-            None
-        }
-    }
-}
+use crate::support::{check_json, corpus, scratch};
 
 /// Runs `pachhook check --format json` on a directory; returns the exit code and report.
 fn check_dir(dir: &Path) -> (i32, Value) {
-    check_json(Path::new("."), [dir])
+    check_json(scratch(), [dir])
 }
 
 fn file_name(path: &str) -> String {
@@ -119,18 +107,10 @@ fn raw_pipeline_names(text: &str) -> Vec<String> {
     names
 }
 
+/// The spec files of a corpus folder, sorted; each folder holds at least 20, so a
+/// loop over an empty or misplaced folder fails instead of passing.
 fn spec_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "json" || e == "yaml" || e == "yml")
-        })
-        .collect();
-    files.sort();
-    files
+    crate::support::corpus_files(dir, 20)
 }
 
 /// rule's findings per file name, for one rule.
@@ -209,6 +189,12 @@ fn repeated_keys(text: &str) -> Result<usize, serde_json::Error> {
 fn expect_2x(dir: &Path, allowed: &[(&str, &[&str])]) {
     let (code, report) = check_dir(dir);
     let by_rule = findings_by_rule(&report);
+    let specs = report["summary"]["specs"].as_u64().unwrap_or(0);
+    assert!(
+        specs >= 20,
+        "only {specs} specs checked in {}",
+        dir.display()
+    );
 
     // Every spec parses.
     assert_eq!(
@@ -516,7 +502,7 @@ fn mutated(specs: &[(String, String)], insert: &str) -> tempfile::TempDir {
 
 fn check_release(dir: &Path, release: &str) -> Value {
     let args = [dir.as_os_str(), "--pachyderm".as_ref(), release.as_ref()];
-    check_json(Path::new("."), args).1
+    check_json(scratch(), args).1
 }
 
 /// (file, rule, pointer, line) of every finding but `rule`.
@@ -602,7 +588,7 @@ fn has_cron(input: &Value) -> bool {
 fn reprocess_warns_on_the_real_cron_pipelines() {
     let Some(corpus) = corpus() else { return };
     let repo = tempfile::tempdir().unwrap();
-    let git = Command::new("git")
+    let git = crate::support::isolated("git")
         .args(["init", "-q"])
         .current_dir(repo.path())
         .status()

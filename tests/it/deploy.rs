@@ -59,7 +59,7 @@ fn deploys_the_commit_tree_upstream_first_and_records_a_note() {
             ("default".into(), "montage".into(), "updated".into())
         ]
     );
-    assert_eq!(note["version"], 1);
+    assert_eq!(note["version"], 2);
     assert_eq!(note["outcome"], "deployed");
 
     // The working tree and the index are as the user left them.
@@ -115,8 +115,14 @@ fn dry_run_shows_the_work_and_changes_nothing() {
         run.stdout.contains(&format!("\"image\": \"{reference}\"")),
         "the rendered spec is shown: {run}"
     );
+    let at = |pipeline: &str| {
+        run.stdout
+            .find(&format!("pipeline {pipeline}"))
+            .unwrap_or_else(|| panic!("{pipeline} is not shown: {run}"))
+    };
     assert!(
-        run.stdout.find("pipeline default/edges") < run.stdout.find("pipeline default/montage")
+        at("default/edges") < at("default/montage"),
+        "upstream first: {run}"
     );
     assert_eq!(
         manifest_digest(&svc.registry, &name, &sha, None),

@@ -154,8 +154,10 @@ fn with_mode(repo: &Repo, mode: &str) -> String {
     repo.commit_all(&format!("{mode} build"))
 }
 
-/// git's pre-push input for `main` from `old` to `new`, and the hook's run.
+/// git's pre-push input for `main` from `old` to `new`, the hook's run, then (when it
+/// let the push go on) the remote's acceptance of each ref: both runs, as one.
 fn pre_push(repo: &Repo, lines: &[(&str, &str, &str)], env: &[(&str, &str)]) -> Run {
+    repo.with_origin();
     let zero = "0".repeat(40);
     let stdin: String = lines
         .iter()
@@ -164,7 +166,16 @@ fn pre_push(repo: &Repo, lines: &[(&str, &str, &str)], env: &[(&str, &str)]) -> 
             format!("refs/heads/{branch} {new} refs/heads/{branch} {old}\n")
         })
         .collect();
-    repo.pachhook_env(&["run", "pre-push", "origin"], env, Some(&stdin))
+    let mut run = repo.pachhook_env(&["run", "pre-push", "origin"], env, Some(&stdin));
+    if run.code == Some(0) {
+        for (branch, old, new) in lines {
+            let accepted = repo.accept(branch, old, new, env);
+            run.stdout.push_str(&accepted.stdout);
+            run.stderr.push_str(&accepted.stderr);
+            run.code = accepted.code;
+        }
+    }
+    run
 }
 
 #[test]
@@ -250,6 +261,10 @@ fn a_build_image_is_parsed_where_it_is_written() {
     let run = repo.pachhook(&["check", "--all"]);
     assert_eq!(run.code, Some(2), "{run}");
     assert!(!run.all().contains("s3cret"), "{run}");
+    assert!(
+        run.stderr.contains("`***@registry.example.com/edges`"),
+        "the reference is shown, its userinfo redacted: {run}"
+    );
 }
 
 /// `docker.io/team/edges` in `[[build]]`, `team/edges` in the spec: one image. The spec
@@ -306,6 +321,47 @@ fn a_hung_pachctl_is_killed_after_pachctl_timeout() {
     let note = repo.note("HEAD").expect("recorded");
     assert_eq!(note["pipelines"][0]["status"], "failed");
     assert_eq!(note["pipelines"][1]["status"], "not attempted");
+    // pachctl ran in a process group of its own, and nothing of it outlives the
+    // timeout: not the stand-in, not the `sleep` it started.
+    let mut log = repo.pachctl_log().into_os_string();
+    log.push(".pgid");
+    let pgid: i32 = std::fs::read_to_string(&log)
+        .expect("the stand-in recorded its process group")
+        .trim()
+        .parse()
+        .unwrap();
+    let ours = std::fs::read_to_string("/proc/self/stat").unwrap();
+    assert_ne!(
+        Some(pgid),
+        stat_pgid(&ours).map(|(_, g)| g),
+        "a group of its own"
+    );
+    // SIGKILL is delivered at once; a killed process is gone (or a zombie) moments later.
+    let living = || -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
+            .filter(|stat| stat_pgid(stat).is_some_and(|(state, g)| g == pgid && state != 'Z'))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !living().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        living(),
+        Vec::<String>::new(),
+        "processes of pachctl's group {pgid} outlived the timeout"
+    );
+}
+
+/// The state and process group of a `/proc/<pid>/stat` line (after the command name,
+/// which may hold spaces: state, ppid, pgrp).
+fn stat_pgid(stat: &str) -> Option<(char, i32)> {
+    let mut fields = stat.rsplit_once(") ")?.1.split(' ');
+    let state = fields.next()?.chars().next()?;
+    let pgid = fields.nth(1)?.parse().ok()?;
+    Some((state, pgid))
 }
 
 #[test]
@@ -314,11 +370,9 @@ fn ctrl_c_while_updating_lets_the_call_finish_and_stops() {
     let (repo, _, _) = managed_repo(&svc.registry, "ctrlc", "");
     repo.commit_all("interrupt the updates");
 
-    let mut child = std::process::Command::new(BIN)
+    let mut child = repo
+        .command(BIN)
         .arg("deploy")
-        .current_dir(repo.path())
-        .env("DOCKER_CONFIG", repo.docker_config())
-        .env("PACHCTL_LOG", repo.pachctl_log())
         .env("PACHCTL_SLEEP", "3")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
@@ -351,7 +405,7 @@ fn ctrl_c_while_updating_lets_the_call_finish_and_stops() {
         "the call finished: {stderr}"
     );
     assert!(
-        stderr.contains("interrupted (Ctrl-C) while updating"),
+        stderr.contains("interrupted (Ctrl-C, SIGTERM or SIGHUP) while updating"),
         "{stderr}"
     );
     assert_eq!(repo.calls().len(), 1, "no further pipeline: {stderr}");
@@ -424,6 +478,7 @@ fn confirm_without_a_terminal_does_not_deploy() {
     assert!(repo.calls().is_empty());
 
     // From the hook, the push follows on_failure.
+    repo.with_origin();
     let run = repo.pachhook_setsid(
         &["run", "pre-push", "origin"],
         Some(&format!(
@@ -492,11 +547,7 @@ fn a_credential_helper_answering_garbage_is_named() {
         ),
     )
     .unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = format!("{}:{}", bin.display(), test_path());
     let run = repo.pachhook_env(&["deploy"], &[("PATH", &path)], None);
     assert_eq!(run.code, Some(3), "{run}");
     assert!(run.stderr.contains("docker-credential-garbage"), "{run}");
@@ -516,6 +567,10 @@ fn a_docker_host_with_userinfo_is_never_echoed() {
     );
     assert_eq!(run.code, Some(3), "{run}");
     assert!(!run.all().contains("s3cret"), "{run}");
+    assert!(
+        run.all().contains("***@127.0.0.1:1"),
+        "the engine's address is shown, its userinfo redacted: {run}"
+    );
 }
 
 /// Without a terminal, a wait that passes 10 s is a line, not silence.
@@ -631,6 +686,7 @@ fn confirm_on_a_terminal_offers_deploy_refuse_or_push_without_deploying() {
     let Some(svc) = services() else { return };
     let (repo, _, _) = managed_repo(&svc.registry, "ask", "confirm = true");
     let sha = repo.commit_all("ask");
+    repo.with_origin();
     const DOWN: &str = "\x1b[B";
     const UP: &str = "\x1b[A";
 
@@ -648,7 +704,13 @@ fn confirm_on_a_terminal_offers_deploy_refuse_or_push_without_deploying() {
 
     let (code, shown) = pre_push_on_a_terminal(&repo, &sha, &format!("{UP}\r"));
     assert_eq!(code, 0, "{shown}");
-    assert_eq!(repo.calls().len(), 2, "{shown}");
+    assert!(
+        repo.calls().is_empty(),
+        "nothing before the remote accepts: {shown}"
+    );
+    let run = repo.accept("main", "", &sha, &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(repo.calls().len(), 2, "{run}");
 }
 
 /// A credential helper that never answers holds nothing up for long: after 30 s the
@@ -668,11 +730,7 @@ fn a_hung_credential_helper_is_bounded_and_named() {
         format!(r#"{{"credHelpers": {{"{}": "hung"}}}}"#, svc.auth_registry),
     )
     .unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = format!("{}:{}", bin.display(), test_path());
     let run = repo.pachhook_env(&["deploy"], &[("PATH", &path)], None);
     assert_eq!(run.code, Some(3), "{run}");
     assert!(

@@ -49,11 +49,7 @@ fn auth_registry_with_a_credential_helper() {
         ),
     )
     .unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = format!("{}:{}", bin.display(), test_path());
 
     let run = repo.pachhook_env(&["deploy"], &[("PATH", &path)], None);
     assert_eq!(run.code, Some(0), "{run}");
@@ -290,7 +286,10 @@ fn a_missing_pachctl_is_named() {
     let toml = std::fs::read_to_string(repo.path().join("pachhook.toml")).unwrap();
     repo.write(
         "pachhook.toml",
-        &toml.replace(&pachctl(), "/nonexistent/pachctl"),
+        &toml.replace(
+            "pachctl = \"pachctl\"",
+            "pachctl = \"pachctl-not-installed\"",
+        ),
     );
     repo.commit_all("no pachctl");
 
@@ -298,7 +297,7 @@ fn a_missing_pachctl_is_named() {
     let run = repo.pachhook(&["deploy"]);
     assert_eq!(run.code, FAILED, "{run}");
     assert!(
-        run.stderr.contains("`/nonexistent/pachctl` not found"),
+        run.stderr.contains("`pachctl-not-installed` not found"),
         "{run}"
     );
     assert!(run.stderr.contains("before building anything"), "{run}");
@@ -326,11 +325,9 @@ fn ctrl_c_during_the_build_stops_before_any_update() {
     );
     repo.commit_all("interrupt");
 
-    let mut child = std::process::Command::new(BIN)
+    let mut child = repo
+        .command(BIN)
         .arg("deploy")
-        .current_dir(repo.path())
-        .env("DOCKER_CONFIG", repo.docker_config())
-        .env("PACHCTL_LOG", repo.pachctl_log())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -356,7 +353,10 @@ fn ctrl_c_during_the_build_stops_before_any_update() {
     });
     let (status, stderr) = reader.join().unwrap();
     assert_eq!(status.code(), FAILED, "{stderr}");
-    assert!(stderr.contains("interrupted (Ctrl-C)"), "{stderr}");
+    assert!(
+        stderr.contains("interrupted (Ctrl-C, SIGTERM or SIGHUP)"),
+        "{stderr}"
+    );
     assert!(repo.calls().is_empty(), "pachctl not called");
 }
 

@@ -2,7 +2,7 @@
 //! API the pre-push hook calls), the build context archive taken from a commit, and the
 //! command's answers to bad input (findings, configuration errors).
 
-use std::collections::BTreeSet;
+use std::os::unix::ffi::OsStrExt;
 
 use crate::support::*;
 use pachhook::config::Config;
@@ -142,7 +142,11 @@ pipelines = ["uses-tools"]
         "../docker/tools.Dockerfile",
     )
     .unwrap();
-    assert_eq!(ctx.dockerfile, ".pachhook.Dockerfile");
+    assert!(
+        ctx.dockerfile.starts_with(".dockerfile."),
+        "the docker CLI's name for it: {}",
+        ctx.dockerfile
+    );
     assert!(ctx.paths().contains(&b"run.sh".as_slice()));
 }
 
@@ -354,23 +358,80 @@ fn a_missing_build_context_is_a_configuration_error() {
     assert!(repo.calls().is_empty());
 }
 
+/// A change is a change of what the image or the spec would hold, not of paths: the
+/// attributes, names that are not UTF-8 and `.dockerignore` count as the deploy would
+/// send the context.
 #[test]
-fn changes_between_lists_both_sides_of_a_rename() {
+fn what_the_image_would_hold_decides_a_rebuild() {
     let repo = Repo::new();
-    repo.write("a/one.txt", "1\n");
-    let first = repo.commit_all("one");
-    std::fs::create_dir_all(repo.path().join("b")).unwrap();
-    repo.git(&["mv", "a/one.txt", "b/one.txt"]);
-    let second = repo.commit_all("move");
-    let opened = pachhook::repo::Repo::open(repo.path()).unwrap();
-    let changes = Changes::between(
-        &opened,
-        Some(git2::Oid::from_str(&first).unwrap()),
-        git2::Oid::from_str(&second).unwrap(),
-    )
-    .unwrap();
-    let expected: BTreeSet<String> = ["a/one.txt".to_string(), "b/one.txt".to_string()].into();
-    assert_eq!(changes.paths(), Some(&expected));
+    let image = "registry.example.com/vision/edges";
+    two_pipelines(&repo, image, "");
+    let first = repo.commit_all("first");
+    let rebuilt = (
+        vec![image.to_string()],
+        vec!["edges".to_string(), "montage".to_string()],
+    );
+
+    // Only the top `.gitattributes`, outside the context: the context's files now
+    // check out with CRLF.
+    repo.write(".gitattributes", "*.txt eol=crlf\n");
+    let attributes = repo.commit_all("attributes");
+    assert_eq!(
+        names(&plan_for(&repo, Some(&first), &attributes)),
+        rebuilt,
+        "an attribute that changes the checkout rebuilds"
+    );
+
+    // Only a file whose name is not UTF-8.
+    let path = repo
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"images/edges/caf\xe9.txt"));
+    std::fs::write(path, "latin-1\n").unwrap();
+    let latin = repo.commit_all("latin-1 name");
+    assert_eq!(names(&plan_for(&repo, Some(&attributes), &latin)), rebuilt);
+
+    // A file `.dockerignore` leaves out changes nothing that is sent.
+    repo.write("images/edges/.dockerignore", "*.md\n");
+    let ignore = repo.commit_all("dockerignore");
+    assert_eq!(names(&plan_for(&repo, Some(&latin), &ignore)), rebuilt);
+    repo.write("images/edges/NOTES.md", "not sent\n");
+    let notes = repo.commit_all("notes");
+    assert_eq!(
+        names(&plan_for(&repo, Some(&ignore), &notes)),
+        (vec![], vec![]),
+        "nothing the engine would get changed"
+    );
+
+    // An attribute change that gives no file of the context anything new.
+    repo.write(".gitattributes", "*.txt eol=crlf\n*.png binary\n");
+    let unrelated = repo.commit_all("unrelated attribute");
+    let plan = plan_for(&repo, Some(&notes), &unrelated);
+    assert_eq!(names(&plan), (vec![], vec![]));
+}
+
+/// A `[[template]]` instance whose `args` change renders another spec: it is updated,
+/// though no spec file changed.
+#[test]
+fn a_template_instance_whose_args_change_is_updated() {
+    let repo = Repo::new();
+    let config = |b: &str| {
+        format!(
+            "[deploy]\nenabled = true\npachctl = \"{}\"\n\n[[template]]\npath = \"t/edges.jsonnet\"\nargs = {{ suffix = \"a\" }}\n\n[[template]]\npath = \"t/edges.jsonnet\"\nargs = {{ suffix = \"b\", mode = \"{b}\" }}\n",
+            pachctl()
+        )
+    };
+    repo.write("pachhook.toml", &config("fast"));
+    repo.write(
+        "t/edges.jsonnet",
+        "function(suffix, mode='fast') {\n  pipeline: { name: 'edges-' + suffix },\n  transform: { image: 'team/edges:1.0', env: { M: mode } },\n  input: { pfs: { repo: 'images', glob: '/*' } },\n}\n",
+    );
+    let first = repo.commit_all("template");
+    repo.write("pachhook.toml", &config("slow"));
+    let second = repo.commit_all("args only");
+    assert_eq!(
+        names(&plan_for(&repo, Some(&first), &second)),
+        (vec![], vec!["edges-b".to_string()])
+    );
 }
 
 /// The entry point the pre-push hook calls: branch globs and `on_failure`, from the
@@ -386,17 +447,25 @@ fn on_push_follows_branches_and_on_failure() {
     );
     repo.write("pipelines/broken.json", "{\"pipeline\": \"broken\",,}\n");
     let sha = repo.commit_all("broken spec");
+    // A remote with a fetch refspec: its acceptance of a push can be seen.
+    repo.git(&["remote", "add", "origin", "/nonexistent"]);
     let opened = pachhook::repo::Repo::open(repo.path()).unwrap();
     let new = git2::Oid::from_str(&sha).unwrap();
+    let origin = pachhook::deploy::PushTarget {
+        remote: "origin",
+        can_wait: true,
+    };
     let push = |branch: &str| {
         pachhook::deploy::on_push(
             &opened,
+            origin,
             &[pachhook::deploy::Pushed {
                 branch: branch.into(),
                 old: None,
                 new,
             }],
         )
+        .status
     };
     assert_eq!(push("feature/x"), ExitStatus::Ok, "not a deploy branch");
     assert_eq!(
@@ -421,12 +490,14 @@ fn on_push_follows_branches_and_on_failure() {
     assert_eq!(
         pachhook::deploy::on_push(
             &opened,
+            origin,
             &[pachhook::deploy::Pushed {
                 branch: "main".into(),
                 old: None,
                 new: disabled,
             }],
-        ),
+        )
+        .status,
         ExitStatus::Ok,
         "disabled"
     );

@@ -82,20 +82,23 @@ fn a_push_to_a_deploy_branch_deploys_and_other_pushes_do_not() {
 }
 
 #[test]
-fn a_failed_deploy_refuses_the_push_unless_the_team_says_warn() {
+fn a_failed_build_refuses_the_push_unless_the_team_says_warn() {
     if services().is_none() {
         return;
     }
+    let broken = |repo: &Repo| {
+        repo.write(
+            "images/edges/Dockerfile",
+            "FROM scratch\nCOPY missing.txt /missing.txt\n",
+        );
+        repo.commit_all("broken image");
+    };
     let (repo, remote, _image) = setup("");
-    let out = push(&repo, &["main"], &[("PACHCTL_FAIL_ON", "edges")]);
+    broken(&repo);
+    let out = push(&repo, &["main"], &[]);
     assert!(
         out.code != Some(0),
         "the push must be refused: {}",
-        text(&out)
-    );
-    assert!(
-        text(&out).contains("the cluster refused the update"),
-        "pachctl's stderr is shown: {}",
         text(&out)
     );
     assert!(
@@ -107,15 +110,44 @@ fn a_failed_deploy_refuses_the_push_unless_the_team_says_warn() {
         !remote.has_branch("main"),
         "the remote must not get the refused push"
     );
+    assert!(repo.calls().is_empty());
 
     let (repo, remote, _image) = setup("on_failure = \"warn\"");
-    let out = push(&repo, &["main"], &[("PACHCTL_FAIL_ON", "edges")]);
+    broken(&repo);
+    let out = push(&repo, &["main"], &[]);
     assert!(
         out.code == Some(0),
         "on_failure = \"warn\" lets the push go on: {}",
         text(&out)
     );
     assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "nothing was prepared to deploy");
+}
+
+/// pachctl runs after the remote accepted: its failure cannot refuse the push any more;
+/// it is shown, recorded in the note, and says how to retry.
+#[test]
+fn a_failed_update_after_acceptance_is_shown_and_recorded() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote, _image) = setup("");
+    let sha = repo.git(&["rev-parse", "HEAD"]);
+    let out = push(&repo, &["main"], &[("PACHCTL_FAIL_ON", "edges")]);
+    assert_eq!(out.code, Some(0), "the remote accepted: {}", text(&out));
+    assert!(remote.has_branch("main"));
+    assert!(
+        text(&out).contains("the cluster refused the update"),
+        "pachctl's stderr is shown: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains(&format!("retry: pachhook deploy {sha}")),
+        "{}",
+        text(&out)
+    );
+    let note = repo.note(&sha).expect("the failed deploy is recorded");
+    assert_eq!(note["outcome"], "failed", "{note}");
 }
 
 #[test]

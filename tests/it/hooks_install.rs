@@ -231,7 +231,7 @@ fn spaces_quotes_and_unicode_in_paths() {
     let exe = bin_dir.join("pachhook");
     std::fs::copy(PACHHOOK, &exe).unwrap();
     let out = output_of_copied(
-        std::process::Command::new(&exe)
+        crate::support::isolated(&exe)
             .arg("install")
             .current_dir(&repo.dir)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -262,7 +262,7 @@ fn a_missing_binary_fails_in_one_line_unless_allowed() {
     std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
     std::fs::copy(PACHHOOK, &exe).unwrap();
     let out = output_of_copied(
-        std::process::Command::new(&exe)
+        crate::support::isolated(&exe)
             .arg("install")
             .current_dir(&repo.dir)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")

@@ -265,3 +265,43 @@ fn install_after_a_manager_points_to_its_configuration_and_status_sees_pachhook_
         assert!(text(&out).contains("edges.json:"), "{tool}: {}", text(&out));
     }
 }
+
+#[test]
+fn lefthook_2_checks_what_is_staged_of_a_partially_staged_spec() {
+    // The README's lefthook snippet reads `{staged_files}` from the work tree: lefthook
+    // 2.x hides the unstaged part of a partially staged file while pre-commit runs, so
+    // pachhook sees what is committed, and the unstaged part comes back afterwards.
+    let repo = Repo::new();
+    repo.write(
+        "lefthook.yml",
+        "pre-commit:\n  commands:\n    pachhook:\n      glob: \"*.{json,yaml,yml,jsonnet}\"\n      run: pachhook check --only-specs {staged_files}\n",
+    );
+    repo.write("p.json", crate::support::GOOD);
+    repo.git(&["add", "."]);
+    repo.git(&["commit", "-qm", "init", "--no-verify"]);
+    let out = run_env(&repo, "lefthook", &["install"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let version = run_env(&repo, "lefthook", &["version"]);
+    assert!(version.stdout.starts_with("2."), "{version}");
+    // Staged: a floating tag. Left in the work tree: the good spec.
+    let bad = crate::support::GOOD.replace("opencv:1.0.0", "opencv:latest");
+    assert_ne!(bad, crate::support::GOOD, "the fixture names the image");
+    repo.write("p.json", &bad);
+    repo.git(&["add", "p.json"]);
+    repo.write("p.json", crate::support::GOOD);
+    let mut commit = repo.command("git");
+    commit
+        .args(["commit", "-qm", "floating"])
+        .env("PATH", path_env());
+    let out = crate::support::run(commit, std::time::Duration::from_secs(120));
+    assert_ne!(
+        out.code,
+        Some(0),
+        "the staged floating tag is refused:\n{out}"
+    );
+    assert!(out.all().contains("floating-tag"), "{out}");
+    assert_eq!(
+        String::from_utf8(repo.read("p.json")).unwrap(),
+        crate::support::GOOD
+    );
+}

@@ -37,6 +37,13 @@ fn files_that_are_not_specs_do_not_block() {
     repo.git(&["add", "."]);
     let out = repo.try_git(&["commit", "-m", "other files"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(repo.git(&["log", "--format=%s"]), "other files");
+    // The hook that let them through is live: a broken spec beside them is refused.
+    repo.write("edges.json", BAD);
+    repo.git(&["add", "edges.json"]);
+    let out = repo.try_git(&["commit", "-m", "a broken spec"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(text(&out).contains("edges.json"), "{}", text(&out));
 }
 
 #[test]
@@ -51,6 +58,13 @@ fn only_changed_specs_are_checked() {
     repo.git(&["add", "README.md"]);
     let out = repo.try_git(&["commit", "-m", "docs"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(repo.git(&["log", "-1", "--format=%s"]), "docs");
+    // The same bad spec, once the commit changes it, is checked and refused.
+    repo.write("old.json", &format!("{BAD}\n"));
+    repo.git(&["add", "old.json"]);
+    let out = repo.try_git(&["commit", "-m", "touch the old spec"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(text(&out).contains("old.json"), "{}", text(&out));
 }
 
 /// Partial staging: the hook checks what will be committed, and leaves the working tree

@@ -3,15 +3,13 @@
 //! spec whose keys, values and file name try to drive the terminal (OSC 52 clipboard,
 //! window title, clear screen, a fake green "ok"): all escaped, nothing but text.
 
-use std::process::Command;
-
 use crate::support::{self, Sandbox, code};
 
 fn human(name: &str, bytes: &[u8]) -> String {
     let sandbox = Sandbox::new();
     let path = sandbox.path().join(name);
     std::fs::write(&path, bytes).unwrap();
-    let out = Command::new(support::PACHHOOK)
+    let out = crate::support::isolated(support::PACHHOOK)
         .args(["check", name])
         .current_dir(sandbox.path())
         .env("NO_COLOR", "1")
@@ -84,6 +82,15 @@ fn every_rule_as_a_user_reads_it() {
         "extra/policed.json",
         r#"{"pipeline": {"name": "pol"}, "transform": {"image": "a/b:1", "cmd": ["x"]}, "input": {"pfs": {"repo": "r", "glob": "/"}}}"#,
     );
+    // pipeline-cycle (ca and cb read each other) and unknown-input (`[graph] sources`).
+    repo.write(
+        "extra/cycle.yaml",
+        "pipeline: {name: ca}\ntransform: {image: a/b:1, cmd: [x]}\ninput: {pfs: {repo: cb, glob: /}}\n---\npipeline: {name: cb}\ntransform: {image: a/b:1, cmd: [x]}\ninput: {pfs: {repo: ca, glob: /}}\n",
+    );
+    repo.write(
+        "extra/typo.json",
+        r#"{"pipeline": {"name": "t"}, "transform": {"image": "a/b:1", "cmd": ["x"]}, "input": {"pfs": {"repo": "uca", "glob": "/"}}}"#,
+    );
     repo.write(
         "policy.json",
         r#"{"required": ["description"], "description": "every pipeline says what it does"}"#,
@@ -112,12 +119,15 @@ paths = ["extra/policed.json"]
 
 [[template]]
 path = "templates/broken.jsonnet"
+
+[graph]
+sources = ["[!u]*"]
 "#,
     );
     repo.git(&["add", "-A"]);
 
     let run = |format: &str| {
-        Command::new(support::PACHHOOK)
+        crate::support::isolated(support::PACHHOOK)
             .args(["check", "--all", "--format", format])
             .current_dir(repo.path())
             .env("NO_COLOR", "1")
@@ -133,7 +143,7 @@ path = "templates/broken.jsonnet"
         .flat_map(|f| f["findings"].as_array().unwrap().iter())
         .map(|f| f["rule"].as_str().unwrap().to_string())
         .collect();
-    let rules = Command::new(support::PACHHOOK)
+    let rules = crate::support::isolated(support::PACHHOOK)
         .arg("rules")
         .output()
         .unwrap();
@@ -159,4 +169,28 @@ path = "templates/broken.jsonnet"
     let out = run("human");
     assert_eq!(code(&out), 1);
     insta::assert_snapshot!(String::from_utf8(out.stdout).expect("UTF-8 report"));
+}
+
+/// A file with more findings than a terminal should scroll through shows the first 25
+/// frames, then counts the rest; the JSON report keeps them all.
+#[test]
+fn a_file_shows_25_frames_then_counts_the_rest() {
+    let fields: String = (0..30)
+        .map(|i| format!("  \"bogus_{i:02}\": 1,\n"))
+        .collect();
+    let spec = format!(
+        "{{\n{fields}  \"pipeline\": {{\"name\": \"edges\"}},\n  \"transform\": {{\"image\": \"team/edges:1.0\"}},\n  \"input\": {{\"pfs\": {{\"repo\": \"images\", \"glob\": \"/*\"}}}}\n}}\n"
+    );
+    let out = human("many.json", spec.as_bytes());
+    assert_eq!(out.matches("error[unknown-field]").count(), 25, "{out}");
+    assert!(out.contains("bogus_24"), "{out}");
+    assert!(!out.contains("bogus_25"), "{out}");
+    assert!(out.contains("… and 5 more findings"), "{out}");
+    assert!(out.contains("found: 30 errors, 0 warnings"), "{out}");
+
+    let sandbox = Sandbox::new();
+    std::fs::write(sandbox.path().join("many.json"), &spec).unwrap();
+    let (code, report) = support::check_json(sandbox.path(), ["many.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["files"][0]["findings"].as_array().unwrap().len(), 30);
 }

@@ -2,11 +2,14 @@
 //! read it: no ReadError, and the JSON fast path builds the same tree as the YAML reader.
 //!
 //! The corpus is outside the project: set PACHHOOK_CORPUS to its directory. Without it the
-//! test fails on CI (CI set) and prints a note elsewhere.
+//! test fails, unless skipped on purpose (`PACHHOOK_TEST_SKIP=corpus`, see
+//! `support::needs`).
 
 use std::path::{Path, PathBuf};
 
 use pachhook::spec::{read, yaml};
+
+use crate::support::corpus;
 
 const FOLDERS: [&str; 2] = ["pachyderm-2.x-examples", "pachyderm-1.13-examples"];
 
@@ -39,19 +42,6 @@ const REFUSED: [(&str, u32, u32, &str); 4] = [
         "expected `,` or `}`",
     ),
 ];
-
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("PACHHOOK_CORPUS") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None if std::env::var_os("CI").is_some() => {
-            panic!("PACHHOOK_CORPUS must point at the spec corpus when CI is set")
-        }
-        None => {
-            eprintln!("note: PACHHOOK_CORPUS is not set; the corpus was not read");
-            None
-        }
-    }
-}
 
 fn spec_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));

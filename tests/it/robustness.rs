@@ -3,7 +3,6 @@
 //! never with a panic, a stack overflow or a memory blow-up.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -21,7 +20,7 @@ struct Run {
 
 fn check(path: &Path) -> Run {
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_pachhook"))
+    let out = crate::support::isolated(crate::support::PACHHOOK)
         .arg("check")
         .arg(path)
         .args(["--format", "json"])

@@ -2,7 +2,6 @@
 //! --format json` on small spec files, one per case, and on Pachyderm's own examples.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -251,7 +250,7 @@ fn located(report: &Value) -> Vec<Located> {
 /// A git repository in a temporary directory with these files.
 fn repo_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let git = Command::new("git")
+    let git = crate::support::isolated("git")
         .args(["init", "-q"])
         .current_dir(dir.path())
         .status()
@@ -553,7 +552,7 @@ fn reprocess_on_deploy_warns_for_cron_inputs() {
 fn configured_floating_tags_digests_and_managed_images() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
-    let git = Command::new("git")
+    let git = crate::support::isolated("git")
         .args(["init", "-q"])
         .current_dir(root)
         .status()

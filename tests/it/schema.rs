@@ -325,3 +325,100 @@ fn one_field_in_both_spellings_is_refused() {
     let run = check_fixture("both-spellings.json", &[]);
     run.only("parse-error", "/parallelismSpec", 5, 3);
 }
+
+/// 1.x fields as real repositories still carry them.
+const REAL_1X: &str = "\
+pipeline: {name: legacy}
+transform: {image: team/legacy:1}
+scale_down_threshold: 600s
+resourceSpec: {memory: 1G}
+batch: true
+inputs:
+  - repo: {name: images}
+    method: map
+    runEmpty: false
+---
+pipeline: {name: joined}
+transform: {image: team/j:1}
+input:
+  join:
+    - pfs: {repo: a, glob: \"/(*)\", join_on: \"$1\", join_type: outer, method: map, run_empty: true}
+    - pfs: {repo: b, glob: \"/(*)\", join_on: \"$1\"}
+";
+
+#[test]
+fn pachyderm_1_fields_real_specs_still_carry_get_their_2x_replacement() {
+    // From real repositories: `scale_down_threshold` (the 1.x way to scale down),
+    // `resource_spec` (the 1.4 name of `resource_requests`), the pre-`input` `inputs`
+    // list with `method`/`runEmpty`, `batch`, and join inputs written with `join_type`.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("legacy.yaml");
+    std::fs::write(&path, REAL_1X).unwrap();
+    let run = check(&[path], &[]);
+    let removed: Vec<(String, String)> = run
+        .findings()
+        .iter()
+        .filter(|f| f["rule"] == "removed-field")
+        .map(|f| {
+            (
+                f["pointer"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let pointers: Vec<&str> = removed.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            "/scale_down_threshold",
+            "/resourceSpec",
+            "/batch",
+            "/inputs",
+            "/input/join/0/pfs/join_type",
+            "/input/join/0/pfs/method",
+            "/input/join/0/pfs/run_empty",
+        ],
+        "{:#}",
+        run.report
+    );
+    let uses = |pointer: &str, replacement: &str| {
+        let (_, message) = removed.iter().find(|(p, _)| p == pointer).unwrap();
+        assert!(
+            message.ends_with(&format!("2.x uses `{replacement}`")),
+            "{pointer}: {message}"
+        );
+    };
+    uses("/scale_down_threshold", "autoscaling");
+    uses("/resourceSpec", "resourceRequests");
+    uses("/inputs", "input");
+    uses("/input/join/0/pfs/join_type", "outer_join");
+    // None of them is a bare unknown-field.
+    assert!(
+        !run.findings().iter().any(|f| f["rule"] == "unknown-field"),
+        "{:#}",
+        run.report
+    );
+}
+
+#[test]
+fn a_secret_for_an_environment_variable_needs_its_key() {
+    // pachd (2.3 and later, `validateSecret`): "secret S has env_var set but is missing
+    // key". A mounted secret needs none.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secrets.yaml");
+    std::fs::write(
+        &path,
+        "pipeline: {name: s}\ntransform:\n  image: team/s:1\n  secrets:\n    \
+         - {name: creds, env_var: TOKEN}\n    - {name: ok, env_var: TOKEN2, key: token}\n    \
+         - {name: files, mount_path: /secrets}\ninput: {pfs: {repo: r, glob: /}}\n",
+    )
+    .unwrap();
+    let run = check(&[path], &[]);
+    assert_eq!(run.code, 1);
+    let finding = run.only("missing-field", "/transform/secrets/0", 5, 7);
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("`creds`") && message.contains("`key`"),
+        "{message}"
+    );
+}

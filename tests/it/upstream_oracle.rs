@@ -44,14 +44,7 @@ const INT_FIELDS: &[&str] = &[
 ];
 
 fn shared() -> Option<PathBuf> {
-    match std::env::var_os("PACHHOOK_CORPUS") {
-        Some(dir) => Some(PathBuf::from(dir).join("..")),
-        None if std::env::var_os("CI").is_some() => panic!("PACHHOOK_CORPUS must be set in CI"),
-        None => {
-            eprintln!("note: PACHHOOK_CORPUS is not set; the upstream oracle test did not run");
-            None
-        }
-    }
+    crate::support::corpus().map(|dir| dir.join(".."))
 }
 
 fn oracle(shared: &Path) -> jsonschema::Validator {

@@ -4,7 +4,9 @@
 //! deploy tests' Docker engine, registries and pachctl stand-in are in `docker`.
 #![allow(dead_code)] // each test file uses a part of it
 
+mod consumers;
 mod docker;
+mod needs;
 
 use std::ffi::OsStr;
 use std::io::{Read, Write};
@@ -15,7 +17,9 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+pub use consumers::*;
 pub use docker::*;
+pub use needs::*;
 
 pub const PACHHOOK: &str = env!("CARGO_BIN_EXE_pachhook");
 /// The same binary, under the name the deploy tests used.
@@ -138,28 +142,16 @@ impl Repo {
         self.aux.path().join("pachctl.log")
     }
 
-    /// A command run in the work tree, isolated from the machine: no global or system
-    /// git configuration, a home of its own, the test's Docker configuration and
-    /// pachctl log, and none of pachhook's variables unless the test sets them.
+    /// A command run in the work tree, isolated from the machine as `isolated` is, with
+    /// the repository's home, the test's Docker configuration and pachctl log.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
-        let mut cmd = Command::new(program);
+        let mut cmd = isolated(program);
         cmd.current_dir(&self.dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
-            .env("NO_COLOR", "1")
-            .env("GIT_EDITOR", "true")
             .env("DOCKER_CONFIG", self.docker_config())
             .env("PACHCTL_LOG", self.pachctl_log())
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_INDEX_FILE")
-            .env_remove("PACHCTL_FAIL_ON")
-            .env_remove("PACHCTL_SLEEP")
-            .env_remove("PACHHOOK")
-            .env_remove("PACHHOOK_SKIP")
-            .env_remove("PACHHOOK_MISSING");
+            .env("PATH", test_path());
         cmd
     }
 
@@ -242,12 +234,71 @@ impl Repo {
     }
 }
 
-/// The absolute path of the pachctl stand-in.
+/// A scratch directory of this test process, outside any repository: the working
+/// directory and home of `isolated` commands. Created once, left in the system's
+/// temporary directory (tests that need their own use `Repo` or a `TempDir`).
+pub fn scratch() -> &'static Path {
+    static SCRATCH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    SCRATCH.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("pachhook-it-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("home")).expect("scratch directory");
+        dir
+    })
+}
+
+/// A command isolated from the machine and from whoever runs the tests: its working
+/// directory and home are a scratch directory outside any repository (so neither the
+/// project's nor a developer's `pachhook.toml`/`pachhook.local.toml` applies), no global
+/// or system git configuration (`commit.gpgsign`, `core.hooksPath`, `core.autocrlf` of
+/// the machine change nothing), none of git's variables (the tests may run inside a git
+/// hook, which sets `GIT_DIR` and `GIT_INDEX_FILE`), none of pachhook's or the pachctl
+/// stand-in's variables, and no colour. Tests set what they need on top.
+pub fn isolated(program: impl AsRef<OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    for (name, _) in std::env::vars_os() {
+        let name_text = name.to_string_lossy();
+        if ["GIT_", "PACHHOOK", "PACHCTL_", "CLICOLOR"]
+            .iter()
+            .any(|prefix| name_text.starts_with(prefix))
+        {
+            cmd.env_remove(&name);
+        }
+    }
+    let home = scratch().join("home");
+    cmd.current_dir(scratch())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("NO_COLOR", "1")
+        .env("GIT_EDITOR", "true");
+    cmd
+}
+
+/// The project's own directory (fixtures, examples, scripts), as an absolute path.
+pub fn project(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// The pachctl stand-in as `pachhook.toml` names it: the command `pachctl` on the
+/// `PATH` every command of a test repository gets (`test_path`), as the team's file
+/// may name only a command, never a path.
 pub fn pachctl() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/it/support/pachctl")
-        .to_string_lossy()
-        .into_owned()
+    "pachctl".to_string()
+}
+
+/// The directory of the pachctl stand-in (tests/it/support/pachctl).
+pub fn pachctl_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/support")
+}
+
+/// `PATH` with the pachctl stand-in's directory first.
+pub fn test_path() -> String {
+    format!(
+        "{}:{}",
+        pachctl_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 /// What a command did: its exit code (`None` when a signal ended it), its output as
@@ -325,14 +376,11 @@ pub fn check_json<S: AsRef<OsStr>>(
     dir: &Path,
     args: impl IntoIterator<Item = S>,
 ) -> (i32, serde_json::Value) {
-    let mut cmd = Command::new(PACHHOOK);
+    let mut cmd = isolated(PACHHOOK);
     cmd.current_dir(dir)
         .arg("check")
         .args(args)
-        .args(["--format", "json"])
-        .env_remove("PACHHOOK")
-        .env_remove("PACHHOOK_SKIP")
-        .env_remove("PACHHOOK_MISSING");
+        .args(["--format", "json"]);
     let out = run(cmd, LIMIT);
     assert!(
         !out.stderr.contains("panicked"),

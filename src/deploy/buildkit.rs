@@ -1,0 +1,555 @@
+//! Building with the engine's BuildKit, for a Dockerfile that needs it (`COPY --chmod`,
+//! `RUN --mount`, ...): `POST /build?version=2` with the context as a tar stream, which
+//! needs no session (checked with Docker 20.10). bollard cannot read that answer
+//! without its `buildkit` feature (its line decoder fails on the progress messages and
+//! ends the stream; the feature brings gRPC and requires a session), so the request is
+//! made here, over the engine's Unix socket, and the answer read as JSON lines:
+//! progress comes as `moby.buildkit.trace` messages (a base64 protobuf
+//! `StatusResponse`, of which the vertex names, errors and logs are shown) and the
+//! image ID as `moby.image.id`.
+//!
+//! Why not every build: with a tar context the engine's BuildKit applies no
+//! `.dockerignore` and `COPY .` sees the Dockerfile and `.dockerignore` even where
+//! the docker CLI keeps them out; the classic builder gives exactly what `docker build`
+//! of a checkout gives. So deploy builds with the classic builder, and with BuildKit
+//! the Dockerfiles only it accepts (see `needs`).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+
+use super::build::one_line;
+use super::context::Context;
+use super::error::Failure;
+use super::ui::Step;
+use crate::config::Build;
+
+/// The BuildKit-only construct a Dockerfile uses, if any: a flag the classic builder
+/// refuses, a heredoc, or a `# syntax=` directive (a frontend of its own).
+pub fn needs(dockerfile: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(dockerfile);
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let lower = trimmed.to_ascii_lowercase();
+        if lower.starts_with('#') {
+            let directive = lower.trim_start_matches('#').trim_start();
+            if directive.starts_with("syntax") && directive.contains('=') {
+                return Some("a `# syntax=` directive".into());
+            }
+            continue;
+        }
+        for flag in [
+            "--mount",
+            "--chmod",
+            "--link",
+            "--network",
+            "--security",
+            "--parents",
+            "--exclude",
+            "--checksum",
+        ] {
+            if lower.contains(&format!("{flag}=")) || lower.contains(&format!("{flag} ")) {
+                return Some(format!("`{flag}`"));
+            }
+        }
+        if lower.contains("<<") && (lower.starts_with("run") || lower.starts_with("copy")) {
+            return Some("a heredoc".into());
+        }
+    }
+    None
+}
+
+/// The engine's Unix socket, when deploy talks to one (`DOCKER_HOST` unset or
+/// `unix://`): the only transport this module speaks.
+pub fn socket() -> Option<PathBuf> {
+    match std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()) {
+        None => Some(PathBuf::from("/var/run/docker.sock")),
+        Some(host) => host.strip_prefix("unix://").map(PathBuf::from),
+    }
+}
+
+/// What the reading thread tells the build.
+enum Event {
+    Line(String),
+    Status(String),
+    Failed(Failure),
+    Done,
+}
+
+/// Builds `reference` from `context` with BuildKit through the socket at `socket`,
+/// speaking API `api` (`1.41`).
+pub async fn build(
+    socket: PathBuf,
+    api: String,
+    context: Context,
+    build: &Build,
+    reference: &str,
+    step: &Step,
+) -> Result<(), Failure> {
+    let image = build.repository();
+    let mut query = vec![
+        ("version", "2".to_string()),
+        ("t", reference.to_string()),
+        ("dockerfile", context.dockerfile.clone()),
+        ("rm", "1".to_string()),
+        ("forcerm", "1".to_string()),
+    ];
+    if !build.build_args.is_empty() {
+        let args = serde_json::to_string(&build.build_args).unwrap_or_default();
+        query.push(("buildargs", args));
+    }
+    if let Some(target) = &build.target {
+        query.push(("target", target.clone()));
+    }
+    if let Some(platform) = &build.platform {
+        query.push(("platform", platform.clone()));
+    }
+    if let Some(network) = &build.network {
+        query.push(("networkmode", network.clone()));
+    }
+    let query: Vec<String> = query
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    let head = format!(
+        "POST /v{api}/build?{} HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        query.join("&")
+    );
+    let stream = UnixStream::connect(&socket)
+        .map_err(|e| Failure::Docker(format!("{}: {e}", socket.display())))?;
+    let reader = stream
+        .try_clone()
+        .map_err(|e| Failure::Docker(format!("{}: {e}", socket.display())))?;
+    let closer = stream
+        .try_clone()
+        .map_err(|e| Failure::Docker(format!("{}: {e}", socket.display())))?;
+    // Ends the connection when the build is dropped (Ctrl-C, a failure).
+    struct Close(UnixStream);
+    impl Drop for Close {
+        fn drop(&mut self) {
+            let _ = self.0.shutdown(std::net::Shutdown::Both);
+        }
+    }
+    let _close = Close(closer);
+
+    let total = context.total_bytes;
+    let sent = Arc::new(AtomicU64::new(0));
+    let read_error: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    {
+        let sent = sent.clone();
+        let read_error = read_error.clone();
+        std::thread::spawn(move || {
+            let mut out = Chunked {
+                inner: std::io::BufWriter::with_capacity(64 * 1024, stream),
+                sent,
+            };
+            let result = out
+                .inner
+                .write_all(head.as_bytes())
+                .map_err(anyhow::Error::from)
+                .and_then(|()| context.write(&mut out))
+                .and_then(|()| out.end().map_err(anyhow::Error::from));
+            if let Err(e) = result
+                && let Ok(mut slot) = read_error.lock()
+            {
+                *slot = Some(format!("{e:#}"));
+            }
+        });
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || read_answer(reader, &image, &tx));
+
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let mut answered = false;
+    loop {
+        let event = tokio::select! {
+            event = rx.recv() => event,
+            _ = tick.tick() => {
+                if !answered {
+                    step.bytes(sent.load(Ordering::Relaxed).min(total), total, "sending context");
+                }
+                continue;
+            }
+        };
+        answered = true;
+        match event {
+            Some(Event::Line(line)) => step.line(&line),
+            Some(Event::Status(status)) => step.status(&status),
+            Some(Event::Done) => return Ok(()),
+            Some(Event::Failed(failure)) => {
+                if let Some(message) = read_error.lock().ok().and_then(|mut s| s.take()) {
+                    return Err(Failure::Git(message));
+                }
+                return Err(failure);
+            }
+            None => {
+                if let Some(message) = read_error.lock().ok().and_then(|mut s| s.take()) {
+                    return Err(Failure::Git(message));
+                }
+                return Err(Failure::Docker(
+                    "the engine ended the build without an image".into(),
+                ));
+            }
+        }
+    }
+}
+
+/// The request body, in HTTP chunks.
+struct Chunked {
+    inner: std::io::BufWriter<UnixStream>,
+    sent: Arc<AtomicU64>,
+}
+
+impl Chunked {
+    fn end(&mut self) -> std::io::Result<()> {
+        self.inner.write_all(b"0\r\n\r\n")?;
+        self.inner.flush()
+    }
+}
+
+impl Write for Chunked {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        write!(self.inner, "{:x}\r\n", data.len())?;
+        self.inner.write_all(data)?;
+        self.inner.write_all(b"\r\n")?;
+        self.sent.fetch_add(data.len() as u64, Ordering::Relaxed);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Reads the engine's answer and turns it into events.
+fn read_answer(stream: UnixStream, image: &str, tx: &tokio::sync::mpsc::UnboundedSender<Event>) {
+    let failed = |message: String| {
+        Event::Failed(Failure::Build {
+            image: image.to_string(),
+            message: one_line(&message),
+        })
+    };
+    let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    let mut status = String::new();
+    if reader.read_line(&mut status).is_err() {
+        let _ = tx.send(Event::Failed(Failure::Docker(
+            "the engine gave no answer to the build".into(),
+        )));
+        return;
+    }
+    let code: u16 = status
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let mut chunked = false;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case("transfer-encoding")
+            && v.trim().eq_ignore_ascii_case("chunked")
+        {
+            chunked = true;
+        }
+    }
+    let mut body: Box<dyn BufRead> = if chunked {
+        Box::new(BufReader::new(Dechunk {
+            inner: reader,
+            left: 0,
+            done: false,
+        }))
+    } else {
+        Box::new(reader)
+    };
+    if code != 200 {
+        let mut text = String::new();
+        let _ = body.take(64 * 1024).read_to_string(&mut text);
+        let message = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| {
+                v.get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            })
+            .unwrap_or(text);
+        let _ = tx.send(failed(message));
+        return;
+    }
+    let mut trace = Trace::default();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match body.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if let Some(message) = value
+            .get("errorDetail")
+            .and_then(|d| d.get("message"))
+            .or_else(|| value.get("error"))
+            .and_then(|m| m.as_str())
+        {
+            let _ = tx.send(failed(message.to_string()));
+            return;
+        }
+        match value.get("id").and_then(|i| i.as_str()) {
+            Some("moby.buildkit.trace") => {
+                let Some(data) = value
+                    .get("aux")
+                    .and_then(|a| a.as_str())
+                    .and_then(|a| base64::engine::general_purpose::STANDARD.decode(a).ok())
+                else {
+                    continue;
+                };
+                for event in trace.read(&data) {
+                    let _ = tx.send(event);
+                }
+            }
+            Some("moby.image.id") => {
+                let _ = tx.send(Event::Done);
+                return;
+            }
+            _ => {
+                if let Some(text) = value.get("stream").and_then(|s| s.as_str()) {
+                    for l in text.lines().map(str::trim_end).filter(|l| !l.is_empty()) {
+                        let _ = tx.send(Event::Line(l.to_string()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An HTTP chunked body.
+struct Dechunk<R> {
+    inner: R,
+    left: usize,
+    done: bool,
+}
+
+impl<R: BufRead> Read for Dechunk<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.done || buf.is_empty() {
+            return Ok(0);
+        }
+        if self.left == 0 {
+            let mut size = String::new();
+            while size.trim().is_empty() {
+                size.clear();
+                if self.inner.read_line(&mut size)? == 0 {
+                    self.done = true;
+                    return Ok(0);
+                }
+            }
+            return self.read_size(&size, buf);
+        }
+        self.read_data(buf)
+    }
+}
+
+impl<R: BufRead> Dechunk<R> {
+    fn read_size(&mut self, line: &str, buf: &mut [u8]) -> std::io::Result<usize> {
+        let hex = line.trim().split(';').next().unwrap_or("");
+        let size = usize::from_str_radix(hex, 16)
+            .map_err(|_| std::io::Error::other("a bad chunk in the engine's answer"))?;
+        if size == 0 {
+            self.done = true;
+            return Ok(0);
+        }
+        self.left = size;
+        self.read_data(buf)
+    }
+
+    fn read_data(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let want = buf.len().min(self.left);
+        let n = self.inner.read(&mut buf[..want])?;
+        if n == 0 {
+            self.done = true;
+            return Ok(0);
+        }
+        self.left -= n;
+        if self.left == 0 {
+            let mut crlf = String::new();
+            self.inner.read_line(&mut crlf)?;
+        }
+        Ok(n)
+    }
+}
+
+/// What the progress messages said so far: vertex names by digest, already shown.
+#[derive(Default)]
+struct Trace {
+    started: std::collections::BTreeSet<String>,
+}
+
+impl Trace {
+    /// The events of one `StatusResponse`: a line per vertex when it starts (its name)
+    /// and when it fails, and the lines of its logs.
+    fn read(&mut self, data: &[u8]) -> Vec<Event> {
+        let mut events = Vec::new();
+        for (field, value) in fields(data) {
+            match (field, value) {
+                (1, Wire::Bytes(vertex)) => {
+                    let (mut digest, mut name, mut error, mut cached) =
+                        (String::new(), String::new(), String::new(), false);
+                    for (f, v) in fields(vertex) {
+                        match (f, v) {
+                            (1, Wire::Bytes(b)) => digest = String::from_utf8_lossy(b).into(),
+                            (3, Wire::Bytes(b)) => name = String::from_utf8_lossy(b).into(),
+                            (4, Wire::Varint(v)) => cached = v != 0,
+                            (7, Wire::Bytes(b)) => error = String::from_utf8_lossy(b).into(),
+                            _ => {}
+                        }
+                    }
+                    if !name.is_empty() && self.started.insert(digest) {
+                        let shown = crate::escape::escape(&name).into_owned();
+                        events.push(Event::Line(if cached {
+                            format!("{shown} (cached)")
+                        } else {
+                            shown.clone()
+                        }));
+                        events.push(Event::Status(shown));
+                    }
+                    if !error.is_empty() {
+                        events.push(Event::Line(crate::escape::escape(&error).into_owned()));
+                    }
+                }
+                (3, Wire::Bytes(log)) => {
+                    for (f, v) in fields(log) {
+                        if let (4, Wire::Bytes(msg)) = (f, v) {
+                            for l in String::from_utf8_lossy(msg).lines() {
+                                let l = l.trim_end();
+                                if !l.is_empty() {
+                                    events.push(Event::Line(crate::escape::escape(l).into_owned()));
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        events
+    }
+}
+
+enum Wire<'a> {
+    Varint(u64),
+    Bytes(&'a [u8]),
+    Other,
+}
+
+/// The fields of a protobuf message, as far as they can be read.
+fn fields(mut data: &[u8]) -> Vec<(u64, Wire<'_>)> {
+    let mut out = Vec::new();
+    while !data.is_empty() {
+        let Some((key, rest)) = varint(data) else {
+            break;
+        };
+        data = rest;
+        let (field, wire) = (key >> 3, key & 7);
+        match wire {
+            0 => {
+                let Some((v, rest)) = varint(data) else { break };
+                data = rest;
+                out.push((field, Wire::Varint(v)));
+            }
+            1 => {
+                if data.len() < 8 {
+                    break;
+                }
+                data = &data[8..];
+                out.push((field, Wire::Other));
+            }
+            2 => {
+                let Some((len, rest)) = varint(data) else {
+                    break;
+                };
+                let Ok(len) = usize::try_from(len) else { break };
+                if rest.len() < len {
+                    break;
+                }
+                out.push((field, Wire::Bytes(&rest[..len])));
+                data = &rest[len..];
+            }
+            5 => {
+                if data.len() < 4 {
+                    break;
+                }
+                data = &data[4..];
+                out.push((field, Wire::Other));
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+fn varint(data: &[u8]) -> Option<(u64, &[u8])> {
+    let mut value = 0u64;
+    for (i, byte) in data.iter().enumerate().take(10) {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, &data[i + 1..]));
+        }
+    }
+    None
+}
+
+/// Percent-encoding of a query value.
+fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dockerfiles_that_need_buildkit() {
+        assert!(needs(b"FROM x\nCOPY --chmod=755 a /a\n").is_some());
+        assert!(needs(b"FROM x\nRUN --mount=type=cache,target=/c true\n").is_some());
+        assert!(needs(b"# syntax=docker/dockerfile:1\nFROM x\n").is_some());
+        assert!(needs(b"FROM x\nRUN <<EOF\necho\nEOF\n").is_some());
+        assert!(needs(b"FROM x\nCOPY a /a\nRUN make\n").is_none());
+        assert!(needs(b"# a comment\nFROM x\n").is_none());
+    }
+
+    #[test]
+    fn a_trace_message_decodes() {
+        // The first message of a real build: a vertex with a digest and a name.
+        let data = base64::engine::general_purpose::STANDARD
+            .decode("Cm8KR3NoYTI1NjpjMGMxNTI1ODM5OWRhODBjN2NiY2FmNGFmNmIyY2FhMTQwMzJlMWUwYjE3Zjc3YTE1MDcxYzBiYmNjODFiMWIwGiRbaW50ZXJuYWxdIGxvYWQgcmVtb3RlIGJ1aWxkIGNvbnRleHQ=")
+            .unwrap();
+        let events = Trace::default().read(&data);
+        assert!(
+            matches!(&events[0], Event::Line(l) if l == "[internal] load remote build context")
+        );
+    }
+}

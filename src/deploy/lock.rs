@@ -1,0 +1,117 @@
+//! One deploy at a time per clone and cluster: two deploys that interleave their
+//! pachctl calls leave the cluster running pipelines of two commits. The lock is a file
+//! in the clone's common git directory (every worktree of the clone shares it), created
+//! with `O_EXCL`, holding the holder's process id and commit; a holder that is gone
+//! (killed) leaves a file that the next deploy takes over.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::error::Failure;
+use super::pending::state_dir;
+use super::ui::Ui;
+
+/// Held while a deploy updates pipelines; dropping it releases the lock.
+pub struct Lock {
+    path: PathBuf,
+    content: String,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Only our own: a lock taken over from us (we were thought dead) stays.
+        if std::fs::read_to_string(&self.path).is_ok_and(|c| c == self.content) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The lock of `cluster` (the context name, or `default`) in this clone, waiting at
+/// most `limit` for a deploy under way, with one line saying on what.
+pub fn acquire(
+    common: &Path,
+    cluster: &str,
+    sha: &str,
+    limit: Duration,
+    ui: &Ui,
+) -> Result<Lock, Failure> {
+    let dir = state_dir(common);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure::Git(format!("cannot create {}: {e}", dir.display())))?;
+    let name: String = cluster
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = dir.join(format!("deploy-{name}.lock"));
+    let content = format!("{} {sha}\n", std::process::id());
+    let start = Instant::now();
+    let mut said = false;
+    loop {
+        match crate::atomic_write::create_new(&path, content.as_bytes(), 0o644) {
+            Ok(()) => return Ok(Lock { path, content }),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(Failure::Git(format!(
+                    "cannot take the deploy lock {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+        let held = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut fields = held.split_whitespace();
+        let pid = fields.next().and_then(|p| p.parse::<i32>().ok());
+        let holder = fields.next().unwrap_or("").to_string();
+        if pid.is_some_and(|p| !alive(p)) {
+            // The holder is gone: take its place (only if the file is still its).
+            if std::fs::read_to_string(&path).is_ok_and(|c| c == held) {
+                let _ = std::fs::remove_file(&path);
+            }
+            continue;
+        }
+        let what = format!(
+            "the deploy of {} (process {})",
+            super::short(&holder),
+            pid.map_or_else(|| "unknown".into(), |p| p.to_string())
+        );
+        if start.elapsed() >= limit {
+            return Err(Failure::Busy {
+                holder: what,
+                lock: path.display().to_string(),
+            });
+        }
+        if !said {
+            ui.say(&format!(
+                "pachhook: waiting for {what} to the same cluster to finish (at most {})",
+                super::process::human(limit)
+            ));
+            said = true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Whether process `pid` exists (a process of another user counts as alive).
+fn alive(pid: i32) -> bool {
+    #[cfg(unix)]
+    {
+        let Some(pid) = rustix::process::Pid::from_raw(pid) else {
+            return false;
+        };
+        !matches!(
+            rustix::process::test_kill_process(pid),
+            Err(rustix::io::Errno::SRCH)
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}

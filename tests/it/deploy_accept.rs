@@ -1,0 +1,489 @@
+//! A push deploys only once the remote accepted it: pre-push prepares (checks, builds,
+//! pushes images) and the pipelines are updated when git updates the remote-tracking
+//! ref of the pushed branch. Real bare remotes: one whose pre-receive hook refuses, a
+//! fork, two clones pushing in turn, `--dry-run`, a push by URL.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use crate::support::*;
+
+/// A clone with two managed pipelines, the hooks installed, and `origin`, a bare
+/// remote: (clone, remote).
+fn setup(extra_config: &str) -> (Repo, Repo) {
+    let svc = services().expect("checked by the caller");
+    let image = format!("{}/{}", svc.registry, unique("accept"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, extra_config);
+    repo.commit_all("edges and montage");
+    let remote = Repo::new_with(&["--bare"]);
+    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    repo.install();
+    (repo, remote)
+}
+
+fn push(repo: &Repo, args: &[&str]) -> Run {
+    let mut all = vec!["push"];
+    all.extend_from_slice(args);
+    repo.git_env(&all, &[], None)
+}
+
+fn head(repo: &Repo) -> String {
+    repo.git(&["rev-parse", "HEAD"])
+}
+
+fn pending(repo: &Repo) -> PathBuf {
+    repo.path().join(".git/pachhook/pending.json")
+}
+
+fn acceptance_hook(repo: &Repo) -> PathBuf {
+    repo.hooks_dir().join("reference-transaction")
+}
+
+fn updated(repo: &Repo) -> Vec<String> {
+    repo.calls()
+        .iter()
+        .map(|c| {
+            c.spec["pipeline"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+fn write_hook(path: &std::path::Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn an_accepted_push_deploys_and_leaves_no_hook_behind() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let sha = head(&repo);
+    assert!(
+        !acceptance_hook(&repo).exists(),
+        "nothing waits: commits and checkouts run no reference-transaction hook"
+    );
+    let out = push(&repo, &["-q", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    let order = out
+        .stderr
+        .find("is ready to deploy")
+        .zip(out.stderr.find("origin accepted"));
+    assert!(
+        order.is_some_and(|(ready, accepted)| ready < accepted),
+        "prepared before the push, applied after: {out}"
+    );
+    assert_eq!(repo.note(&sha).unwrap()["outcome"], "deployed");
+    assert!(!pending(&repo).exists(), "the record is applied once");
+    assert!(
+        !acceptance_hook(&repo).exists(),
+        "and the hook goes with it"
+    );
+    // A later commit and fetch do nothing more.
+    repo.write("README.md", "docs\n");
+    repo.commit_all("docs");
+    repo.git(&["fetch", "-q", "origin"]);
+    assert_eq!(repo.calls().len(), 2);
+}
+
+#[test]
+fn a_push_the_remote_refuses_deploys_nothing() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let sha = head(&repo);
+    let pre_receive = remote.path().join("hooks/pre-receive");
+    write_hook(
+        &pre_receive,
+        "#!/bin/sh\necho 'main is protected' >&2\nexit 1\n",
+    );
+    let out = push(&repo, &["origin", "main"]);
+    assert_ne!(out.code, Some(0), "the remote refuses: {out}");
+    assert!(out.stderr.contains("main is protected"), "{out}");
+    assert!(repo.calls().is_empty(), "nothing updated: {out}");
+    assert!(repo.note(&sha).is_none(), "nothing recorded: {out}");
+    assert!(
+        out.stderr.contains(&format!("`pachhook deploy {sha}`")),
+        "one line says how to deploy: {out}"
+    );
+    // The record waits unapplied; a fetch that does not bring the commit leaves it so.
+    assert!(pending(&repo).exists());
+    let status = repo.pachhook(&["status"]);
+    assert!(
+        status
+            .stdout
+            .contains(&format!("a deploy waits: {}", &sha[..12])),
+        "{status}"
+    );
+    repo.git(&["fetch", "-q", "origin"]);
+    repo.write("README.md", "docs\n");
+    let next = repo.commit_all("docs");
+    assert!(repo.calls().is_empty());
+
+    // Once the remote lets it in, the next push deploys its own commit.
+    std::fs::remove_file(&pre_receive).unwrap();
+    let out = push(&repo, &["-q", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    assert!(
+        repo.calls().iter().all(|c| c.spec["transform"]["image"]
+            .as_str()
+            .unwrap()
+            .ends_with(&next)),
+        "the pushed commit's images"
+    );
+}
+
+#[test]
+fn a_dry_run_a_fork_and_a_push_by_url_deploy_nothing() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let sha = head(&repo);
+
+    let out = push(&repo, &["--dry-run", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(!remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "a dry run updates nothing: {out}");
+    assert!(
+        out.stderr.contains(&format!("`pachhook deploy {sha}`")),
+        "{out}"
+    );
+
+    // A fork is not the team's remote.
+    let fork = Repo::new_with(&["--bare"]);
+    repo.git(&["remote", "add", "fork", &fork.path().to_string_lossy()]);
+    let out = push(&repo, &["fork", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(fork.has_branch("main"));
+    assert!(repo.calls().is_empty(), "a fork never deploys: {out}");
+    assert!(
+        out.stderr.contains("only pushes to `origin` deploy"),
+        "{out}"
+    );
+
+    // A push by URL updates no remote-tracking ref: nothing would tell it was accepted.
+    let out = push(&repo, &[&remote.path().to_string_lossy(), "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "{out}");
+    assert!(repo.note(&sha).is_none());
+
+    // [deploy] remote names the team's remote.
+    let toml = std::fs::read_to_string(repo.path().join("pachhook.toml")).unwrap();
+    repo.write("pachhook.toml", &format!("{toml}remote = \"fork\"\n"));
+    repo.write("images/edges/message.txt", "from the fork\n");
+    let sha = repo.commit_all("deploy from the fork");
+    let out = push(&repo, &["fork", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    assert!(repo.note(&sha).is_some());
+}
+
+#[test]
+fn two_clones_pushing_in_turn_never_deploy_the_stale_one() {
+    if services().is_none() {
+        return;
+    }
+    let (a, remote) = setup("");
+    let out = push(&a, &["-q", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    // B clones, then A moves on and deploys.
+    let b = Repo::new();
+    b.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    b.git(&["fetch", "-q", "origin"]);
+    b.git(&["reset", "-q", "--hard", "origin/main"]);
+    b.install();
+    std::fs::write(b.pachctl_log(), "").unwrap();
+    a.write("images/edges/message.txt", "A's fix\n");
+    let fixed = a.commit_all("A's fix");
+    let out = push(&a, &["-q", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+
+    // B pushes without pulling: refused as not a fast-forward, and not deployed.
+    let spec = String::from_utf8(b.read("pipelines/b_edges.json")).unwrap();
+    b.write("pipelines/b_edges.json", &spec.replace("fast", "slow"));
+    let stale = b.commit_all("B's change");
+    let out = push(&b, &["origin", "main"]);
+    assert_ne!(out.code, Some(0), "{out}");
+    assert!(
+        b.calls().is_empty(),
+        "B's stale commit is not deployed: {out}"
+    );
+    assert!(
+        out.stderr.contains(&format!("`pachhook deploy {stale}`")),
+        "{out}"
+    );
+
+    // A forced push goes through, but deploys only by hand.
+    let out = push(&b, &["-f", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(b.calls().is_empty(), "a forced push does not deploy: {out}");
+    assert!(out.stderr.contains("a forced push"), "{out}");
+
+    // After pulling, B's push deploys B's merge.
+    b.git(&["fetch", "-q", &a.path().to_string_lossy(), "main"]);
+    b.git(&["reset", "-q", "--hard", &fixed]);
+    b.git(&["push", "-q", "--no-verify", "-f", "origin", "main"]);
+    b.write("README.md", "B\n");
+    b.write("images/edges/message.txt", "B on top of A\n");
+    let merged = b.commit_all("B on top of A");
+    let out = push(&b, &["-q", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(!b.calls().is_empty(), "{out}");
+    assert!(b.note(&merged).is_some());
+}
+
+#[test]
+fn a_reference_transaction_hook_of_the_user_is_kept_and_chained() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, _remote) = setup("");
+    let log = repo.aux.path().join("theirs.log");
+    let theirs = format!(
+        "#!/bin/sh\necho \"$1 $(cat | wc -l)\" >> '{}'\n",
+        log.display()
+    );
+    let path = acceptance_hook(&repo);
+    write_hook(&path, &theirs);
+    let out = push(&repo, &["-q", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    let seen = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        seen.lines().any(|l| l.starts_with("committed")),
+        "their hook ran while ours was armed: {seen}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        theirs,
+        "their hook is back, unchanged"
+    );
+    assert!(
+        !repo
+            .hooks_dir()
+            .with_file_name("hooks.pachhook-previous")
+            .join("reference-transaction")
+            .exists()
+    );
+    // And it still runs on a commit.
+    let before = std::fs::read_to_string(&log).unwrap().lines().count();
+    repo.write("README.md", "docs\n");
+    repo.commit_all("docs");
+    assert!(std::fs::read_to_string(&log).unwrap().lines().count() > before);
+}
+
+#[test]
+fn one_deploy_at_a_time_to_a_cluster() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, _remote) = setup("");
+    let sha = head(&repo);
+    let first = {
+        let mut cmd = repo.command(env!("CARGO_BIN_EXE_pachhook"));
+        cmd.args(["deploy", &sha]).env("PACHCTL_SLEEP", "2");
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        cmd.spawn().unwrap()
+    };
+    // The first holds the lock once its images are in the registry.
+    // Named after the cluster's ID, the stand-in's default.
+    let lock = repo
+        .path()
+        .join(".git/pachhook/deploy-8f14e45f-ceea-467f-a0e6-c0ffee000001.lock");
+    let start = std::time::Instant::now();
+    while !lock.exists() {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the first deploy never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let second = repo.pachhook(&["deploy", &sha]);
+    let mut first = first;
+    assert!(first.wait().unwrap().success());
+    assert_eq!(second.code, Some(0), "{second}");
+    assert!(
+        second.stderr.contains("waiting for the deploy of"),
+        "the second says what it waits on: {second}"
+    );
+    // The calls did not interleave: each argv/spec pair came in order, 4 in all.
+    assert_eq!(updated(&repo), ["edges", "montage", "edges", "montage"]);
+    assert!(!lock.exists(), "released");
+}
+
+#[test]
+fn a_push_from_a_linked_worktree_waits_in_the_clone_and_deploys() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let linked = repo.aux.path().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        &linked.to_string_lossy(),
+        "-b",
+        "work",
+    ]);
+    let wt = repo.at(&linked);
+    wt.write("images/edges/message.txt", "from the worktree\n");
+    let sha = wt.commit_all("from the worktree");
+    let out = push(&wt, &["-q", "origin", "work:main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    assert_eq!(repo.note(&sha).unwrap()["outcome"], "deployed");
+    assert!(!pending(&repo).exists() && !acceptance_hook(&repo).exists());
+}
+
+#[test]
+fn a_stale_record_expires_without_deploying() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let sha = head(&repo);
+    // A dry run leaves a record and the hook armed; an hour later the record is stale.
+    let out = push(&repo, &["--dry-run", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(pending(&repo).exists() && acceptance_hook(&repo).exists());
+    let mut record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(pending(&repo)).unwrap()).unwrap();
+    record["created"] = serde_json::json!(record["created"].as_u64().unwrap() - 2 * 3600);
+    std::fs::write(pending(&repo), record.to_string()).unwrap();
+    // Even the acceptance it waited for does not apply it any more.
+    let out = push(&repo, &["--no-verify", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "{out}");
+    assert!(out.stderr.contains("expired"), "{out}");
+    assert!(
+        out.stderr.contains(&format!("`pachhook deploy {sha}`")),
+        "{out}"
+    );
+    assert!(!pending(&repo).exists() && !acceptance_hook(&repo).exists());
+}
+
+#[test]
+fn a_second_deploy_waits_a_bounded_time_then_stops() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, _remote) = setup("pachctl_timeout = \"2s\"");
+    // A live process (this test) holds the lock of the stand-in's cluster.
+    let dir = repo.path().join(".git/pachhook");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lock = dir.join("deploy-8f14e45f-ceea-467f-a0e6-c0ffee000001.lock");
+    std::fs::write(
+        &lock,
+        format!("{} {}\n", std::process::id(), "a".repeat(40)),
+    )
+    .unwrap();
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(3), "{run}");
+    assert!(
+        run.stderr
+            .contains("waiting for the deploy of aaaaaaaaaaaa"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("still under way"), "{run}");
+    assert!(repo.calls().is_empty());
+    assert!(lock.exists(), "another's lock is left alone");
+    // A lock whose holder is gone is taken over.
+    std::fs::write(&lock, format!("{} {}\n", i32::MAX - 1, "a".repeat(40))).unwrap();
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(!lock.exists());
+}
+
+/// The user's reference-transaction hook was there before `pachhook install` chained
+/// their pre-commit hook (which links the other hooks beside the kept one): arming keeps
+/// the hook itself, never a link back to ours.
+#[test]
+fn a_reference_transaction_hook_from_before_install_is_kept() {
+    if services().is_none() {
+        return;
+    }
+    let svc = services().unwrap();
+    let image = format!("{}/{}", svc.registry, unique("before"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    repo.commit_all("edges and montage");
+    let remote = Repo::new_with(&["--bare"]);
+    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    let hooks = repo.hooks_dir();
+    let log = repo.aux.path().join("theirs.log");
+    let theirs = format!("#!/bin/sh\necho \"$1\" >> '{}'\n", log.display());
+    write_hook(&hooks.join("pre-commit"), "#!/bin/sh\nexit 0\n");
+    write_hook(&hooks.join("reference-transaction"), &theirs);
+    repo.install();
+    let out = push(&repo, &["-q", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    let path = hooks.join("reference-transaction");
+    assert!(
+        !std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        theirs,
+        "theirs, back"
+    );
+    assert!(
+        std::fs::read_to_string(&log).unwrap().contains("committed"),
+        "and it ran meanwhile"
+    );
+}
+
+/// A hooks directory the team commits cannot get the acceptance hook (hooks never touch
+/// the work tree): such a push prepares nothing and says how to deploy.
+#[test]
+fn a_committed_hooks_directory_deploys_by_hand() {
+    if services().is_none() {
+        return;
+    }
+    let svc = services().unwrap();
+    let image = format!("{}/{}", svc.registry, unique("shared"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    repo.git(&["config", "core.hooksPath", ".githooks"]);
+    repo.install();
+    let sha = repo.commit_all("edges and montage, shared hooks");
+    let remote = Repo::new_with(&["--bare"]);
+    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    // Portable hooks run `pachhook` from PATH.
+    let bin = std::path::Path::new(BIN)
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let path = format!("{bin}:{}", test_path());
+    let out = repo.git_env(&["push", "origin", "main"], &[("PATH", &path)], None);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "{out}");
+    assert!(out.stderr.contains("committed hooks directory"), "{out}");
+    assert!(
+        out.stderr.contains(&format!("`pachhook deploy {sha}`")),
+        "{out}"
+    );
+    assert!(!repo.path().join(".githooks/reference-transaction").exists());
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
