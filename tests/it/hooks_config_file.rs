@@ -30,7 +30,7 @@ fn staged(sandbox: &Sandbox) -> Repo {
 }
 
 fn mkfifo(path: &std::path::Path) {
-    let status = std::process::Command::new("mkfifo")
+    let status = crate::support::isolated("mkfifo")
         .arg(path)
         .status()
         .unwrap();

@@ -356,7 +356,7 @@ fn a_hook_git_cannot_run_is_reported_and_repaired() {
             }
             _ => {
                 std::fs::remove_file(&hook).unwrap();
-                let ok = std::process::Command::new("mkfifo")
+                let ok = crate::support::isolated("mkfifo")
                     .arg(&hook)
                     .status()
                     .unwrap();
@@ -398,7 +398,7 @@ fn a_hook_git_cannot_run_is_reported_and_repaired() {
         // A FIFO is never opened by uninstall either.
         if case == "fifo" {
             std::fs::remove_file(&hook).unwrap();
-            let ok = std::process::Command::new("mkfifo")
+            let ok = crate::support::isolated("mkfifo")
                 .arg(&hook)
                 .status()
                 .unwrap();

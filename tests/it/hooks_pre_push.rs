@@ -184,7 +184,7 @@ fn a_merge_is_not_blamed_for_the_remotes_content() {
     let (repo, remote) = pushed_repo(&sandbox, &[]);
     // Someone else pushes a spec the checks refuse (their hooks were skipped).
     let other = sandbox.path().join("other");
-    let out = std::process::Command::new("git")
+    let out = crate::support::isolated("git")
         .args([
             "clone",
             "-q",
