@@ -277,6 +277,22 @@ pub fn status() -> Result<ExitStatus> {
             crate::escape::escape(&waiting.remote),
             crate::escape::escape(&waiting.branch)
         )?;
+        // Armed and runnable, or git will not report the acceptance.
+        let armed = install::status(&target.dir, HookName::ReferenceTransaction, target.binary())?;
+        let wrong = match armed.state {
+            State::Missing => Some("missing".to_string()),
+            State::Foreign => Some("not pachhook's".to_string()),
+            State::NotExecutable(mode) => Some(format!("not executable (mode {mode:04o})")),
+            State::NotRegular(kind) => Some(format!("{kind}, not a file")),
+            State::Current | State::Outdated | State::Modified => None,
+        };
+        if let Some(wrong) = wrong {
+            crate::outln!(
+                "  NOT ARMED: the reference-transaction hook is {wrong}, so git will not \
+                 run it: after the push, deploy with `pachhook deploy {}`",
+                waiting.commit
+            )?;
+        }
     }
     Ok(ExitStatus::Ok)
 }

@@ -124,6 +124,19 @@ fn a_push_the_remote_refuses_deploys_nothing() {
             .contains(&format!("a deploy waits: {}", &sha[..12])),
         "{status}"
     );
+    assert!(!status.stdout.contains("NOT ARMED"), "{status}");
+    // An acceptance hook git would skip is named, with what to do.
+    let hook = acceptance_hook(&repo);
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let status = repo.pachhook(&["status"]);
+    assert!(
+        status.stdout.contains(&format!(
+            "NOT ARMED: the reference-transaction hook is not executable (mode 0644), so git \
+             will not run it: after the push, deploy with `pachhook deploy {sha}`"
+        )),
+        "{status}"
+    );
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
     repo.git(&["fetch", "-q", "origin"]);
     repo.write("README.md", "docs\n");
     let next = repo.commit_all("docs");
