@@ -51,9 +51,12 @@ echo "repository: $(git ls-files | wc -l) files; binary: $bin"
 if [ "${BENCH_ONLY-}" = accept ]; then
   :
 elif command -v hyperfine >/dev/null 2>&1; then
-  hyperfine --warmup 10 --runs 200 -N "$bin run pre-commit"
+  # The target: within 1.25x of git listing what is staged.
+  hyperfine --warmup 10 --runs 200 -N "git diff --cached --name-only" "$bin run pre-commit"
+  # A commit is judged by the pachhook.toml it stages: stage it.
   printf '[specs]\npaths = ["dir*/spec*.json"]\n' > pachhook.toml
-  hyperfine --warmup 10 --runs 200 -N "$bin run pre-commit"
+  git add pachhook.toml
+  hyperfine --warmup 10 --runs 200 -N "git diff --cached --name-only" "$bin run pre-commit"
 else
   start=$(date +%s%N)
   n=0

@@ -25,7 +25,7 @@ if ! skipping gojsonnet; then
   PACHHOOK_GOJSONNET="$(bash scripts/gojsonnet.sh)"
   export PACHHOOK_GOJSONNET
 fi
-# pre-commit and lefthook from PyPI, which the hook-manager tests drive for real.
+# pre-commit, prek and lefthook from PyPI, which the hook-manager tests drive for real.
 PACHHOOK_HOOK_MANAGERS="$(bash scripts/hook-managers.sh)"
 export PACHHOOK_HOOK_MANAGERS
 # Graphviz's dot and Mermaid's own parser, the oracles of the graph tests (tests/it/graph.rs).

@@ -3,7 +3,7 @@
 //! cloned repository planted where pachhook writes cannot send the bytes elsewhere.
 
 use std::fs::{self, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -36,12 +36,6 @@ pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
 /// being replaced, or lets the umask choose for a new one.
 pub fn replace(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
     let tmp = temp_path(path);
-    match fs::remove_file(&tmp) {
-        Err(e) if e.kind() != ErrorKind::NotFound => {
-            return Err(e).with_context(|| format!("cannot remove {}", tmp.display()));
-        }
-        _ => {}
-    }
     let kept = fs::symlink_metadata(path)
         .ok()
         .filter(|m| m.is_file())
@@ -71,11 +65,31 @@ pub fn replace(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
         // The rename itself survives a crash once the directory is synced.
         let _ = fs::File::open(dir).and_then(|d| d.sync_all());
     }
+    // The one temporary name earlier versions used, left by a killed run: a regular
+    // file of ours that no run uses any more.
+    let legacy = legacy_temp_path(path);
+    if fs::symlink_metadata(&legacy).is_ok_and(|m| m.is_file()) {
+        let _ = fs::remove_file(&legacy);
+    }
     Ok(())
 }
 
-/// `.<name>.pachhook-tmp` beside `path`: hidden, and never a name git runs as a hook.
+/// `.<name>.<pid>-<n>.pachhook-tmp` beside `path`: hidden, never a name git runs as a
+/// hook, and unique to this process and call, so that two runs at once (two `pachhook
+/// install`s) never write, chmod or rename each other's file. Created with
+/// `create_new`, which refuses anything already there.
 pub fn temp_path(path: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(format!(".{}-{n}.pachhook-tmp", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// `.<name>.pachhook-tmp`: the temporary name of earlier versions.
+fn legacy_temp_path(path: &Path) -> PathBuf {
     let mut name = std::ffi::OsString::from(".");
     name.push(path.file_name().unwrap_or_default());
     name.push(".pachhook-tmp");

@@ -56,6 +56,10 @@ pub enum Command {
     /// Print the pipeline graph (Mermaid, dot or JSON); --from-ref marks what a change
     /// reprocesses.
     Graph(GraphArgs),
+    /// Evaluates one jsonnet template request from standard input, bounded (the child
+    /// process of `render` and the checks: `jsonnet::isolated`).
+    #[command(name = "__evaluate-template", hide = true)]
+    EvaluateTemplate,
     /// Explain a rule: why it matters, an example, how to fix it.
     Explain {
         /// The rule's id, as in findings (`floating-tag`).

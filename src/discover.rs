@@ -69,10 +69,30 @@ pub fn named_by_hook(
     Ok(selection)
 }
 
-/// The spec files of the work tree at `root`, paths shown relative to it.
-pub fn from_repo(root: &Path, selector: &Selector) -> Selection {
+/// The spec files of the work tree at `root`, paths shown relative to it. `tracked`:
+/// the repository paths git tracks (the index's); those the selector picks are read
+/// whatever `.gitignore` says, as the hooks check them (a tracked file is the
+/// repository's, ignored or not). One missing from the work tree has nothing to check.
+pub fn from_repo(root: &Path, selector: &Selector, tracked: &[Vec<u8>]) -> Selection {
     let mut files = Vec::new();
     walk(root, selector, true, &mut files);
+    let found: std::collections::HashSet<Vec<u8>> = files
+        .iter()
+        .filter_map(|f| match f {
+            Found::Read(_, _, Some(shown)) => Some(shown.clone()),
+            _ => None,
+        })
+        .collect();
+    for path in tracked {
+        let Some(pick) = selector.pick(path) else {
+            continue;
+        };
+        let full = root.join(crate::repo::path_of(path));
+        if found.contains(path) || std::fs::symlink_metadata(&full).is_err() {
+            continue;
+        }
+        files.push(Found::Read(full, pick, Some(path.clone())));
+    }
     let mut selection = load(files, selector);
     selection.sort();
     selection

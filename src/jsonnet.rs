@@ -61,6 +61,9 @@ pub struct Limits {
     pub time: Duration,
     /// Bytes of JSON produced.
     pub output: usize,
+    /// Bytes of address space of the evaluating process (`isolated`), which counts the
+    /// evaluator's heap and stack and the program itself.
+    pub memory: u64,
 }
 
 impl Default for Limits {
@@ -69,6 +72,7 @@ impl Default for Limits {
             stack: 500,
             time: Duration::from_secs(10),
             output: 10 << 20,
+            memory: 1 << 30,
         }
     }
 }
@@ -105,6 +109,20 @@ pub fn parse_arg(arg: &str) -> Result<(String, String), String> {
 /// Renders a template with its arguments to the JSON text pachd would return
 /// (go-jsonnet's layout: three-space indentation, keys sorted, a final newline).
 pub fn render(
+    template: &[u8],
+    args: &BTreeMap<String, String>,
+    limits: Limits,
+) -> Result<String, RenderError> {
+    match isolated::exe() {
+        Some(exe) => isolated::render(exe, template, args, limits),
+        None => render_here(template, args, limits),
+    }
+}
+
+/// `render` in this process, on a thread of its own: the time bound abandons the
+/// thread rather than stopping it, and memory is not bounded. The pachhook binary
+/// renders in a child process instead (`isolated`), where this runs.
+fn render_here(
     template: &[u8],
     args: &BTreeMap<String, String>,
     limits: Limits,
@@ -604,5 +622,6 @@ fn words(camel: &str) -> String {
     out
 }
 
+pub mod isolated;
 #[cfg(test)]
 mod tests;

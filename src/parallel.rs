@@ -36,8 +36,43 @@ pub fn map<T: Send, U: Send>(items: Vec<T>, f: impl Fn(T) -> U + Sync) -> Vec<U>
     })
 }
 
+/// `map` with one item per thread (up to twice the cores): for items that each wait on
+/// something else (a child process), however few.
+pub fn map_each<T: Send, U: Send>(items: Vec<T>, f: impl Fn(T) -> U + Sync) -> Vec<U> {
+    if items.len() <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = (cores * 2).min(items.len());
+    let queue = std::sync::Mutex::new(items.into_iter().enumerate());
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().map(|mut q| q.next());
+                    let Ok(Some((i, item))) = next else { break };
+                    let out = f(item);
+                    if let Ok(mut results) = results.lock() {
+                        results.push((i, out));
+                    }
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, out)| out).collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn map_each_keeps_order() {
+        let out = super::map_each((0..50).collect(), |i: i32| i * 2);
+        assert_eq!(out, (0..50).map(|i| i * 2).collect::<Vec<_>>());
+    }
+
     #[test]
     fn keeps_order() {
         let out = super::map((0..1000).collect(), |i: i32| i * 2);

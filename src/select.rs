@@ -49,6 +49,8 @@ pub enum Pick {
 pub struct Selector {
     globs: Option<Gitignore>,
     patterns: Vec<String>,
+    /// Files that are specs whatever the globs say: the `[[template]]` files.
+    files: Vec<Vec<u8>>,
 }
 
 impl Selector {
@@ -57,6 +59,7 @@ impl Selector {
             return Ok(Selector {
                 globs: None,
                 patterns: Vec::new(),
+                files: Vec::new(),
             });
         }
         // The root is only used to strip absolute paths; every path given is relative.
@@ -73,13 +76,26 @@ impl Selector {
         Ok(Selector {
             globs: Some(globs),
             patterns: patterns.to_vec(),
+            files: Vec::new(),
         })
+    }
+
+    /// The selector that also takes `files` (repository paths), whatever the globs say:
+    /// a `[[template]]` file is a spec file because the configuration names it.
+    #[must_use]
+    pub fn with_files<'a>(mut self, files: impl IntoIterator<Item = &'a str>) -> Selector {
+        self.files
+            .extend(files.into_iter().map(|f| f.as_bytes().to_vec()));
+        self
     }
 
     /// How `path` (repository-relative, `/`-separated bytes) is selected, if at all.
     /// Runs on every path of the index: no allocation for the paths it rejects in the
     /// zero-config case.
     pub fn pick(&self, path: &[u8]) -> Option<Pick> {
+        if !self.files.is_empty() && self.files.iter().any(|f| f == path) {
+            return Some(Pick::Spec);
+        }
         match &self.globs {
             None => has_spec_extension(path).then_some(Pick::Candidate),
             Some(globs) => {
@@ -182,18 +198,36 @@ impl Selection {
 /// The staged spec files whose content differs from HEAD's (added, copied, modified,
 /// renamed), with their staged bytes: what the pre-commit hook and `check --staged`
 /// check. Read from the index (`GIT_INDEX_FILE` included), never from the work tree.
-pub fn staged(repo: &Repo, selector: &Selector) -> Result<Selection> {
+///
+/// A merge being committed changes only what differs from every parent: a file as a
+/// merged commit (`merged`, see `Repo::merge_sources`) has it is that commit's content,
+/// checked when it was committed (and at its push), not the merge's; the merge is
+/// judged on what it makes anew (an automatic merge of two edits, a resolution).
+pub fn staged(repo: &Repo, selector: &Selector, merged: &[Oid]) -> Result<Selection> {
     let mut selection = Selection::new(selector);
     let candidates = repo.staged_files(|path| selector.pick(path).is_some())?;
     if candidates.is_empty() {
         return Ok(selection);
     }
     let mut head = repo.head_tree()?.map(|tree| TreeFiles::new(repo, tree));
-    for (path, id) in candidates {
+    let mut merged: Vec<TreeFiles<'_>> = merged
+        .iter()
+        .copied()
+        .map(|commit| {
+            repo.commit_tree(commit)
+                .map(|tree| TreeFiles::new(repo, tree))
+        })
+        .collect::<Result<_>>()?;
+    'candidates: for (path, id) in candidates {
         if let Some(head) = &mut head
             && head.blob(&path)? == Some(id)
         {
             continue; // unchanged since HEAD: not part of this commit's change
+        }
+        for parent in &mut merged {
+            if parent.blob(&path)? == Some(id) {
+                continue 'candidates; // as the merged branch has it
+            }
         }
         let Some(pick) = selector.pick(&path) else {
             continue;
@@ -324,7 +358,8 @@ pub fn has_spec_extension(path: &[u8]) -> bool {
 
 /// Whether a file outside the globs holds a pipeline spec (for the warning).
 fn holds_spec(bytes: &[u8]) -> bool {
-    crate::spec::read::read(bytes).is_ok_and(|specs| crate::spec::read::holds_specs(&specs))
+    let bytes = crate::source::decode(bytes.to_vec());
+    crate::spec::read::read(&bytes).is_ok_and(|specs| crate::spec::read::holds_specs(&specs))
 }
 
 #[cfg(test)]

@@ -27,10 +27,12 @@ impl Source {
         }
     }
 
+    /// The bytes are decoded to UTF-8 here (`decode`), the one place every spec file
+    /// passes through, so that every reader and report sees the text pachctl reads.
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Source {
         Source {
             path: path.into(),
-            bytes: bytes.into(),
+            bytes: decode(bytes.into()),
             explicit: true,
             unreadable: None,
         }
@@ -42,6 +44,31 @@ impl Source {
             unreadable: Some(reason.into()),
             ..Source::new(path, Vec::new())
         }
+    }
+}
+
+/// A spec file's bytes as UTF-8 text, the way pachctl's YAML decoder (go-yaml v3) takes
+/// them: a UTF-16 file (little- or big-endian) is recognised by its byte order mark and
+/// decoded (PowerShell's `>` writes one); anything else is returned as it is, UTF-8 with
+/// or without its mark. go-yaml knows no UTF-32: a UTF-32 file stays as it is and is
+/// refused by the reader as pachctl refuses it (its `FF FE 00 00` mark reads as UTF-16
+/// and a NUL). A UTF-16 file with a lone surrogate is left as it is too (not UTF-8:
+/// refused at that byte, as pachctl refuses it).
+pub fn decode(bytes: Vec<u8>) -> Vec<u8> {
+    let little = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) if bytes.get(2..4) != Some(&[0, 0]) => true,
+        Some([0xFE, 0xFF]) => false,
+        _ => return bytes,
+    };
+    let units = bytes[2..].chunks(2).map(|pair| match (pair, little) {
+        ([a, b], true) => u16::from_le_bytes([*a, *b]),
+        ([a, b], false) => u16::from_be_bytes([*a, *b]),
+        // An odd last byte: not UTF-16; an unpaired surrogate makes the decoding fail.
+        _ => 0xD800,
+    });
+    match char::decode_utf16(units).collect::<Result<String, _>>() {
+        Ok(text) => text.into_bytes(),
+        Err(_) => bytes,
     }
 }
 
@@ -112,7 +139,38 @@ pub fn is_line_break(bytes: &[u8], i: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::Pos;
+    use super::{Pos, decode};
+
+    #[test]
+    fn utf16_with_a_mark_is_decoded_and_the_rest_left_alone() {
+        let utf16 = |big: bool| {
+            let mut out = if big {
+                vec![0xFE, 0xFF]
+            } else {
+                vec![0xFF, 0xFE]
+            };
+            for unit in "a: é😀\n".encode_utf16() {
+                out.extend(if big {
+                    unit.to_be_bytes()
+                } else {
+                    unit.to_le_bytes()
+                });
+            }
+            out
+        };
+        assert_eq!(decode(utf16(false)), "a: é😀\n".as_bytes());
+        assert_eq!(decode(utf16(true)), "a: é😀\n".as_bytes());
+        // UTF-8, with or without its mark, stays.
+        assert_eq!(decode(b"\xEF\xBB\xBFa: 1".to_vec()), b"\xEF\xBB\xBFa: 1");
+        assert_eq!(decode(b"a: 1".to_vec()), b"a: 1");
+        // UTF-32 (which go-yaml does not read) and broken UTF-16 stay as they are.
+        let utf32 = b"\xFF\xFE\x00\x00a\x00\x00\x00".to_vec();
+        assert_eq!(decode(utf32.clone()), utf32);
+        let lone = b"\xFF\xFE\x00\xD8a\x00".to_vec();
+        assert_eq!(decode(lone.clone()), lone);
+        let odd = b"\xFF\xFEa\x00b".to_vec();
+        assert_eq!(decode(odd.clone()), odd);
+    }
 
     #[test]
     fn a_byte_offset_is_a_line_and_a_column_in_characters() {

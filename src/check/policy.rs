@@ -271,7 +271,17 @@ fn described<'d>(document: &'d Json, keyword: &str, kind: &ValidationErrorKind) 
 
 /// The URI a policy document is known by: `file:///` and its path in the repository.
 pub fn document_uri(path: &str) -> String {
-    format!("file:///{path}")
+    // A repository path may hold what a URI may not (a space, `#`, `%`, non-ASCII):
+    // percent-encoded, as `display_location` decodes it.
+    let mut uri = String::from("file:///");
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
 }
 
 /// `file:///policy/x.json#/properties/a` as `policy/x.json#/properties/a`.

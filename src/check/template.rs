@@ -65,6 +65,10 @@ pub(super) struct Rendered {
     pub instance: Instance,
 }
 
+/// The longest all the renderings of one check may take together: a commit with many
+/// instances of a slow template ends with errors, not after instances × 10 s.
+pub const TOTAL: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Renders and checks every template source. Returns the reports that are already about
 /// the template (render errors, unchecked templates) and the renderings.
 pub(super) fn check(
@@ -74,6 +78,7 @@ pub(super) fn check(
 ) -> (Vec<FileReport>, Vec<Rendered>) {
     let mut direct = Vec::new();
     let mut rendered = Vec::new();
+    let deadline = std::time::Instant::now() + TOTAL;
     for template in templates {
         // Instances name templates from the repository root; a file named on the
         // command line is as typed, relative to the current directory.
@@ -90,8 +95,32 @@ pub(super) fn check(
             continue;
         }
         let mut errors = Findings::new(None);
-        for instance in instances {
-            match jsonnet::render(&template.bytes, &instance.args, Limits::default()) {
+        // The instances render at once (each in its own bounded process), and all the
+        // renderings of one check share one total bound (`TOTAL`).
+        let results = crate::parallel::map_each(instances, |instance| {
+            let limits = Limits::default();
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let result = if left.is_zero() {
+                Err(jsonnet::RenderError {
+                    message: format!(
+                        "not rendered: the templates of this check took more than {} \
+                         seconds together (each rendering may take {} seconds)",
+                        TOTAL.as_secs(),
+                        limits.time.as_secs()
+                    ),
+                    pos: None,
+                })
+            } else {
+                let limits = Limits {
+                    time: limits.time.min(left),
+                    ..limits
+                };
+                jsonnet::render(&template.bytes, &instance.args, limits)
+            };
+            (instance, result)
+        });
+        for (instance, result) in results {
+            match result {
                 Err(e) => errors.push(
                     Rule::TemplateError,
                     &Pointer::root(),

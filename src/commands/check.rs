@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use crate::check::{self, Level, Options, Rule, Severity, builds};
 use crate::cli::CheckArgs;
-use crate::config::{self, Config, policy};
+use crate::config::{self, Config, Judged, policy};
 use crate::error::{ExitStatus, UsageError};
 use crate::repo::Repo;
 use crate::report::Format;
-use crate::select::{self, Selector};
+use crate::select;
 use crate::{discover, report};
 
 pub fn run(args: CheckArgs) -> Result<ExitStatus> {
@@ -22,9 +22,13 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         .as_ref()
         .and_then(|r| r.work_tree().ok())
         .map(Path::to_path_buf);
-    let config = match &root {
-        Some(root) => Config::load(root)?,
-        None => Config::default(),
+    // Each object by its own settings: the index for `--staged`, the work tree else
+    // (`--from-ref` loads its end commit's below).
+    let config = match (&repo, &root) {
+        _ if args.from_ref.is_some() => Config::default(),
+        (Some(repo), Some(_)) if args.staged => Config::judging(repo, Judged::Index)?,
+        (Some(repo), Some(_)) => Config::judging(repo, Judged::WorkTree)?,
+        _ => Config::default(),
     };
     let mut opts = options(&config, args.pachyderm.as_deref())?;
     let whole_repository =
@@ -39,15 +43,14 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         let repo = repo.ok_or_else(|| UsageError("--from-ref: not in a git repository".into()))?;
         let to = repo.commit_named(args.to_ref.as_deref().unwrap_or("HEAD"))?;
         let from = repo.commit_named(from)?;
-        let config = Config::for_commit(&repo, to)?;
+        let config = Config::judging(&repo, Judged::Commit(to))?;
         opts = options(&config, args.pachyderm.as_deref())?;
         opts.policies = policy::load(&config.policies, &mut policy::Files::commit(&repo, to))?;
         let base = repo.merge_base(from, to)?;
-        let mut selection =
-            select::changed_between(&repo, base, to, &Selector::new(&config.spec_paths)?)?;
+        let mut selection = select::changed_between(&repo, base, to, &config.selector()?)?;
         selection.sort();
         if check::graph::wanted(&opts) {
-            let all = select::in_tree(&repo, to, &Selector::new(&config.spec_paths)?)?;
+            let all = select::in_tree(&repo, to, &config.selector()?)?;
             opts.graph.context = Some(check::graph::context(all.sources, &opts));
         }
         selection
@@ -56,18 +59,19 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         // the policies as staged.
         let repo = repo.ok_or_else(|| UsageError("--staged: not in a git repository".into()))?;
         opts.policies = policy::load(&config.policies, &mut policy::Files::index(&repo))?;
+        let selector = config.selector()?;
         if check::graph::wanted(&opts) {
-            let all = select::index(&repo, &Selector::new(&config.spec_paths)?)?;
+            let all = select::index(&repo, &selector)?;
             opts.graph.context = Some(check::graph::context(all.sources, &opts));
         }
-        select::staged(&repo, &Selector::new(&config.spec_paths)?)?
+        select::staged(&repo, &selector, &repo.merge_sources(false)?)?
     } else if args.paths.is_empty() || args.all {
         let root = root.as_ref().ok_or_else(|| {
             UsageError(
                 "not in a git repository: name the spec files or directories to check".into(),
             )
         })?;
-        discover::from_repo(root, &Selector::new(&config.spec_paths)?)
+        super::work_tree_specs(repo.as_ref(), root, &config.selector()?)?
     } else {
         if let Some(root) = &root {
             opts.path_base = Some(check::policy::PathBase {
@@ -79,11 +83,11 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         if let Some(root) = &root
             && check::graph::wanted(&opts)
         {
-            let all = discover::from_repo(root, &Selector::new(&config.spec_paths)?);
+            let all = super::work_tree_specs(repo.as_ref(), root, &config.selector()?)?;
             opts.graph.context = Some(check::graph::context(all.sources, &opts));
         }
         if args.only_specs {
-            let selector = Selector::new(&config.spec_paths)?;
+            let selector = config.selector()?;
             discover::named_by_hook(&args.paths, root.as_deref(), &selector)?
         } else {
             discover::from_paths(&args.paths)?

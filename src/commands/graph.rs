@@ -13,12 +13,11 @@ use anyhow::{Context, Result};
 
 use crate::check::{self, Report};
 use crate::cli::{GraphArgs, GraphFormat};
-use crate::config::Config;
+use crate::config::{Config, Judged};
 use crate::deploy::{Changes, plan};
 use crate::error::{ExitStatus, UsageError};
 use crate::graph::{Graph, render};
 use crate::repo::Repo;
-use crate::select::Selector;
 
 pub fn run(args: GraphArgs) -> Result<ExitStatus> {
     let repo = Repo::discover().ok();
@@ -30,15 +29,15 @@ pub fn run(args: GraphArgs) -> Result<ExitStatus> {
             .as_ref()
             .and_then(|r| r.work_tree().ok())
             .map(Path::to_path_buf);
-        let config = match &root {
-            Some(root) => Config::load(root)?,
-            None => Config::default(),
+        let config = match (&repo, &root) {
+            (Some(repo), Some(_)) => Config::judging(repo, Judged::WorkTree)?,
+            _ => Config::default(),
         };
         let selection = if args.paths.is_empty() {
             let root = root.as_ref().ok_or_else(|| {
                 UsageError("not in a git repository: name the spec files or directories".into())
             })?;
-            crate::discover::from_repo(root, &Selector::new(&config.spec_paths)?)
+            super::work_tree_specs(repo.as_ref(), root, &config.selector()?)?
         } else {
             crate::discover::from_paths(&args.paths)?
         };

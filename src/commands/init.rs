@@ -283,7 +283,7 @@ impl Found {
     fn scan(root: &Path) -> Result<Found> {
         let mut globs = BTreeSet::new();
         let mut images = BTreeSet::new();
-        for source in discover::from_repo(root, &Selector::new(&[])?).sources {
+        for source in discover::from_repo(root, &Selector::new(&[])?, &[]).sources {
             let Ok(specs) = spec::read::read(&source.bytes) else {
                 continue;
             };

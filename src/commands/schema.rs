@@ -1,7 +1,6 @@
 //! `pachhook schema`: the spec's JSON Schema for editors, for one Pachyderm release.
 
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::Result;
 
@@ -29,11 +28,9 @@ pub fn run(args: SchemaArgs) -> Result<ExitStatus> {
 /// `[pachyderm] version` of the repository we are in, else the newest release: the same
 /// default as `check`, so the editor and the hook agree.
 fn configured_release() -> Result<Release> {
-    let root = Repo::discover()
-        .ok()
-        .and_then(|r| r.work_tree().ok().map(Path::to_path_buf));
-    let config = match root {
-        Some(root) => Config::load(&root)?,
+    let repo = Repo::discover().ok().filter(|r| r.work_tree().is_ok());
+    let config = match repo {
+        Some(repo) => Config::judging(&repo, crate::config::Judged::WorkTree)?,
         None => Config::default(),
     };
     Ok(config.release.unwrap_or(Release::NEWEST))

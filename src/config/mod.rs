@@ -25,6 +25,7 @@ use crate::release::Release;
 use crate::repo::{Oid, Repo};
 
 pub mod file;
+pub mod paths;
 pub mod policy;
 pub mod template;
 
@@ -102,51 +103,59 @@ struct ImagesLayer {
     require_digest: Option<bool>,
 }
 
+/// What a command judges, and so where its settings (`pachhook.toml`, the policies and
+/// templates it names) come from: the object itself, never another one. A commit made
+/// with `git add -p` is judged by the `pachhook.toml` it stages, a push by the pushed
+/// commit's, `check` by the work tree's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Judged {
+    /// The work tree: `check`, `check --all`, `render`, `schema`.
+    WorkTree,
+    /// The index a commit is being made from (`GIT_INDEX_FILE` honoured): the
+    /// pre-commit hook, `check --staged`.
+    Index,
+    /// A commit: a pushed tip, `check --from-ref`, deploy.
+    Commit(Oid),
+}
+
 impl Config {
-    /// Loads `pachhook.toml` and `pachhook.local.toml` from `root`, either or both of
-    /// which may be absent.
-    pub fn load(root: &Path) -> Result<Config> {
+    /// The settings that judge `judged`: its `pachhook.toml`, then this clone's
+    /// `pachhook.local.toml` (see `local_file`). The one place every command loads its
+    /// configuration from.
+    pub fn judging(repo: &Repo, judged: Judged) -> Result<Config> {
         let mut config = Config::default();
-        for name in [TEAM_FILE, LOCAL_FILE] {
-            let path = root.join(name);
-            let Some(text) = file::read_text(&path)? else {
-                continue;
-            };
+        if let Some((path, text)) = team_file(repo, judged)? {
+            config.apply(parse_layer(&path, &text)?, &path, &text)?;
+            config.files.push(path);
+        }
+        if let Some((path, text)) = local_file(repo, judged)? {
             let layer = parse_layer(&path, &text)?;
-            if name == LOCAL_FILE {
-                check_local(&layer, &path, &text)?;
-            }
+            check_local(&layer, &path, &text)?;
             config.apply(layer, &path, &text)?;
             config.files.push(path);
         }
         Ok(config)
     }
 
+    /// The settings that judge the work tree of the repository at `root`
+    /// (`judging(WorkTree)`), for callers holding a path rather than a `Repo`.
+    pub fn load(root: &Path) -> Result<Config> {
+        Config::judging(&Repo::open(root)?, Judged::WorkTree)
+    }
+
     /// The settings for deploying `commit`: `pachhook.toml` as that commit's tree has
     /// it (not the working tree's, not the checked-out branch's), then from
-    /// `pachhook.local.toml` in the work tree only the `[deploy]` keys that say how this
-    /// machine reaches the cluster (`LOCAL_KEYS`). The commit's file is named
-    /// `<short sha>:pachhook.toml` in messages, which is how `git show` reads it.
+    /// `pachhook.local.toml` only the `[deploy]` keys that say how this machine reaches
+    /// the cluster (`LOCAL_KEYS`). The commit's file is named `<short sha>:pachhook.toml`
+    /// in messages, which is how `git show` reads it.
     pub fn for_commit(repo: &Repo, commit: Oid) -> Result<Config> {
+        let judged = Judged::Commit(commit);
         let mut config = Config::default();
-        let hex = commit.to_string();
-        let team = PathBuf::from(format!("{}:{TEAM_FILE}", &hex[..hex.len().min(12)]));
-        if let Some(bytes) = repo.file_at_commit(commit, TEAM_FILE)? {
-            let text = String::from_utf8(bytes).map_err(|e| {
-                let (line, column) = file::position(e.as_bytes(), e.utf8_error().valid_up_to());
-                ConfigError::new(
-                    &team,
-                    line,
-                    column,
-                    "not UTF-8: TOML files are UTF-8 text".into(),
-                )
-            })?;
-            config.apply(parse_layer(&team, &text)?, &team, &text)?;
-            config.files.push(team);
+        if let Some((path, text)) = team_file(repo, judged)? {
+            config.apply(parse_layer(&path, &text)?, &path, &text)?;
+            config.files.push(path);
         }
-        let root = repo.work_tree()?;
-        let path = root.join(LOCAL_FILE);
-        if let Some(text) = file::read_text(&path)? {
+        if let Some((path, text)) = local_file(repo, judged)? {
             let layer = parse_layer(&path, &text)?;
             check_local(&layer, &path, &text)?;
             if let Some(deploy) = layer.deploy {
@@ -155,6 +164,13 @@ impl Config {
             config.files.push(path);
         }
         Ok(config)
+    }
+
+    /// Which files are spec files under this configuration: `[specs] paths`, and the
+    /// `[[template]]` files whatever the globs say. Every command picks files with it.
+    pub fn selector(&self) -> Result<crate::select::Selector> {
+        Ok(crate::select::Selector::new(&self.spec_paths)?
+            .with_files(self.templates.iter().map(|t| t.path.as_str())))
     }
 
     /// Parses one configuration text as the only layer; for tests and `init`.
@@ -177,15 +193,19 @@ impl Config {
             })?;
             self.release = Some(release);
         }
-        if let Some(paths) = layer.specs.paths {
-            for glob in &paths {
-                // Validated by the matcher that will use it (`select`: gitignore rules).
-                crate::select::Selector::new(std::slice::from_ref(glob)).map_err(|e| {
-                    let span = find_span(text, glob);
-                    error_at(path, text, span, format!("[specs] paths: {e:#}"))
+        if let Some(globs) = layer.specs.paths {
+            let mut normalised = Vec::with_capacity(globs.len());
+            for glob in &globs {
+                let span = || find_span(text, glob);
+                let glob = paths::glob(glob).map_err(|why| {
+                    error_at(path, text, span(), format!("[specs] paths `{glob}`: {why}"))
                 })?;
+                // Validated by the matcher that will use it (`select`: gitignore rules).
+                crate::select::Selector::new(std::slice::from_ref(&glob))
+                    .map_err(|e| error_at(path, text, span(), format!("[specs] paths: {e:#}")))?;
+                normalised.push(glob);
             }
-            self.spec_paths = paths;
+            self.spec_paths = normalised;
         }
         if let Some(sources) = layer.graph.sources {
             for glob in &sources {
@@ -293,6 +313,66 @@ impl Config {
         }
         Ok(opts)
     }
+}
+
+/// `pachhook.toml` as `judged` holds it, named for messages: the work tree's path for
+/// the work tree and the index (whose content is the staged one), `<short sha>:pachhook.toml`
+/// for a commit.
+fn team_file(repo: &Repo, judged: Judged) -> Result<Option<(PathBuf, String)>> {
+    let root = repo.work_tree()?;
+    let (path, bytes) = match judged {
+        Judged::WorkTree => {
+            let path = root.join(TEAM_FILE);
+            return Ok(file::read_text(&path)?.map(|text| (path, text)));
+        }
+        Judged::Index => (root.join(TEAM_FILE), repo.staged_file(TEAM_FILE)?),
+        Judged::Commit(commit) => {
+            let hex = commit.to_string();
+            let path = PathBuf::from(format!("{}:{TEAM_FILE}", &hex[..hex.len().min(12)]));
+            (path, repo.file_at_commit(commit, TEAM_FILE)?)
+        }
+    };
+    let Some(bytes) = bytes else { return Ok(None) };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let (line, column) = file::position(e.as_bytes(), e.utf8_error().valid_up_to());
+        ConfigError::new(
+            &path,
+            line,
+            column,
+            "not UTF-8: TOML files are UTF-8 text".into(),
+        )
+    })?;
+    Ok(Some((path, text)))
+}
+
+/// This clone's `pachhook.local.toml`: one developer's settings, read from the top of
+/// the main worktree (`Repo::clone_dir`) whichever worktree runs, and only while git
+/// does not track it. A tracked one (staged, or in the judged commit) would turn the
+/// team's rules off in every clone: it is refused, whatever the command.
+fn local_file(repo: &Repo, judged: Judged) -> Result<Option<(PathBuf, String)>> {
+    let path = repo.clone_dir()?.join(LOCAL_FILE);
+    let tracked = match judged {
+        Judged::Commit(commit) => repo
+            .file_at_commit(commit, LOCAL_FILE)
+            .is_ok_and(|f| f.is_some()),
+        Judged::WorkTree | Judged::Index => false,
+    } || !repo
+        .staged_files(|p| p == LOCAL_FILE.as_bytes())?
+        .is_empty();
+    if tracked {
+        let shown = repo.work_tree()?.join(LOCAL_FILE);
+        return Err(ConfigError::file(
+            &shown,
+            format!(
+                "is tracked by git: {LOCAL_FILE} holds one developer's settings and applies \
+                 only untracked (committed, it would change the rules in every clone); \
+                 untrack it with `git rm --cached {LOCAL_FILE}` and add it to .gitignore, \
+                 or move its settings to {TEAM_FILE}"
+            ),
+        )
+        .into());
+    }
+    Ok(file::read_text(&path)?.map(|text| (path, text)))
 }
 
 /// `pachhook.local.toml` says how this machine reaches the cluster and how strict its

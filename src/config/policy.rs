@@ -60,15 +60,15 @@ pub(super) fn parse(
 ) -> Result<Vec<PolicyConfig>> {
     let mut out = Vec::new();
     for layer in layers {
-        let schema = layer.schema.get_ref().trim();
-        if let Err(why) = repository_path(schema) {
-            return Err(super::error_at(
+        let written = layer.schema.get_ref().trim();
+        let schema = super::paths::file(written).map_err(|why| {
+            super::error_at(
                 path,
                 text,
                 layer.schema.span(),
-                format!("[[policy]] schema `{schema}`: {why}"),
-            ));
-        }
+                format!("[[policy]] schema `{written}`: {why}"),
+            )
+        })?;
         let severity = match layer
             .level
             .as_ref()
@@ -89,8 +89,16 @@ pub(super) fn parse(
         };
         let mut paths = Vec::new();
         for glob in layer.paths.unwrap_or_default() {
+            let normalised = super::paths::glob(glob.get_ref()).map_err(|why| {
+                super::error_at(
+                    path,
+                    text,
+                    glob.span(),
+                    format!("[[policy]] paths `{}`: {why}", glob.get_ref()),
+                )
+            })?;
             // The same globs as `[specs] paths` (gitignore conventions).
-            if let Err(e) = crate::select::Selector::new(std::slice::from_ref(glob.get_ref())) {
+            if let Err(e) = crate::select::Selector::new(std::slice::from_ref(&normalised)) {
                 return Err(super::error_at(
                     path,
                     text,
@@ -98,36 +106,17 @@ pub(super) fn parse(
                     format!("[[policy]] paths: {e:#}"),
                 ));
             }
-            paths.push(glob.into_inner());
+            paths.push(normalised);
         }
         let (line, column) = super::file::position(text.as_bytes(), layer.schema.span().start);
-        // As git names it: `./policy//a.json` is `policy/a.json`.
-        let schema: Vec<&str> = schema
-            .split('/')
-            .filter(|c| !c.is_empty() && *c != ".")
-            .collect();
         out.push(PolicyConfig {
-            schema: schema.join("/"),
+            schema,
             severity,
             paths,
             at: (path.to_path_buf(), line, column),
         });
     }
     Ok(out)
-}
-
-/// A `/`-separated path inside the repository: relative, no `..`.
-fn repository_path(path: &str) -> Result<(), &'static str> {
-    if path.is_empty() {
-        return Err("empty; name the schema file, relative to the repository root");
-    }
-    if path.starts_with('/') || Path::new(path).is_absolute() {
-        return Err("name a file relative to the repository root, not an absolute path");
-    }
-    if path.split(['/', '\\']).any(|c| c == "..") {
-        return Err("name a file inside the repository (no `..`)");
-    }
-    Ok(())
 }
 
 /// Reads the regular file at a repository path; `None` when there is none.

@@ -29,34 +29,35 @@ pub(super) struct TemplateLayer {
 
 /// Checks the `[[template]]` blocks of one configuration file.
 pub(super) fn parse(layers: Vec<TemplateLayer>, path: &Path, text: &str) -> Result<Vec<Instance>> {
+    // `pachhook.toml`, also when read from a commit (`<sha>:pachhook.toml`): findings
+    // at an instance are placed on the file as the repository names it.
     let file = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let file = file.rsplit(':').next().unwrap_or_default().to_string();
     let config_text = std::sync::Arc::new(text.to_string());
     let mut out = Vec::new();
     for layer in layers {
-        let template = layer.path.get_ref().trim();
-        let bad = if template.is_empty() {
-            Some("empty: name the template, relative to the repository root")
-        } else if template.starts_with('/') || template.split('/').any(|c| c == "..") {
-            Some("must be relative to the repository root, without `..`")
-        } else if !template.ends_with(".jsonnet") {
-            Some("a template is a `.jsonnet` file")
-        } else {
-            None
-        };
-        if let Some(why) = bad {
-            return Err(super::error_at(
+        let written = layer.path.get_ref().trim();
+        let template = super::paths::file(written).and_then(|t| {
+            if t.ends_with(".jsonnet") {
+                Ok(t)
+            } else {
+                Err("a template is a `.jsonnet` file")
+            }
+        });
+        let template = template.map_err(|why| {
+            super::error_at(
                 path,
                 text,
                 layer.path.span(),
-                format!("[[template]] path `{template}`: {why}"),
-            ));
-        }
+                format!("[[template]] path `{written}`: {why}"),
+            )
+        })?;
         let (line, column) = super::file::position(text.as_bytes(), layer.path.span().start);
         out.push(Instance {
-            path: template.to_string(),
+            path: template,
             args: layer
                 .args
                 .into_iter()

@@ -697,7 +697,8 @@ pub struct PushTarget<'a> {
     /// The remote's name as git gave it to the hook (a URL for a push by URL).
     pub remote: &'a str,
     /// Whether this clone can be told of the remote's acceptance (the acceptance hook
-    /// can be armed: a hooks directory that is not the team's committed one).
+    /// can be armed: a hooks directory that is neither the team's committed one nor
+    /// one shared with other repositories through a link).
     pub can_wait: bool,
 }
 
@@ -767,7 +768,7 @@ pub fn on_push(repo: &Repo, to: PushTarget<'_>, pushed: &[Pushed]) -> OnPush {
         let tracking = repo.tracking_ref(to.remote, &format!("refs/heads/{}", push.branch));
         let Some(tracking) = tracking.filter(|_| to.can_wait) else {
             ui.say(&format!(
-                "pachhook: not deploying {}: this clone cannot see whether {} accepts the push (no remote-tracking ref for {}, or a committed hooks directory); after the push, deploy with `pachhook deploy {sha}`",
+                "pachhook: not deploying {}: this clone cannot see whether {} accepts the push (no remote-tracking ref for {}, or a committed hooks directory, or one shared with other repositories); after the push, deploy with `pachhook deploy {sha}`",
                 short(&sha),
                 to.remote,
                 crate::escape::escape(&push.branch),

@@ -176,8 +176,11 @@ pub fn check_commit(
     tree: &Tree,
     config: &Config,
 ) -> Result<Specs, Failure> {
-    let sources = spec_sources(&repo.git, tree, &config.spec_paths)
-        .map_err(|e| Failure::Git(format!("{e:#}")))?;
+    let selector = config
+        .selector()
+        .map_err(|e| Failure::Config(format!("{e:#}")))?;
+    let sources =
+        spec_sources(&repo.git, tree, &selector).map_err(|e| Failure::Git(format!("{e:#}")))?;
     let mut opts = config
         .engine_options()
         .map_err(|e| Failure::Config(format!("{e:#}")))?;
@@ -215,12 +218,16 @@ pub fn check_commit(
     Ok(Specs { report, specs })
 }
 
-/// The spec files of a commit, as `select` picks them everywhere: `[specs] paths` when
-/// set (explicit), else every JSON and YAML file (scanned: kept only if it holds a spec).
-pub fn spec_sources(repo: &Repository, tree: &Tree, globs: &[String]) -> Result<Vec<Source>> {
+/// The spec files of a commit, as `select` picks them everywhere (`Config::selector`):
+/// `[specs] paths` when set (explicit), else every JSON and YAML file (scanned: kept only
+/// if it holds a spec), and the `[[template]]` files whatever the globs say.
+pub fn spec_sources(
+    repo: &Repository,
+    tree: &Tree,
+    selector: &crate::select::Selector,
+) -> Result<Vec<Source>> {
     let repo = crate::repo::Repo::reopen(repo)?;
-    let selector = crate::select::Selector::new(globs)?;
-    Ok(crate::select::in_tree(&repo, tree.id(), &selector)?.sources)
+    Ok(crate::select::in_tree(&repo, tree.id(), selector)?.sources)
 }
 
 /// Decides the work from the commit's checked specs.

@@ -52,7 +52,7 @@ pub fn arm(repo: &Repo, hooks: &Path) {
 /// edited since is left alone.
 pub fn disarm(repo: &Repo) {
     let Ok(hooks) = repo.hooks_dir() else { return };
-    if let Err(error) = install::uninstall(&hooks, HookName::ReferenceTransaction, false) {
+    if let Err(error) = install::uninstall(&hooks.path, HookName::ReferenceTransaction, false) {
         eprintln!(
             "pachhook: warning: cannot remove the reference-transaction hook pachhook armed: {}",
             crate::report::human::escape(&format!("{error:#}"))

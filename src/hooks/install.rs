@@ -39,12 +39,17 @@ const PLACEHOLDER: &str = "@PACHHOOK@";
 /// What the directory of previous hooks is called, after the hooks directory's name.
 const PREVIOUS_SUFFIX: &str = ".pachhook-previous";
 
-pub const ALL: [HookName; 2] = [HookName::PreCommit, HookName::PrePush];
+pub const ALL: [HookName; 3] = [
+    HookName::PreCommit,
+    HookName::PrePush,
+    HookName::PreMergeCommit,
+];
 
 pub fn file_name(hook: HookName) -> &'static str {
     match hook {
         HookName::PreCommit => "pre-commit",
         HookName::PrePush => "pre-push",
+        HookName::PreMergeCommit => "pre-merge-commit",
         HookName::ReferenceTransaction => "reference-transaction",
     }
 }
@@ -53,18 +58,21 @@ fn template(hook: HookName) -> &'static str {
     match hook {
         HookName::PreCommit => include_str!("../../hooks/pre-commit"),
         HookName::PrePush => include_str!("../../hooks/pre-push"),
+        HookName::PreMergeCommit => include_str!("../../hooks/pre-merge-commit"),
         HookName::ReferenceTransaction => include_str!("../../hooks/reference-transaction"),
     }
 }
 
 /// The templates of pachhook 0.1, which had no checksum: a hook equal to one of them
 /// (with its own `installed=` value) is recognised as unedited.
-fn legacy_template(hook: HookName) -> &'static str {
+fn legacy_template(hook: HookName) -> Option<&'static str> {
     match hook {
-        HookName::PreCommit => include_str!("../../hooks/legacy/pre-commit"),
-        HookName::PrePush => include_str!("../../hooks/legacy/pre-push"),
+        HookName::PreCommit => Some(include_str!("../../hooks/legacy/pre-commit")),
+        HookName::PrePush => Some(include_str!("../../hooks/legacy/pre-push")),
+        // Not in pachhook 0.1.
+        HookName::PreMergeCommit => None,
         // Written only by versions that seal every hook with a checksum.
-        HookName::ReferenceTransaction => "",
+        HookName::ReferenceTransaction => None,
     }
 }
 
@@ -132,7 +140,9 @@ fn unedited(hook: HookName, content: &[u8]) -> bool {
         return checksum(&blank) == sum;
     }
     let installed = text.lines().find_map(|l| l.strip_prefix("installed="));
-    installed.is_some_and(|value| legacy_template(hook).replace(PLACEHOLDER, value) == text)
+    installed.is_some_and(|value| {
+        legacy_template(hook).is_some_and(|legacy| legacy.replace(PLACEHOLDER, value) == text)
+    })
 }
 
 /// `<parent>/<name>.pachhook-previous` for the hooks directory `<parent>/<name>`.
@@ -166,6 +176,61 @@ pub enum State {
     Modified,
     /// A hook that is not pachhook's (or a symbolic link, whatever it points to).
     Foreign,
+    /// Ours and as this pachhook writes it, but git cannot run it: not executable (a
+    /// checkout from Windows, a copy). `install` makes it runnable again.
+    NotExecutable(u32),
+    /// Not a regular file (a FIFO, a socket, a device, a directory): git cannot run
+    /// it, and pachhook never opens it (a FIFO would block). What it is, for messages.
+    NotRegular(&'static str),
+}
+
+/// The bytes of the hook file at `path`, which must be a regular file: opened without
+/// following a link or blocking, its type checked on the opened file. `None` when it is
+/// anything else.
+pub fn read_hook(path: &Path) -> Option<Vec<u8>> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    crate::config::file::read_regular(path).ok()
+}
+
+/// What a file that is not a regular file is, for messages.
+fn kind_of(meta: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+    }
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// The permission bits of a file, and whether git would run it (executable by its owner).
+fn mode_of(meta: &fs::Metadata) -> (u32, bool) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o7777;
+        (mode, mode & 0o100 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        (0o755, true)
+    }
 }
 
 /// The state of the hook at `path`; `script` is what this pachhook would write there
@@ -174,15 +239,31 @@ fn inspect(path: &Path, hook: HookName, script: Option<&str>) -> Result<State> {
     let Some(meta) = metadata(path)? else {
         return Ok(State::Missing);
     };
-    let content = match fs::read(path) {
+    // A link is someone's choice, whatever it points to; it is never opened (it could
+    // lead to a FIFO).
+    if meta.file_type().is_symlink() {
+        return Ok(State::Foreign);
+    }
+    if !meta.is_file() {
+        return Ok(State::NotRegular(kind_of(&meta)));
+    }
+    let content = match crate::config::file::read_regular(path) {
         Ok(bytes) => bytes,
-        // A dangling link: a hook git cannot run, kept like any other.
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(State::Foreign),
+        // Gone, or replaced by something else, since we looked.
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(State::Missing),
+        Err(e) if e.kind() == ErrorKind::InvalidInput => {
+            return Ok(State::NotRegular("not a regular file"));
+        }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
+    let (mode, runnable) = mode_of(&meta);
     Ok(if script.is_some_and(|s| content == s.as_bytes()) {
-        State::Current
-    } else if meta.file_type().is_symlink() || !is_ours(&content) {
+        if runnable {
+            State::Current
+        } else {
+            State::NotExecutable(mode)
+        }
+    } else if !is_ours(&content) {
         State::Foreign
     } else if unedited(hook, &content) {
         State::Outdated
@@ -204,6 +285,9 @@ pub enum Installed {
     Replaced(PathBuf),
     /// Ours was there and current: nothing changed.
     Unchanged,
+    /// Ours was there but git could not run it (not executable), or something that is
+    /// not a file (a FIFO) was in its place: rewritten, runnable.
+    Repaired(&'static str),
 }
 
 /// Installs `hook` into `dir`. `chain`: a hook already there that is not ours is kept
@@ -226,6 +310,15 @@ pub fn install(
         State::Modified => Installed::Replaced(save_copy(&path)?),
         State::Foreign if !chain => return Err(committed_hook(&path, hook).into()),
         State::Foreign => Installed::Chained(keep_previous(dir, hook, &path)?),
+        State::NotExecutable(_) => Installed::Repaired("it was not executable"),
+        State::NotRegular("a directory") => {
+            return Err(UsageError(format!(
+                "{} is a directory, not a hook: move it away, then install again",
+                path.display()
+            ))
+            .into());
+        }
+        State::NotRegular(kind) => Installed::Repaired(kind),
     };
     // Over a pachhook 0.1 hook, which kept the previous hook as `<hook>.pachhook-previous`:
     // that hook is linked at the new place before ours (which looks there) is renamed in,
@@ -282,7 +375,10 @@ fn same_hook(a: &Path, b: &Path) -> Result<bool> {
             && mb.file_type().is_symlink()
             && fs::read_link(a)? == fs::read_link(b)?);
     }
-    Ok(ma.permissions() == mb.permissions() && fs::read(a)? == fs::read(b)?)
+    if !(ma.is_file() && mb.is_file()) {
+        return Ok(false);
+    }
+    Ok(ma.permissions() == mb.permissions() && read_hook(a) == read_hook(b))
 }
 
 /// Links `from` at `to` (a link is linked, not followed); where the file system
@@ -294,7 +390,6 @@ fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
     let meta =
         fs::symlink_metadata(from).with_context(|| format!("cannot read {}", from.display()))?;
     let tmp = temp_path(to);
-    let _ = fs::remove_file(&tmp);
     if meta.file_type().is_symlink() {
         let target = fs::read_link(from)?;
         symlink(&target, &tmp)?;
@@ -389,7 +484,8 @@ fn tidy_previous(dir: &Path) -> Result<()> {
 /// A copy of an edited hook before pachhook replaces or removes it:
 /// `<hook>.pachhook-edited` beside it (numbered when taken), which git never runs.
 fn save_copy(path: &Path) -> Result<PathBuf> {
-    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = crate::config::file::read_regular(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     for n in 1..1000 {
         let suffix = if n == 1 {
             String::new()
@@ -427,6 +523,7 @@ pub fn snippet(hook: HookName) -> &'static str {
         HookName::PrePush => {
             "pachhook run pre-push \"$@\" || exit $?   (it reads git's ref lines on standard input)"
         }
+        HookName::PreMergeCommit => "pachhook run pre-merge-commit \"$@\" || exit $?",
         HookName::ReferenceTransaction => {
             "pachhook run reference-transaction \"$@\"   (it reads git's ref lines on standard input)"
         }
@@ -465,7 +562,7 @@ pub fn uninstall(
     let state = inspect(&path, hook, None)?;
     let mut saved = None;
     match state {
-        State::Foreign => return Ok((Uninstalled::NotOurs, None)),
+        State::Foreign | State::NotRegular(_) => return Ok((Uninstalled::NotOurs, None)),
         State::Modified if !force => return Err(edited(&path, "removes", "uninstall").into()),
         State::Modified => saved = Some(save_copy(&path)?),
         _ => {}
@@ -579,9 +676,11 @@ mod tests {
             assert!(is_ours(edited.as_bytes()) && !unedited(hook, edited.as_bytes()));
             let portable = render(hook, Binary::OnPath).unwrap();
             assert!(portable.contains("installed=''\n") && unedited(hook, portable.as_bytes()));
-            let legacy = legacy_template(hook).replace(PLACEHOLDER, "'/usr/bin/pachhook'");
-            assert!(unedited(hook, legacy.as_bytes()));
-            assert!(!unedited(hook, format!("{legacy}# mine\n").as_bytes()));
+            if let Some(legacy) = legacy_template(hook) {
+                let legacy = legacy.replace(PLACEHOLDER, "'/usr/bin/pachhook'");
+                assert!(unedited(hook, legacy.as_bytes()));
+                assert!(!unedited(hook, format!("{legacy}# mine\n").as_bytes()));
+            }
         }
         assert!(!is_ours(b"#!/bin/sh\n# not pachhook-managed-hook\n"));
     }

@@ -19,6 +19,9 @@ use crate::source::Source;
 pub enum HookName {
     PreCommit,
     PrePush,
+    /// Run by `git merge` before a merge commit (which skips pre-commit): checked like
+    /// a commit, from the index holding the merge.
+    PreMergeCommit,
     /// Armed by the pre-push hook only while a deploy waits for the remote to accept a
     /// push (`accepted`); never installed by `pachhook install`.
     #[value(hide = true)]

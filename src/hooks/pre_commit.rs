@@ -8,18 +8,20 @@
 
 use anyhow::Result;
 
-use crate::config::{Config, policy};
+use crate::config::{Config, Judged, policy};
 use crate::error::ExitStatus;
 use crate::repo::{Repo, TreeFiles};
 use crate::select::{self, Selector};
 use crate::source::Source;
 
-/// The hook: exit 1 on error findings, 0 otherwise.
-pub fn run() -> Result<ExitStatus> {
+/// The hook: exit 1 on error findings, 0 otherwise. `merging`: run as pre-merge-commit,
+/// by `git merge` (see `Repo::merge_sources`).
+pub fn run(merging: bool) -> Result<ExitStatus> {
     let repo = Repo::discover()?;
-    let config = Config::load(repo.work_tree()?)?;
-    let selector = Selector::new(&config.spec_paths)?;
-    let selection = select::staged(&repo, &selector)?;
+    let config = Config::judging(&repo, Judged::Index)?;
+    let selector = config.selector()?;
+    let merged = repo.merge_sources(merging)?;
+    let selection = select::staged(&repo, &selector, &merged)?;
     super::warn(selection.warning());
     let mut sources = selection.sources;
     sources.extend(templates_of_changed_config(&repo, &config, &sources)?);

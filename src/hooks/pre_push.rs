@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use anyhow::{Context, Result};
 
-use crate::config::{Config, policy};
+use crate::config::{Config, Judged, policy};
 use crate::error::{ExitStatus, UsageError};
 use crate::repo::{Oid, Repo, TreeFiles, is_zero};
 use crate::select::{self, Pick, Selection, Selector};
@@ -48,80 +48,22 @@ pub struct Push {
 /// The hook: exit 1 on error findings at any pushed tip, 0 otherwise.
 pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
     let repo = Repo::discover()?;
-    let config = Config::load(repo.work_tree()?)?;
-    let selector = Selector::new(&config.spec_paths)?;
     let push = pushed(&repo, remote, stdin)?;
-    let templates: Vec<String> = config.templates.iter().map(|t| t.path.clone()).collect();
-    let found = pushed_specs(&repo, &push, &selector, &templates)?;
-    super::warn(found.selection.warning());
-    // The policies as they are at each pushed tip, like the specs: a push whose policy
-    // file does not load is refused even when it changes no spec.
-    let mut policies = BTreeMap::new();
-    if !config.policies.is_empty() {
-        for commit in push.updates.iter().filter_map(|u| u.commit) {
-            if let std::collections::btree_map::Entry::Vacant(slot) = policies.entry(commit) {
-                let mut files = policy::Files::commit(&repo, commit);
-                slot.insert(policy::load(&config.policies, &mut files)?);
-            }
-        }
-    }
-    if !found.selection.sources.is_empty() {
-        let files = found.selection.sources.len();
-        crate::outln!(
-            "pachhook: checking {files} spec {} changed by {} new {} on {} pushed {}",
-            plural(files, "file"),
-            push.commits.len(),
-            plural(push.commits.len(), "commit"),
-            push.updates.len(),
-            plural(push.updates.len(), "ref"),
-        )?;
-        let mut opts = config.engine_options()?;
-        // The graph rules see the pushed specs among all those of the (first) pushed tip.
-        if let Some(tip) = push.updates.iter().find_map(|u| u.commit)
-            && crate::check::graph::wanted(&opts)
-        {
-            let all = select::in_tree(&repo, tip, &selector)?.sources;
-            opts.graph.context = Some(crate::check::graph::context(all, &opts));
-        }
-        let refused = if config.policies.is_empty() {
-            super::check_batches_and_print(one_version_each(found.selection.sources), &opts)?
-                .has_errors()
-        } else {
-            // The policies as they are at the pushed tip that holds each file, like the
-            // specs.
-            let mut by_tip: BTreeMap<Oid, Vec<Source>> = BTreeMap::new();
-            for (source, tip) in found.selection.sources.into_iter().zip(found.tips) {
-                by_tip.entry(tip).or_default().push(source);
-            }
-            // A push that changes a policy (or a file its `$ref`s name) has every spec
-            // at the tip checked against it, not only the specs it touches.
-            for (tip, loaded) in &policies {
-                let changed = loaded
-                    .iter()
-                    .flat_map(|p| p.files())
-                    .any(|f| found.changed.contains(f.as_bytes()));
-                if !changed {
-                    continue;
-                }
-                let sources = by_tip.entry(*tip).or_default();
-                for source in select::in_tree(&repo, *tip, &selector)?.sources {
-                    if !sources.iter().any(|s| s.path == source.path) {
-                        sources.push(source);
-                    }
-                }
-            }
-            let mut refused = false;
-            for (tip, sources) in by_tip {
-                let mut opts = opts.clone();
-                opts.policies = policies.get(&tip).cloned().unwrap_or_default();
-                refused |= super::check_and_print(sources, &opts)?.has_errors();
-            }
-            refused
+    let mut refused = false;
+    // Each pushed tip is judged by its own settings (its pachhook.toml, policies and
+    // templates), never the work tree's: tips that carry the same pachhook.toml share
+    // one check.
+    for (tip, updates) in by_settings(&repo, &push)? {
+        let config = Config::judging(&repo, Judged::Commit(tip))?;
+        let part = Push {
+            updates,
+            commits: push.commits.clone(),
         };
-        if refused {
-            eprintln!("pachhook: push refused: fix the errors above in a new commit");
-            return Ok(ExitStatus::Findings);
-        }
+        refused |= check_part(&repo, &config, &part)?;
+    }
+    if refused {
+        eprintln!("pachhook: push refused: fix the errors above in a new commit");
+        return Ok(ExitStatus::Findings);
     }
     // The checks passed: prepare the deploy of the pushed branches the team opted in
     // for, with the settings of the pushed commits; the pipelines wait for the remote.
@@ -141,15 +83,114 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
         return Ok(ExitStatus::Ok);
     }
     let hooks = repo.hooks_dir()?;
+    // The acceptance hook is armed only in a hooks directory of this clone alone: not
+    // the team's committed one, not one other repositories share through a link.
     let target = crate::deploy::PushTarget {
         remote,
-        can_wait: !repo.is_tracked_dir(&hooks)?,
+        can_wait: hooks.linked_out.is_none() && !repo.is_tracked_dir(&hooks.path)?,
     };
     let outcome = crate::deploy::on_push(&repo, target, &branches);
     if outcome.waiting {
-        super::accepted::arm(&repo, &hooks);
+        super::accepted::arm(&repo, &hooks.path);
     }
     Ok(outcome.status)
+}
+
+/// The pushed updates grouped by the `pachhook.toml` their commit holds (by blob id),
+/// each group with one of its commits, whose settings judge the whole group.
+fn by_settings(repo: &Repo, push: &Push) -> Result<Vec<(Oid, Vec<PushUpdate>)>> {
+    let mut groups: Vec<(Option<Oid>, Oid, Vec<PushUpdate>)> = Vec::new();
+    let team = crate::config::TEAM_FILE.as_bytes();
+    for update in &push.updates {
+        let Some(commit) = update.commit else {
+            continue;
+        };
+        let settings = TreeFiles::new(repo, repo.commit_tree(commit)?).blob(team)?;
+        match groups.iter_mut().find(|(s, _, _)| *s == settings) {
+            Some((_, _, updates)) => updates.push(update.clone()),
+            None => groups.push((settings, commit, vec![update.clone()])),
+        }
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(_, tip, updates)| (tip, updates))
+        .collect())
+}
+
+/// Checks the spec files `push` sends with `config`; whether an error refuses it.
+fn check_part(repo: &Repo, config: &Config, push: &Push) -> Result<bool> {
+    let selector = config.selector()?;
+    let templates: Vec<String> = config.templates.iter().map(|t| t.path.clone()).collect();
+    let found = pushed_specs(repo, push, &selector, &templates)?;
+    super::warn(found.selection.warning());
+    // The policies as they are at each pushed tip, like the specs: a push whose policy
+    // file does not load is refused even when it changes no spec.
+    let mut policies = BTreeMap::new();
+    if !config.policies.is_empty() {
+        for commit in push.updates.iter().filter_map(|u| u.commit) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = policies.entry(commit) {
+                let mut files = policy::Files::commit(repo, commit);
+                slot.insert(policy::load(&config.policies, &mut files)?);
+            }
+        }
+    }
+    if found.selection.sources.is_empty() {
+        return Ok(false);
+    }
+    let files = found.selection.sources.len();
+    crate::outln!(
+        "pachhook: checking {files} spec {} changed by {} new {} on {} pushed {}",
+        plural(files, "file"),
+        push.commits.len(),
+        plural(push.commits.len(), "commit"),
+        push.updates.len(),
+        plural(push.updates.len(), "ref"),
+    )?;
+    let mut opts = config.engine_options()?;
+    // The graph rules see the pushed specs among all those of the (first) pushed tip
+    // these settings judge.
+    if let Some(tip) = push.updates.iter().find_map(|u| u.commit)
+        && crate::check::graph::wanted(&opts)
+    {
+        let all = select::in_tree(repo, tip, &selector)?.sources;
+        opts.graph.context = Some(crate::check::graph::context(all, &opts));
+    }
+    if config.policies.is_empty() {
+        return Ok(super::check_batches_and_print(
+            one_version_each(found.selection.sources),
+            &opts,
+        )?
+        .has_errors());
+    }
+    // The policies as they are at the pushed tip that holds each file, like the specs.
+    let mut by_tip: BTreeMap<Oid, Vec<Source>> = BTreeMap::new();
+    for (source, tip) in found.selection.sources.into_iter().zip(found.tips) {
+        by_tip.entry(tip).or_default().push(source);
+    }
+    // A push that changes a policy (or a file its `$ref`s name) has every spec at the
+    // tip checked against it, not only the specs it touches.
+    for (tip, loaded) in &policies {
+        let changed = loaded
+            .iter()
+            .flat_map(|p| p.files())
+            .any(|f| found.changed.contains(f.as_bytes()));
+        if !changed {
+            continue;
+        }
+        let sources = by_tip.entry(*tip).or_default();
+        for source in select::in_tree(repo, *tip, &selector)?.sources {
+            if !sources.iter().any(|s| s.path == source.path) {
+                sources.push(source);
+            }
+        }
+    }
+    let mut refused = false;
+    for (tip, sources) in by_tip {
+        let mut opts = opts.clone();
+        opts.policies = policies.get(&tip).cloned().unwrap_or_default();
+        refused |= super::check_and_print(sources, &opts)?.has_errors();
+    }
+    Ok(refused)
 }
 
 /// Parses git's pre-push lines and finds the commits the push sends, in one walk.
@@ -158,8 +199,15 @@ pub fn pushed(repo: &Repo, remote: &str, stdin: &str) -> Result<Push> {
     let mut hide = Vec::new();
     let mut base_unknown = false;
     for line in stdin.lines().filter(|l| !l.trim().is_empty()) {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [local_ref, local_sha, remote_ref, remote_sha] = fields[..] else {
+        // The local side is what the user typed, which may hold spaces
+        // (`HEAD@{1 minute ago}:x`); the last three fields never do.
+        let mut from_right = line.trim_end().rsplitn(4, ' ');
+        let (remote_sha, remote_ref, local_sha) =
+            (from_right.next(), from_right.next(), from_right.next());
+        let local_ref = from_right.next().map(str::trim);
+        let (Some(local_ref), Some(local_sha), Some(remote_ref), Some(remote_sha)) =
+            (local_ref, local_sha, remote_ref, remote_sha)
+        else {
             return Err(UsageError(format!(
                 "pre-push: cannot read `{}`: git sends \
                  `<local ref> <local sha> <remote ref> <remote sha>` lines on standard input",

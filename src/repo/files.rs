@@ -112,15 +112,35 @@ impl Repo {
             .collect()
     }
 
-    /// What a commit changes compared with its first parent (everything, for a root
-    /// commit).
+    /// What a commit changes compared with *each* of its parents (everything, for a root
+    /// commit): a merge changes a path only where its version differs from every
+    /// parent's. A merge that takes the remote's side (`git pull`) brings nothing new
+    /// from that side: the remote already holds it.
     pub fn commit_changes(&self, commit: Oid) -> Result<Vec<Change>> {
         let found = self.git.find_commit(commit)?;
-        let parent = match found.parents().next() {
+        let mut parents = found.parents();
+        let first = match parents.next() {
             Some(parent) => Some(parent.tree()?),
             None => None,
         };
-        self.diff(parent.as_ref(), &found.tree()?)
+        let mut changes = self.diff(first.as_ref(), &found.tree()?)?;
+        for parent in parents {
+            let mut other = TreeFiles::new(self, parent.tree()?);
+            let mut kept = Vec::with_capacity(changes.len());
+            for change in changes {
+                let same = match change.new {
+                    Some(id) => other.blob(&change.path)? == Some(id),
+                    // Deleted (or not a regular file) here: the same when the other
+                    // parent has no file there either.
+                    None => other.blob(&change.path)?.is_none(),
+                };
+                if !same {
+                    kept.push(change);
+                }
+            }
+            changes = kept;
+        }
+        Ok(changes)
     }
 
     /// What changed between two commits; every path of `new` when `old` is `None`.

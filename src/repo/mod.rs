@@ -19,7 +19,7 @@
 
 pub mod blob;
 pub mod checkout;
-mod child;
+pub mod child;
 mod files;
 mod index;
 pub mod lfs;
@@ -49,6 +49,10 @@ const LS_FILES_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// An opened repository with a work tree.
 pub struct Repo {
     pub git: Repository,
+    /// The index file's bytes, read once per command: the pre-commit hook asks it for
+    /// the settings files and for the specs, and reading 10,000 entries again each time
+    /// is what the hook's budget cannot afford.
+    index: std::cell::OnceCell<(PathBuf, Vec<u8>)>,
 }
 
 impl Repo {
@@ -62,7 +66,29 @@ impl Repo {
             )),
             _ => anyhow!(e).context("cannot open the git repository"),
         })?;
-        Ok(Repo { git })
+        // A bare repository used with a work tree (`git --work-tree=<dir>`, which git
+        // passes to hooks as `GIT_WORK_TREE`, relative to where they run): libgit2
+        // leaves it bare, git does not.
+        if git.is_bare()
+            && let Some(tree) = std::env::var_os("GIT_WORK_TREE").filter(|v| !v.is_empty())
+        {
+            let tree = resolve(Path::new(&tree));
+            git.set_workdir(&tree, false).with_context(|| {
+                format!(
+                    "cannot use {} as the work tree (GIT_WORK_TREE)",
+                    tree.display()
+                )
+            })?;
+        }
+        Ok(Repo::from_git(git))
+    }
+
+    /// A `Repo` around an opened git2 repository.
+    pub fn from_git(git: Repository) -> Repo {
+        Repo {
+            git,
+            index: std::cell::OnceCell::new(),
+        }
     }
 
     /// The repository at `path` (a work tree or one of its subdirectories), for callers
@@ -70,7 +96,7 @@ impl Repo {
     pub fn open(path: &Path) -> Result<Repo> {
         let git = Repository::discover(path)
             .with_context(|| format!("cannot open a git repository at {}", path.display()))?;
-        Ok(Repo { git })
+        Ok(Repo::from_git(git))
     }
 
     /// Opens again the repository behind a git2 handle, for code that still holds a
@@ -78,7 +104,7 @@ impl Repo {
     pub fn reopen(git: &Repository) -> Result<Repo> {
         let git = Repository::open(git.path())
             .with_context(|| format!("cannot open {}", git.path().display()))?;
-        Ok(Repo { git })
+        Ok(Repo::from_git(git))
     }
 
     /// The top of the work tree; a bare repository has none and is a usage error.
@@ -93,30 +119,55 @@ impl Repo {
 
     /// Where git looks for hooks: `core.hooksPath` when set (a relative path is relative
     /// to the top of the work tree, where git runs hooks), else `hooks/` in the common git
-    /// directory, which every linked worktree shares.
-    pub fn hooks_dir(&self) -> Result<PathBuf> {
+    /// directory, which every linked worktree shares. Resolved (`resolve`): symbolic
+    /// links and `..` followed, so that every comparison and write is of the directory
+    /// git really uses.
+    pub fn hooks_dir(&self) -> Result<HooksDir> {
         let top = self.work_tree()?;
         let config = self
             .git
             .config()
             .context("cannot read the git configuration")?;
-        match config.get_path("core.hooksPath") {
-            Ok(path) if !path.as_os_str().is_empty() => Ok(top.join(path)),
-            Ok(_) => Ok(self.git.commondir().join("hooks")),
-            Err(e) if e.code() == ErrorCode::NotFound => Ok(self.git.commondir().join("hooks")),
-            Err(e) => Err(anyhow!(e).context("cannot read core.hooksPath")),
-        }
+        let named = match config.get_path("core.hooksPath") {
+            Ok(path) if !path.as_os_str().is_empty() => top.join(path),
+            Ok(_) => self.git.commondir().join("hooks"),
+            Err(e) if e.code() == ErrorCode::NotFound => self.git.commondir().join("hooks"),
+            Err(e) => return Err(anyhow!(e).context("cannot read core.hooksPath")),
+        };
+        let path = resolve(&named);
+        // Reached through a symbolic link that leads out of this repository: a
+        // directory other repositories may share (`.git/hooks -> ~/shared-hooks`).
+        let linked_out = path != lexical(&named) && !self.holds(&path);
+        Ok(HooksDir {
+            linked_out: linked_out.then_some(named),
+            path,
+        })
     }
 
-    /// Whether `dir` is a directory of the work tree whose files git would track (not
-    /// in the git directory, not ignored): hooks written there are the team's, meant to
-    /// be committed.
+    /// Whether the resolved `path` is inside this repository: its work tree or its
+    /// (common) git directory, both resolved.
+    fn holds(&self, path: &Path) -> bool {
+        let mut roots = vec![resolve(self.git.path()), resolve(self.git.commondir())];
+        if let Some(top) = self.git.workdir() {
+            roots.push(resolve(top));
+        }
+        roots.iter().any(|root| path.starts_with(root))
+    }
+
+    /// Whether `dir` (resolved) is a directory of the work tree whose files git would
+    /// track (not in the git directory, not ignored): hooks written there are the
+    /// team's, meant to be committed. Compared on resolved paths: `.git/hooks ->
+    /// ../githooks` and `core.hooksPath = ../repo/.githooks` name a directory of the
+    /// work tree too.
     pub fn is_tracked_dir(&self, dir: &Path) -> Result<bool> {
-        let top = self.work_tree()?;
-        let Ok(relative) = dir.strip_prefix(top) else {
+        let dir = resolve(dir);
+        let top = resolve(self.work_tree()?);
+        let Ok(relative) = dir.strip_prefix(&top) else {
             return Ok(false);
         };
-        if dir.starts_with(self.git.path()) || dir.starts_with(self.git.commondir()) {
+        if dir.starts_with(resolve(self.git.path()))
+            || dir.starts_with(resolve(self.git.commondir()))
+        {
             return Ok(false);
         }
         if relative.as_os_str().is_empty() {
@@ -182,45 +233,99 @@ impl Repo {
     /// The index file a commit is being made from. git sets `GIT_INDEX_FILE` for the
     /// hooks (a temporary index for `git commit -a` and `git commit <paths>`); git2's
     /// `Repository::index` does not read it, hence this.
-    fn index_path(&self) -> Result<PathBuf> {
+    ///
+    /// A relative `GIT_INDEX_FILE` is relative to the top of the work tree, as git takes
+    /// it (git runs hooks there; a hook that `cd`s into a subdirectory must still read
+    /// the same index). Returns whether the file was named: a named index that does
+    /// not exist is an error, not an empty index.
+    fn index_path(&self) -> Result<(PathBuf, bool)> {
         Ok(
             match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
-                Some(file) => std::env::current_dir()?.join(file),
-                None => self.git.path().join("index"),
+                Some(file) => (self.work_tree()?.join(file), true),
+                None => (self.git.path().join("index"), false),
             },
         )
+    }
+
+    /// Where this clone's `pachhook.local.toml` lives: the top of the main worktree, so
+    /// that every linked worktree (`git worktree add`) reads the same one; for a linked
+    /// worktree of a repository without a main worktree (a bare one), the common git
+    /// directory.
+    pub fn clone_dir(&self) -> Result<PathBuf> {
+        if !self.git.is_worktree() {
+            return Ok(self.work_tree()?.to_path_buf());
+        }
+        let common = self.git.commondir();
+        Ok(match Repository::open(common) {
+            Ok(main) => main
+                .workdir()
+                .map_or_else(|| common.to_path_buf(), Path::to_path_buf),
+            Err(_) => common.to_path_buf(),
+        })
     }
 
     /// The staged regular files (stage 0, not `git add -N`) whose repository-relative
     /// path `keep` accepts, with their blob ids. `keep` sees every path of the index, so
     /// it must be cheap; nothing is allocated for the paths it rejects.
     pub fn staged_files(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, Oid)>> {
-        let path = self.index_path()?;
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-        };
+        Ok(self
+            .staged_entries(keep)?
+            .into_iter()
+            .filter(|(_, mode, _)| is_regular_file(*mode))
+            .map(|(path, _, id)| (path, id))
+            .collect())
+    }
+
+    /// `staged_files` with each entry's mode, whatever its type (links, submodules).
+    fn staged_entries(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, u32, Oid)>> {
+        if self.index.get().is_none() {
+            let (path, named) = self.index_path()?;
+            let bytes = Self::read_index(&path, named)?;
+            let _ = self.index.set((path, bytes));
+        }
+        let (path, bytes) = self
+            .index
+            .get()
+            .ok_or_else(|| anyhow!("cannot keep the index read"))?;
         let hash_len = match self.object_format() {
             ObjectFormat::Sha1 => 20,
             ObjectFormat::Sha256 => 32,
         };
-        let read = index::read(&bytes, hash_len, |p| keep(p))
+        if bytes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let read = index::read(bytes, hash_len, |p| keep(p))
             .with_context(|| format!("cannot read the index {}", path.display()))?;
         if read.split {
             return self.staged_files_cli(keep);
         }
         read.entries
             .into_iter()
-            .filter(|e| is_regular_file(e.mode))
-            .map(|e| Ok((e.path, Oid::from_bytes(&e.id)?)))
+            .map(|e| Ok((e.path, e.mode, Oid::from_bytes(&e.id)?)))
             .collect()
+    }
+
+    /// The bytes of the index file at `path`; none when there is no index yet, unless
+    /// it was `named` by `GIT_INDEX_FILE`.
+    fn read_index(path: &Path, named: bool) -> Result<Vec<u8>> {
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && named => {
+                Err(anyhow!(UsageError(format!(
+                    "GIT_INDEX_FILE names {}, which does not exist: unset it or name the \
+                     index git is committing from",
+                    path.display()
+                ))))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
     }
 
     /// The same through `git ls-files`, for a split index (`core.splitIndex`), which
     /// neither our reader nor libgit2 reads. `git add -N` entries show there as the empty
     /// blob, so empty files are left out: they hold no spec anyway.
-    fn staged_files_cli(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, Oid)>> {
+    fn staged_files_cli(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, u32, Oid)>> {
         let mut git = std::process::Command::new("git");
         git.args(["ls-files", "--stage", "--full-name", "-z"]);
         let out = child::run(
@@ -251,11 +356,55 @@ impl Repo {
             };
             let mode = u32::from_str_radix(mode, 8).unwrap_or(0);
             let id = self.parse_oid(id)?;
-            if is_regular_file(mode) && id != empty && keep(path) {
-                files.push((path.to_vec(), id));
+            if !(is_regular_file(mode) && id == empty) && keep(path) {
+                files.push((path.to_vec(), mode, id));
             }
         }
         Ok(files)
+    }
+
+    /// The commits a merge being committed may bring in. A `git commit` that concludes
+    /// a merge has them in `MERGE_HEAD`; but `git merge` runs the pre-merge-commit hook
+    /// before it writes `MERGE_HEAD`, so for that hook (`merging`) they are also what
+    /// git could be merging: `FETCH_HEAD` (`git pull`) and the tips of the branches and
+    /// remote-tracking branches. Commits only, each once.
+    pub fn merge_sources(&self, merging: bool) -> Result<Vec<Oid>> {
+        let mut found = self.ids_in("MERGE_HEAD")?;
+        if merging {
+            found.extend(self.ids_in("FETCH_HEAD")?);
+            let refs = self.git.references().context("cannot list the refs")?;
+            for reference in refs.flatten() {
+                let name = reference.name_bytes();
+                if name.starts_with(b"refs/heads/") || name.starts_with(b"refs/remotes/") {
+                    found.extend(reference.target());
+                }
+            }
+        }
+        let mut commits = Vec::with_capacity(found.len());
+        for id in found {
+            if let Ok(Some(commit)) = self.peel_to_commit(id)
+                && !commits.contains(&commit)
+            {
+                commits.push(commit);
+            }
+        }
+        Ok(commits)
+    }
+
+    /// The object ids at the start of the lines of a file of this worktree's git
+    /// directory (`MERGE_HEAD`, `FETCH_HEAD`); none when it does not exist.
+    fn ids_in(&self, name: &str) -> Result<Vec<Oid>> {
+        let path = self.git.path().join(name);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        Ok(text
+            .lines()
+            .filter_map(|line| line.split_whitespace().next())
+            .filter_map(|hex| self.parse_oid(hex).ok())
+            .collect())
     }
 
     /// HEAD's tree, or `None` before the first commit.
@@ -301,12 +450,7 @@ impl Repo {
         };
         let mode = entry.filemode().cast_unsigned();
         if !is_regular_file(mode) {
-            let what = match mode & 0o170000 {
-                0o120000 => "a symbolic link",
-                0o160000 => "a submodule",
-                0o040000 => "a directory",
-                _ => "not a regular file",
-            };
+            let what = describe_mode(mode);
             return Err(anyhow!(UsageError(format!(
                 "`{path}` at commit {short} is {what}: pachhook reads it only as a regular file; commit the file itself"
             ))));
@@ -319,11 +463,16 @@ impl Repo {
     /// honoured): the settings and policy files a commit being made carries. Bounded
     /// like `file_at_commit`; `None` when no regular file is staged there.
     pub fn staged_file(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        let staged = self.staged_files(|p| p == path.as_bytes())?;
+        let staged = self.staged_entries(|p| p == path.as_bytes())?;
         match staged.first() {
-            Some((_, id)) => self
+            Some((_, mode, id)) if is_regular_file(*mode) => self
                 .bounded_blob(*id, &format!("`{path}` in the index"))
                 .map(Some),
+            Some((_, mode, _)) => Err(anyhow!(UsageError(format!(
+                "`{path}` in the index is {}: pachhook reads it only as a regular file; \
+                 stage the file itself",
+                describe_mode(*mode)
+            )))),
             None => Ok(None),
         }
     }
@@ -340,6 +489,79 @@ impl Repo {
             ))));
         }
         self.blob(id)
+    }
+}
+
+/// The hooks directory git uses.
+pub struct HooksDir {
+    /// Resolved: absolute, symbolic links and `..` followed.
+    pub path: PathBuf,
+    /// The path as git names it, when a symbolic link on the way leads out of this
+    /// repository: other repositories may use the same directory.
+    pub linked_out: Option<PathBuf>,
+}
+
+/// `path` made absolute and resolved as the system resolves it: symbolic links and `..`
+/// in the part that exists followed (`canonicalize`), `.` and `..` of the part that does
+/// not exist yet taken lexically.
+pub fn resolve(path: &Path) -> PathBuf {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .unwrap_or_else(|_| PathBuf::from("/"))
+            .join(path)
+    };
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return lexical(&out);
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return lexical(&absolute),
+        }
+    }
+}
+
+/// `path` made absolute (against the current directory), `.` and `..` removed by name.
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .unwrap_or_else(|_| PathBuf::from("/"))
+            .join(path)
+    };
+    let mut out = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// What a git mode that is not a regular file's is, for messages.
+fn describe_mode(mode: u32) -> &'static str {
+    match mode & 0o170000 {
+        0o120000 => "a symbolic link",
+        0o160000 => "a submodule",
+        0o040000 => "a directory",
+        _ => "not a regular file",
     }
 }
 

@@ -19,7 +19,7 @@ fn commit_with(entries: &[(&str, i32, &[u8])]) -> (tempfile::TempDir, Repo, Oid)
         git.commit(None, &who, &who, "settings", &tree, &[])
             .unwrap()
     };
-    (dir, Repo { git }, commit)
+    (dir, Repo::from_git(git), commit)
 }
 
 fn usage_message(error: anyhow::Error) -> String {

@@ -124,6 +124,19 @@ fn a_push_the_remote_refuses_deploys_nothing() {
             .contains(&format!("a deploy waits: {}", &sha[..12])),
         "{status}"
     );
+    assert!(!status.stdout.contains("NOT ARMED"), "{status}");
+    // An acceptance hook git would skip is named, with what to do.
+    let hook = acceptance_hook(&repo);
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let status = repo.pachhook(&["status"]);
+    assert!(
+        status.stdout.contains(&format!(
+            "NOT ARMED: the reference-transaction hook is not executable (mode 0644), so git \
+             will not run it: after the push, deploy with `pachhook deploy {sha}`"
+        )),
+        "{status}"
+    );
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
     repo.git(&["fetch", "-q", "origin"]);
     repo.write("README.md", "docs\n");
     let next = repo.commit_all("docs");
@@ -486,4 +499,85 @@ fn a_committed_hooks_directory_deploys_by_hand() {
     );
     assert!(!repo.path().join(".githooks/reference-transaction").exists());
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+/// A hooks directory reached through a link inside the repository (`.git/hooks ->
+/// hooks-real`) is the resolved one the installer writes to: the acceptance hook, run by
+/// git through the link, finds the hook it replaced beside the resolved directory and
+/// runs it, and puts it back once the deploy ran.
+#[test]
+fn the_acceptance_hook_through_a_linked_hooks_directory_runs_the_hook_it_replaced() {
+    if services().is_none() {
+        return;
+    }
+    let svc = services().unwrap();
+    let image = format!("{}/{}", svc.registry, unique("linked"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    repo.commit_all("edges and montage");
+    let remote = Repo::new_with(&["--bare"]);
+    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    let git_dir = repo.path().join(".git");
+    let real = git_dir.join("hooks-real");
+    std::fs::create_dir_all(&real).unwrap();
+    let _ = std::fs::remove_dir_all(git_dir.join("hooks"));
+    std::os::unix::fs::symlink("hooks-real", git_dir.join("hooks")).unwrap();
+    let log = repo.aux.path().join("theirs.log");
+    let theirs = format!("#!/bin/sh\necho \"$1\" >> '{}'\n", log.display());
+    write_hook(&real.join("reference-transaction"), &theirs);
+    repo.install();
+    let out = push(&repo, &["-q", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("committed"),
+        "theirs ran while ours was armed: {out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(real.join("reference-transaction")).unwrap(),
+        theirs,
+        "theirs, back"
+    );
+}
+
+/// A hooks directory shared with other repositories through a link out of this one
+/// (pachhook's hook added to it by hand) never gets the acceptance hook, which would run
+/// in every repository sharing it: such a push prepares nothing and says how to deploy.
+#[test]
+fn a_hooks_directory_shared_through_a_link_deploys_by_hand() {
+    if services().is_none() {
+        return;
+    }
+    let svc = services().unwrap();
+    let image = format!("{}/{}", svc.registry, unique("linkedout"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    let sha = repo.commit_all("edges and montage");
+    let remote = Repo::new_with(&["--bare"]);
+    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    let shared = repo.aux.path().join("shared-hooks");
+    std::fs::create_dir_all(&shared).unwrap();
+    let git_dir = repo.path().join(".git");
+    let _ = std::fs::remove_dir_all(git_dir.join("hooks"));
+    std::os::unix::fs::symlink(&shared, git_dir.join("hooks")).unwrap();
+    write_hook(
+        &shared.join("pre-push"),
+        &format!("#!/bin/sh\nexec '{BIN}' run pre-push \"$@\"\n"),
+    );
+    let out = push(&repo, &["origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "{out}");
+    assert!(
+        out.stderr.contains("shared with other repositories"),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains(&format!("`pachhook deploy {sha}`")),
+        "{out}"
+    );
+    assert!(!shared.join("reference-transaction").exists());
+    assert!(!pending(&repo).exists(), "{out}");
 }

@@ -592,3 +592,41 @@ fn deploy_sends_what_each_template_instance_renders() {
         "{calls:?}"
     );
 }
+
+/// A `[[template]]` file is a spec file whatever `[specs] paths` says, for deploy as for
+/// the checks (`Config::selector`): its instance is deployed with the specs the globs
+/// pick.
+#[test]
+fn deploy_sends_a_template_outside_the_spec_globs() {
+    let repo = Repo::new();
+    repo.write(
+        "pachhook.toml",
+        &format!(
+            "[specs]\npaths = [\"pipelines/*.json\"]\n\n[deploy]\nenabled = true\npachctl = \"{}\"\n\n[[template]]\npath = \"t/edges.jsonnet\"\nargs = {{ suffix = \"a\" }}\n",
+            pachctl()
+        ),
+    );
+    repo.write(
+        "t/edges.jsonnet",
+        "function(suffix) {\n  pipeline: { name: 'edges-' + suffix },\n  transform: { image: 'team/edges:1.0' },\n  input: { pfs: { repo: 'images', glob: '/*' } },\n}\n",
+    );
+    repo.write(
+        "pipelines/montage.json",
+        r#"{"pipeline": {"name": "montage"}, "transform": {"image": "team/montage:1.0"}, "input": {"pfs": {"repo": "edges-a", "glob": "/"}}}"#,
+    );
+    repo.commit_all("template and spec");
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let mut sent: Vec<String> = repo
+        .calls()
+        .iter()
+        .map(|c| {
+            c.spec["pipeline"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    sent.sort();
+    assert_eq!(sent, ["edges-a", "montage"], "{run}");
+}

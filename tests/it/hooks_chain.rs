@@ -116,27 +116,27 @@ fn at_every_step_of_install_their_hook_runs() {
         match step {
             // Step 2: ours half written to its temporary file when the disk filled.
             "and a half-written hook" => std::fs::write(&tmp, "#!/bin/sh\n# pachhook-man").unwrap(),
-            // Writing ours fails (here: its temporary file cannot be replaced).
+            // Something in the way at the temporary name earlier versions used (each
+            // run now writes its own, unique temporary file): it does not stop install.
             "write fails" => std::fs::create_dir(&tmp).unwrap(),
             _ => {}
         }
         assert_theirs_refuses(&repo, step);
 
         let out = repo.pachhook(&["install", "--hook", "pre-commit"]);
+        assert_eq!(code(&out), 0, "{step}: {}", text(&out));
         if step == "write fails" {
-            assert_eq!(code(&out), 3, "{step}: {}", text(&out));
-            assert_eq!(
-                std::fs::read_to_string(hooks.join("pre-commit")).unwrap(),
-                DISPATCHING
-            );
-            assert_theirs_refuses(&repo, "after a failed write");
+            // Not ours to remove: a directory stays.
+            assert!(tmp.is_dir(), "{step}");
             std::fs::remove_dir(&tmp).unwrap();
-            let out = repo.pachhook(&["install", "--hook", "pre-commit"]);
-            assert_eq!(code(&out), 0, "{step}: {}", text(&out));
-        } else {
-            assert_eq!(code(&out), 0, "{step}: {}", text(&out));
         }
         assert!(!tmp.exists(), "{step}: no temporary file left");
+        let left: Vec<_> = std::fs::read_dir(&hooks)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".pachhook-tmp"))
+            .collect();
+        assert!(left.is_empty(), "{step}: temporary files left: {left:?}");
         assert_eq!(std::fs::read_to_string(&previous).unwrap(), DISPATCHING);
         assert!(
             std::fs::read_to_string(hooks.join("pre-commit"))

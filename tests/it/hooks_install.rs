@@ -3,7 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::support::{BAD, GOOD, PACHHOOK, Sandbox, code, output_of_copied, text};
+use crate::support::{BAD, GOOD, PACHHOOK, Repo, Sandbox, code, output_of_copied, text};
 
 const THEIRS: &str = "#!/bin/sh\n# the team's own hook\necho \"their hook ran: $*\" >&2\n[ ! -e \"$(git rev-parse --show-toplevel)/block\" ]\n";
 
@@ -44,7 +44,7 @@ fn install_writes_both_hooks_and_twice_changes_nothing() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| !n.ends_with(".sample"))
         .collect();
-    assert_eq!(names.len(), 2, "no backup of our own hook: {names:?}");
+    assert_eq!(names.len(), 3, "no backup of our own hook: {names:?}");
 
     let out = repo.pachhook(&["status"]);
     assert_eq!(code(&out), 0);
@@ -338,4 +338,119 @@ pub fn path_with_pachhook() -> String {
         dir.display(),
         std::env::var("PATH").unwrap_or_default()
     )
+}
+
+/// A hook is installed, current AND runnable: one git would skip (mode 0644) or cannot
+/// run (a FIFO in its place) is reported by `status`, never "current", and `install`
+/// repairs it; a FIFO is never opened (nothing waits on it).
+#[test]
+fn a_hook_git_cannot_run_is_reported_and_repaired() {
+    let limit = std::time::Duration::from_secs(20);
+    for case in ["mode 0644", "fifo"] {
+        let repo = Repo::new();
+        repo.install();
+        let hook = repo.hooks_dir().join("pre-commit");
+        match case {
+            "mode 0644" => {
+                std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o644)).unwrap()
+            }
+            _ => {
+                std::fs::remove_file(&hook).unwrap();
+                let ok = crate::support::isolated("mkfifo")
+                    .arg(&hook)
+                    .status()
+                    .unwrap();
+                assert!(ok.success());
+            }
+        }
+        let mut status = repo.command(PACHHOOK);
+        status.arg("status");
+        let out = crate::support::run(status, limit);
+        assert_eq!(code(&out), 0, "{case}: {}", text(&out));
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("pre-commit:"))
+            .unwrap_or_default()
+            .to_string();
+        assert!(line.contains("NOT RUNNABLE"), "{case}: {}", text(&out));
+        assert!(!line.contains("current"), "{case}: {line}");
+        let mut install = repo.command(PACHHOOK);
+        install.arg("install");
+        let out = crate::support::run(install, limit);
+        assert_eq!(code(&out), 0, "{case}: {}", text(&out));
+        assert!(
+            text(&out).contains("repaired pre-commit"),
+            "{case}: {}",
+            text(&out)
+        );
+        let meta = std::fs::symlink_metadata(&hook).unwrap();
+        assert!(
+            meta.is_file() && meta.permissions().mode() & 0o111 == 0o111,
+            "{case}"
+        );
+        let out = repo.pachhook(&["status"]);
+        assert!(
+            out.stdout.contains("pre-commit: installed, current"),
+            "{case}: {}",
+            text(&out)
+        );
+        // A FIFO is never opened by uninstall either.
+        if case == "fifo" {
+            std::fs::remove_file(&hook).unwrap();
+            let ok = crate::support::isolated("mkfifo")
+                .arg(&hook)
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            let mut uninstall = repo.command(PACHHOOK);
+            uninstall.arg("uninstall");
+            let out = crate::support::run(uninstall, limit);
+            assert_eq!(code(&out), 0, "{case}: {}", text(&out));
+            assert!(
+                text(&out).contains("not pachhook's"),
+                "{case}: {}",
+                text(&out)
+            );
+        }
+    }
+}
+
+/// Installs at once never share a temporary file: after many racing installs the hooks
+/// are current and executable, and no temporary file is left.
+#[test]
+fn concurrent_installs_leave_runnable_current_hooks() {
+    let repo = Repo::new();
+    for _round in 0..5 {
+        let children: Vec<_> = (0..8)
+            .map(|_| {
+                let mut c = repo.command(PACHHOOK);
+                c.args(["install", "--force"])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null());
+                c.spawn().unwrap()
+            })
+            .collect();
+        for mut child in children {
+            child.wait().unwrap();
+        }
+        let hooks = repo.hooks_dir();
+        for name in ["pre-commit", "pre-push"] {
+            let meta = std::fs::metadata(hooks.join(name)).unwrap();
+            assert_eq!(meta.permissions().mode() & 0o777, 0o755, "{name}");
+        }
+        let out = repo.pachhook(&["status"]);
+        assert!(
+            out.stdout.contains("pre-commit: installed, current")
+                && out.stdout.contains("pre-push: installed, current"),
+            "{}",
+            text(&out)
+        );
+        let left: Vec<_> = std::fs::read_dir(&hooks)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("pachhook-tmp"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
 }

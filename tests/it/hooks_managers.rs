@@ -1,5 +1,5 @@
 //! `pachhook status` when a hook manager took the hooks over after `pachhook install`:
-//! with the real pre-commit and lefthook, it says what became of pachhook's hook, and
+//! with the real pre-commit, prek and lefthook, it says what became of pachhook's hook, and
 //! the configuration it prints, used as printed, makes the manager run pachhook.
 
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ pub(crate) fn managers_bin() -> PathBuf {
         || PathBuf::from("/var/tmp/pachhook-services/hook-managers/bin"),
         PathBuf::from,
     );
-    for tool in ["pre-commit", "lefthook"] {
+    for tool in ["pre-commit", "prek", "lefthook"] {
         assert!(
             dir.join(tool).is_file(),
             "{tool} is not in {}: install pre-commit and lefthook from PyPI there \
@@ -129,11 +129,13 @@ fn status_explains_lefthook_and_its_snippets_work_for_commit_and_push() {
     let status = text(&run_env(&repo, PACHHOOK_BIN, &["status"]));
     let (_, push_part) = status.split_once("\npre-push:").expect("a pre-push line");
     assert!(push_part.contains("written by lefthook"), "{status}");
-    assert_eq!(
-        snippet_after(push_part, "add pachhook to lefthook.yml"),
-        pre_push,
+    // lefthook.yml runs pachhook for both hooks now: status says so, and prints no
+    // snippet to add.
+    assert!(
+        push_part.contains("lefthook's hook, which runs pachhook (configured in lefthook.yml)"),
         "{status}"
     );
+    assert!(!status.contains("to combine them"), "{status}");
 
     repo.write("edges.json", BAD);
     repo.git(&["add", "edges.json"]);
@@ -173,6 +175,95 @@ fn status_says_how_to_run_pachhook_from_husky() {
         status.contains("add `pachhook run pre-commit \"$@\"` to .husky/pre-commit"),
         "{status}"
     );
+}
+
+/// `install` after a hook manager: it does not chain behind the manager's hook (the
+/// manager would move it aside at its next install) but says how to add pachhook to
+/// the manager's configuration; once that is done, `install` and `status` say the
+/// manager runs pachhook. With the real pre-commit, prek and lefthook.
+#[test]
+fn install_after_a_manager_points_to_its_configuration_and_status_sees_pachhook_there() {
+    let pre_commit_config = "repos:\n  - repo: local\n    hooks:\n      - id: pachhook\n        name: pachhook\n        entry: pachhook run pre-commit\n        language: system\n        pass_filenames: false\n        always_run: true\n";
+    for (tool, config_file, config) in [
+        ("pre-commit", ".pre-commit-config.yaml", pre_commit_config),
+        ("prek", ".pre-commit-config.yaml", pre_commit_config),
+        (
+            "lefthook",
+            "lefthook.yml",
+            "pre-commit:\n  commands:\n    pachhook:\n      run: pachhook run pre-commit\n",
+        ),
+        // The README's lefthook configuration.
+        (
+            "lefthook",
+            "lefthook.yml",
+            "pre-commit:\n  commands:\n    pachhook:\n      glob: \"*.{json,yaml,yml,jsonnet}\"\n      run: pachhook check --only-specs {staged_files}\n",
+        ),
+    ] {
+        let sandbox = Sandbox::new();
+        let repo = sandbox.repo("repo");
+        if tool == "lefthook" {
+            repo.write(
+                config_file,
+                "pre-commit:\n  commands:\n    hello:\n      run: echo hello\n",
+            );
+        } else {
+            repo.write(config_file, "repos: []\n");
+        }
+        let out = run_env(&repo, tool, &["install"]);
+        assert_eq!(code(&out), 0, "{tool}: {}", text(&out));
+        let hook = repo.hooks_dir().join("pre-commit");
+        let theirs = std::fs::read(&hook).unwrap();
+
+        let out = run_env(&repo, PACHHOOK_BIN, &["install"]);
+        assert_eq!(code(&out), 0, "{tool}: {}", text(&out));
+        assert!(
+            text(&out).contains("pre-commit: not installed:") && text(&out).contains("owns it"),
+            "{tool}: {}",
+            text(&out)
+        );
+        assert!(text(&out).contains(config_file), "{tool}: {}", text(&out));
+        assert_eq!(std::fs::read(&hook).unwrap(), theirs, "{tool}: left alone");
+        assert!(
+            !repo.hooks_dir().join("hooks.pachhook-previous").exists()
+                && !repo
+                    .hooks_dir()
+                    .with_file_name("hooks.pachhook-previous/pre-commit")
+                    .exists(),
+            "{tool}: not chained"
+        );
+        let status = text(&run_env(&repo, PACHHOOK_BIN, &["status"]));
+        assert!(
+            status.contains("which does not run pachhook"),
+            "{tool}: {status}"
+        );
+
+        // Configured in the manager: install has nothing to do, status says so.
+        repo.write(config_file, config);
+        let out = run_env(&repo, PACHHOOK_BIN, &["install"]);
+        assert_eq!(code(&out), 0, "{tool}: {}", text(&out));
+        assert!(
+            text(&out).contains("owns it and runs pachhook"),
+            "{tool}: {}",
+            text(&out)
+        );
+        let status = text(&run_env(&repo, PACHHOOK_BIN, &["status"]));
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("pre-commit:"))
+            .unwrap_or_default();
+        assert!(line.contains("which runs pachhook"), "{tool}: {status}");
+        assert!(!status.contains("to combine them"), "{tool}: {status}");
+        // And the manager does run it.
+        if tool == "lefthook" {
+            let out = run_env(&repo, "lefthook", &["install"]);
+            assert_eq!(code(&out), 0, "{tool}: {}", text(&out));
+        }
+        repo.write("edges.json", BAD);
+        repo.git(&["add", "."]);
+        let out = run_env(&repo, "git", &["commit", "-q", "-m", "bad"]);
+        assert_ne!(code(&out), 0, "{tool}: {}", text(&out));
+        assert!(text(&out).contains("edges.json:"), "{tool}: {}", text(&out));
+    }
 }
 
 #[test]

@@ -192,12 +192,14 @@ fn a_config_error_blocks_with_file_line_and_key() {
     assert_eq!(code(&out), 2, "{}", text(&out));
 
     repo.write("pachhook.toml", "[images]\nrequire_digest = \"yes\"\n");
+    repo.git(&["add", "pachhook.toml"]);
     let out = repo.pachhook(&["run", "pre-commit"]);
     assert_eq!(code(&out), 2, "{}", text(&out));
     assert!(text(&out).contains("pachhook.toml:2:"), "{}", text(&out));
 
     // A local override is checked the same way.
     repo.write("pachhook.toml", "");
+    repo.git(&["add", "pachhook.toml"]);
     repo.write("pachhook.local.toml", "[pachyderm]\nversion = \"one\"\n");
     let out = repo.pachhook(&["run", "pre-commit"]);
     assert_eq!(code(&out), 2, "{}", text(&out));
@@ -291,4 +293,46 @@ fn index_versions_intent_to_add_and_split_index() {
         let out = repo.try_git(&["commit", "-m", "good"]);
         assert_eq!(code(&out), 0, "{setup:?}: {}", text(&out));
     }
+}
+
+/// `git merge` makes its merge commit without the pre-commit hook; `install` writes a
+/// pre-merge-commit hook, which checks what the merge makes anew (an automatic merge of
+/// two edits of a spec), and not what a parent already holds.
+#[test]
+fn a_merge_commit_is_checked_by_the_pre_merge_commit_hook() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("repo");
+    repo.install();
+    assert!(repo.hooks_dir().join("pre-merge-commit").is_file());
+    repo.write("edges.json", GOOD);
+    repo.commit_all("base");
+    repo.git(&["switch", "-q", "-c", "feature"]);
+    repo.write("edges.json", &GOOD.replace("opencv:1.0.0", "opencv:latest"));
+    repo.write("feature.txt", "x\n");
+    repo.commit_all("a floating tag, unchecked");
+    repo.git(&["switch", "-q", "main"]);
+    repo.write(
+        "edges.json",
+        &GOOD.replace("finds edges in images", "finds the edges in images"),
+    );
+    repo.commit_all("main edits the description");
+    // The automatic merge of both edits is a spec neither parent holds: checked.
+    let out = repo.try_git(&["merge", "-q", "--no-edit", "feature"]);
+    assert_ne!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("edges.json"), "{}", text(&out));
+    assert!(text(&out).contains("floating-tag"), "{}", text(&out));
+    assert_eq!(repo.git(&["rev-list", "--count", "--merges", "HEAD"]), "0");
+    repo.git(&["merge", "--abort"]);
+    // A merge that takes a file as a parent has it is not blamed for it.
+    repo.git(&["switch", "-q", "-c", "other", "main~1"]);
+    repo.write("other.txt", "x\n");
+    repo.commit_all("other");
+    let out = repo.try_git(&["merge", "-q", "--no-edit", "feature"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = repo.pachhook(&["status"]);
+    assert!(
+        out.stdout.contains("pre-merge-commit: installed, current"),
+        "{}",
+        text(&out)
+    );
 }

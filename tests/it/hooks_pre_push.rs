@@ -174,3 +174,94 @@ fn a_sha256_repository_works() {
     assert!(remote.has_branch("feature"));
     assert!(!remote.has_branch("old"));
 }
+
+/// A push's changes are what the remote does not have: after `git pull` (a merge), a
+/// spec the remote already holds, byte for byte, does not refuse a push that changes
+/// only notes.txt; a merge that changes the spec itself is still checked.
+#[test]
+fn a_merge_is_not_blamed_for_the_remotes_content() {
+    let sandbox = Sandbox::new();
+    let (repo, remote) = pushed_repo(&sandbox, &[]);
+    // Someone else pushes a spec the checks refuse (their hooks were skipped).
+    let other = sandbox.path().join("other");
+    let out = crate::support::isolated("git")
+        .args([
+            "clone",
+            "-q",
+            remote.dir.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let other = repo.at(&other);
+    other.git(&["config", "user.name", "Other"]);
+    other.git(&["config", "user.email", "other@example.com"]);
+    other.write("pipelines/montage.json", BAD);
+    other.commit_all("theirs");
+    other.git(&["push", "-q", "--no-verify", "origin", "main"]);
+    // We change notes.txt, pull (a merge), and push.
+    repo.write("notes.txt", "ours\n");
+    repo.commit_all("notes");
+    repo.git(&["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"]);
+    assert_eq!(
+        repo.git(&["rev-list", "--count", "--merges", "HEAD"]),
+        "1",
+        "a merge was made"
+    );
+    let out = repo.try_git(&["push", "-q", "origin", "main"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+
+    // A merge whose result differs from both sides is checked.
+    other.git(&["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"]);
+    other.write("other.txt", "theirs\n");
+    other.commit_all("theirs again");
+    other.git(&["push", "-q", "--no-verify", "origin", "main"]);
+    repo.write("notes.txt", "ours again\n");
+    repo.commit_all("notes again");
+    repo.git(&["fetch", "-q", "origin"]);
+    repo.git(&["merge", "-q", "--no-commit", "--no-verify", "origin/main"]);
+    repo.write("pipelines/edges.json", BAD);
+    repo.git(&["add", "pipelines/edges.json"]);
+    repo.git(&["commit", "-q", "--no-verify", "--no-edit"]);
+    let out = repo.try_git(&["push", "-q", "origin", "main"]);
+    assert_ne!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("pipelines/edges.json"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// Smaller members (issue 20, item 9): a branch whose name is not UTF-8, and a refspec
+/// whose local side holds spaces (`HEAD@{1 minute ago}:x`), are pushed like any other.
+#[test]
+fn odd_ref_names_and_refspecs_are_pushed() {
+    let sandbox = Sandbox::new();
+    let (repo, remote) = pushed_repo(&sandbox, &[]);
+    repo.write("notes.txt", "more\n");
+    repo.commit_all("notes");
+    // A Latin-1 branch name, made with git itself (an argument is bytes).
+    let mut git = repo.command("git");
+    use std::os::unix::ffi::OsStrExt;
+    git.arg("push")
+        .arg("-q")
+        .arg("origin")
+        .arg(std::ffi::OsStr::from_bytes(b"main:refs/heads/caf\xe9"));
+    let out = crate::support::run(git, std::time::Duration::from_secs(60));
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = repo.try_git(&["push", "-q", "origin", "HEAD@{1 minute ago}:refs/heads/x"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(remote.has_branch("x"));
+    // The same line by hand: the local side keeps its spaces.
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let zero = "0".repeat(40);
+    let out = repo.pachhook_env(
+        &["run", "pre-push", "origin"],
+        &[],
+        Some(&format!(
+            "HEAD@{{1 minute ago}} {head} refs/heads/y {zero}\n"
+        )),
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+}

@@ -265,3 +265,71 @@ fn a_push_that_changes_an_instance_checks_its_template() {
     assert_eq!(code(&out), 1, "{}", text(&out));
     assert!(text(&out).contains("template-error"), "{}", text(&out));
 }
+
+/// Limits are bounds (issue 20, cause 4): a template that grows without end is stopped
+/// by the memory bound of its own process, with a finding, and the check goes on (no
+/// SIGABRT of pachhook); a template that loops is stopped at the time bound, and the
+/// instances render at once, not one after another.
+#[test]
+fn a_template_that_eats_memory_or_time_is_stopped_and_reported() {
+    let repo = Repo::new();
+    repo.write(
+        "pachhook.toml",
+        "[[template]]\npath = \"hog.jsonnet\"\nargs = { n = \"1\" }\n\n\
+         [[template]]\npath = \"good.jsonnet\"\nargs = { n = \"1\" }\n",
+    );
+    // Doubles a string until memory runs out.
+    repo.write(
+        "hog.jsonnet",
+        "function(n) local grow(s, i) = if i == 0 then s else grow(s + s, i - 1);\n\
+         { pipeline: { name: 'hog' }, x: std.length(grow('xxxxxxxxxxxxxxxx', 40)) }\n",
+    );
+    repo.write(
+        "good.jsonnet",
+        &TEMPLATE.replace(
+            "function(suffix, src, parallelism='2')",
+            "function(n, suffix='a', src='images', parallelism='2')",
+        ),
+    );
+    let start = std::time::Instant::now();
+    let out = repo.pachhook(&["check"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(
+        text(&out).contains("needs more than 1024 MiB"),
+        "{}",
+        text(&out)
+    );
+    // The other template was still checked.
+    assert!(text(&out).contains("floating-tag"), "{}", text(&out));
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+
+    // Four instances of a template that never ends: stopped at the time bound (10 s),
+    // together, in much less than four times 10 s.
+    let mut config = String::new();
+    for i in 0..4 {
+        config.push_str(&format!(
+            "[[template]]\npath = \"loop.jsonnet\"\nargs = {{ n = \"{i}\" }}\n\n"
+        ));
+    }
+    repo.write("pachhook.toml", &config);
+    std::fs::remove_file(repo.dir.join("hog.jsonnet")).unwrap();
+    std::fs::remove_file(repo.dir.join("good.jsonnet")).unwrap();
+    repo.write(
+        "loop.jsonnet",
+        "function(n) local f(i) = if i < 0 then i else f(i + 1) tailstrict;\n\
+         { pipeline: { name: 'loop' + n }, x: f(0) }\n",
+    );
+    let start = std::time::Instant::now();
+    let out = repo.pachhook(&["check"]);
+    let took = start.elapsed();
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert_eq!(
+        text(&out)
+            .matches("did not finish within 10 seconds")
+            .count(),
+        4,
+        "{}",
+        text(&out)
+    );
+    assert!(took < std::time::Duration::from_secs(28), "{took:?}");
+}
