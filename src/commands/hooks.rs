@@ -181,7 +181,7 @@ pub fn status() -> Result<ExitStatus> {
         }
         manager_notes(&target.dir, hook, &status)?;
     }
-    if let Some(waiting) = crate::deploy::pending::read(repo.common_dir()) {
+    for waiting in crate::deploy::pending::read_all(repo.common_dir()) {
         crate::outln!(
             "a deploy waits: {} once {} accepts the push of {} (reference-transaction is \
              armed until then)",

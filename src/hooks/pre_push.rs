@@ -143,7 +143,7 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
     let hooks = repo.hooks_dir()?;
     let target = crate::deploy::PushTarget {
         remote,
-        can_wait: !repo.is_tracked_dir(&hooks)?,
+        can_wait: super::accepted::can_arm(&repo, &hooks),
     };
     let outcome = crate::deploy::on_push(&repo, target, &branches);
     if outcome.waiting {

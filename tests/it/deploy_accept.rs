@@ -32,8 +32,18 @@ fn head(repo: &Repo) -> String {
     repo.git(&["rev-parse", "HEAD"])
 }
 
+/// The record waiting for `refs/remotes/origin/<branch>` (named after the ref in hex).
+fn pending_for(repo: &Repo, branch: &str) -> PathBuf {
+    let hex: String = format!("refs/remotes/origin/{branch}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    repo.path()
+        .join(format!(".git/pachhook/pending/{hex}.json"))
+}
+
 fn pending(repo: &Repo) -> PathBuf {
-    repo.path().join(".git/pachhook/pending.json")
+    pending_for(repo, "main")
 }
 
 fn acceptance_hook(repo: &Repo) -> PathBuf {
@@ -486,4 +496,162 @@ fn a_committed_hooks_directory_deploys_by_hand() {
     );
     assert!(!repo.path().join(".githooks/reference-transaction").exists());
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+/// A hooks directory outside the clone's git directory, shared by every clone (a global
+/// `core.hooksPath = ~/.githooks`): another clone's fetch would run an acceptance hook
+/// armed there, find no record in its own git directory and disarm it. So nothing waits
+/// there: the push says to deploy by hand, and the shared directory gets no hook.
+#[test]
+fn a_hooks_directory_shared_by_clones_deploys_by_hand() {
+    if services().is_none() {
+        return;
+    }
+    let svc = services().unwrap();
+    let image = format!("{}/{}", svc.registry, unique("global"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    let shared = repo.aux.path().join("githooks");
+    std::fs::create_dir_all(&shared).unwrap();
+    repo.git(&["config", "core.hooksPath", &shared.to_string_lossy()]);
+    repo.install();
+    let sha = repo.commit_all("edges and montage, global hooks");
+    let remote = Repo::new_with(&["--bare"]);
+    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    let bin = std::path::Path::new(BIN)
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let path = format!("{bin}:{}", test_path());
+    let out = repo.git_env(&["push", "origin", "main"], &[("PATH", &path)], None);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "{out}");
+    assert!(out.stderr.contains("shared with other clones"), "{out}");
+    assert!(
+        out.stderr.contains(&format!("`pachhook deploy {sha}`")),
+        "{out}"
+    );
+    assert!(
+        !shared.join("reference-transaction").exists(),
+        "nothing armed in the shared directory"
+    );
+    assert!(!pending(&repo).exists());
+}
+
+/// Pushes of two branches wait side by side (one record per tracking ref): neither
+/// overwrites the other, each is applied by its own acceptance, and the hook stays armed
+/// until the last is applied.
+#[test]
+fn records_of_two_branches_wait_side_by_side() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, _remote) = setup("branches = [\"main\", \"release\"]");
+    let first = head(&repo);
+    let out = push(&repo, &["--dry-run", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    repo.git(&["checkout", "-q", "-b", "release"]);
+    repo.write("images/edges/message.txt", "release\n");
+    let second = repo.commit_all("release");
+    let out = push(&repo, &["--dry-run", "origin", "release"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(pending_for(&repo, "main").exists(), "{out}");
+    assert!(pending_for(&repo, "release").exists(), "{out}");
+
+    let out = repo.accept("main", "", &first, &[]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    assert_eq!(repo.note(&first).unwrap()["outcome"], "deployed");
+    assert!(
+        acceptance_hook(&repo).exists(),
+        "release still waits: the hook stays armed"
+    );
+    let out = repo.accept("release", "", &second, &[]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(repo.note(&second).unwrap()["outcome"], "deployed", "{out}");
+    assert!(!pending_for(&repo, "release").exists());
+    assert!(!acceptance_hook(&repo).exists(), "the last one disarms");
+}
+
+/// git ignores the status of a `committed` reference-transaction hook: a user's hook
+/// that fails there must not keep the accepted push from deploying.
+#[test]
+fn a_failing_reference_transaction_hook_of_the_user_does_not_stop_the_deploy() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let sha = head(&repo);
+    let theirs = "#!/bin/sh\ncat >/dev/null\n[ \"$1\" = committed ] && exit 1\nexit 0\n";
+    write_hook(&acceptance_hook(&repo), theirs);
+    let out = push(&repo, &["-q", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    assert_eq!(repo.note(&sha).unwrap()["outcome"], "deployed");
+    assert_eq!(
+        std::fs::read_to_string(acceptance_hook(&repo)).unwrap(),
+        theirs
+    );
+}
+
+/// A push by a URL that carries a token: the token is in no message.
+#[test]
+fn a_push_by_url_never_shows_its_token() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let url = "https://bob:s3cret-token@git.example.invalid/team.git";
+    repo.git(&[
+        "config",
+        &format!("url.{}.insteadOf", remote.path().display()),
+        url,
+    ]);
+    let out = push(&repo, &[url, "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "{out}");
+    assert!(
+        out.stderr
+            .contains("this push goes to `https://***@git.example.invalid/team.git`"),
+        "{out}"
+    );
+    assert!(!out.stderr.contains("s3cret"), "{out}");
+}
+
+/// A fetch refspec that maps the branch outside `refs/remotes/`: the acceptance hook
+/// never hears of that ref, so nothing waits for it and the push says so.
+#[test]
+fn a_tracking_ref_outside_refs_remotes_deploys_by_hand() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let sha = head(&repo);
+    repo.git(&[
+        "config",
+        "remote.origin.fetch",
+        "+refs/heads/*:refs/mirror/origin/*",
+    ]);
+    let out = push(&repo, &["origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "{out}");
+    assert!(out.stderr.contains("under refs/remotes/"), "{out}");
+    assert!(
+        out.stderr.contains(&format!("`pachhook deploy {sha}`")),
+        "{out}"
+    );
+    assert!(!acceptance_hook(&repo).exists());
+    assert!(
+        !repo.path().join(".git/pachhook/pending").exists() || {
+            std::fs::read_dir(repo.path().join(".git/pachhook/pending"))
+                .unwrap()
+                .next()
+                .is_none()
+        }
+    );
 }
