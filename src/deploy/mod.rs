@@ -400,6 +400,16 @@ fn ship(
         &target.sha,
         config.deploy.pachctl_timeout,
         ui,
+        // The wait between two looks at the lock, in the runtime that hears Ctrl-C:
+        // `true` when it came.
+        &mut |pause| {
+            runtime.block_on(async {
+                tokio::select! {
+                    _ = interrupt.recv() => true,
+                    _ = tokio::time::sleep(pause) => false,
+                }
+            })
+        },
     ) {
         Ok(lock) => lock,
         Err(failure) => {

@@ -655,3 +655,55 @@ fn a_tracking_ref_outside_refs_remotes_deploys_by_hand() {
         }
     );
 }
+
+/// Ctrl-C while a deploy waits for another's lock stops the wait at once (the deploy
+/// catches the signal, so the wait must look for it), with nothing updated.
+#[test]
+fn ctrl_c_stops_the_wait_for_the_lock() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, _remote) = setup("pachctl_timeout = \"5m\"");
+    let dir = repo.path().join(".git/pachhook");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lock = dir.join("deploy-8f14e45f-ceea-467f-a0e6-c0ffee000001.lock");
+    std::fs::write(
+        &lock,
+        format!("{} {}\n", std::process::id(), "a".repeat(40)),
+    )
+    .unwrap();
+    let log = repo.aux.path().join("deploy.err");
+    let mut cmd = repo.command(env!("CARGO_BIN_EXE_pachhook"));
+    cmd.args(["deploy"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let mut child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("waiting for the deploy of")
+    {
+        assert!(start.elapsed().as_secs() < 60, "it never waited");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let stopped = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if stopped.elapsed().as_secs() > 20 {
+            let _ = child.kill();
+            panic!("Ctrl-C did not stop the wait for the lock");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let err = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(repo.calls().is_empty(), "{err}");
+    assert!(lock.exists(), "another's lock is left alone");
+}
