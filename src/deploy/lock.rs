@@ -116,25 +116,6 @@ fn take_over(path: &Path, held: &str) {
     let _ = std::fs::remove_file(&stale);
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_dead_holders_lock_is_removed_a_live_one_is_put_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("deploy-x.lock");
-        std::fs::write(&path, "1 dead\n").unwrap();
-        take_over(&path, "1 dead\n");
-        assert!(!path.exists());
-        // Taken by someone else since it was read: left as it is.
-        std::fs::write(&path, "2 live\n").unwrap();
-        take_over(&path, "1 dead\n");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "2 live\n");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-}
-
 /// Whether process `pid` exists (a process of another user counts as alive).
 fn alive(pid: i32) -> bool {
     #[cfg(unix)]
@@ -151,5 +132,24 @@ fn alive(pid: i32) -> bool {
     {
         let _ = pid;
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dead_holders_lock_is_removed_a_live_one_is_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deploy-x.lock");
+        std::fs::write(&path, "1 dead\n").unwrap();
+        take_over(&path, "1 dead\n");
+        assert!(!path.exists());
+        // Taken by someone else since it was read: left as it is.
+        std::fs::write(&path, "2 live\n").unwrap();
+        take_over(&path, "1 dead\n");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "2 live\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -253,7 +253,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = record();
         write(dir.path(), &p).unwrap();
-        assert_eq!(read_all(dir.path()), [p.clone()]);
+        assert_eq!(read_all(dir.path()), [p.clone()].as_slice());
         let taken = take(dir.path(), &p.tracking_ref, Some(&p.commit), 1001);
         assert_eq!(taken, Taken::Accepted(p.clone()));
         let again = take(dir.path(), &p.tracking_ref, Some(&p.commit), 1001);
@@ -286,7 +286,11 @@ mod tests {
         write(dir.path(), &p).unwrap();
         let taken = take(dir.path(), &p.tracking_ref, Some(&"c".repeat(40)), 1001);
         assert_eq!(taken, Taken::Nothing);
-        assert_eq!(read_all(dir.path()), [p.clone()], "back in place");
+        assert_eq!(
+            read_all(dir.path()),
+            [p.clone()].as_slice(),
+            "back in place"
+        );
         assert_eq!(
             std::fs::read_dir(super::dir(dir.path())).unwrap().count(),
             1,
