@@ -269,7 +269,7 @@ pub fn status() -> Result<ExitStatus> {
         let runs = owner.as_ref().is_some_and(|(_, runs)| runs.is_some());
         manager_notes(&target.dir, hook, &status, runs)?;
     }
-    if let Some(waiting) = crate::deploy::pending::read(repo.common_dir()) {
+    for waiting in crate::deploy::pending::read_all(repo.common_dir()) {
         crate::outln!(
             "a deploy waits: {} once {} accepts the push of {} (reference-transaction is \
              armed until then)",

@@ -28,13 +28,16 @@ impl Drop for Lock {
 }
 
 /// The lock of `cluster` (the context name, or `default`) in this clone, waiting at
-/// most `limit` for a deploy under way, with one line saying on what.
+/// most `limit` for a deploy under way, with one line saying on what. `pause` waits the
+/// given time between two looks at the lock and says whether Ctrl-C came meanwhile (the
+/// deploy catches it, so only the deploy's runtime hears it): the wait then stops.
 pub fn acquire(
     common: &Path,
     cluster: &str,
     sha: &str,
     limit: Duration,
     ui: &Ui,
+    pause: &mut dyn FnMut(Duration) -> bool,
 ) -> Result<Lock, Failure> {
     let dir = state_dir(common);
     std::fs::create_dir_all(&dir)
@@ -69,10 +72,7 @@ pub fn acquire(
         let pid = fields.next().and_then(|p| p.parse::<i32>().ok());
         let holder = fields.next().unwrap_or("").to_string();
         if pid.is_some_and(|p| !alive(p)) {
-            // The holder is gone: take its place (only if the file is still its).
-            if std::fs::read_to_string(&path).is_ok_and(|c| c == held) {
-                let _ = std::fs::remove_file(&path);
-            }
+            take_over(&path, &held);
             continue;
         }
         let what = format!(
@@ -93,8 +93,27 @@ pub fn acquire(
             ));
             said = true;
         }
-        std::thread::sleep(Duration::from_millis(200));
+        if pause(Duration::from_millis(200)) {
+            return Err(Failure::Interrupted);
+        }
     }
+}
+
+/// Removes the lock at `path` left by a holder that is gone, whose content was `held`.
+/// Take, then check: the file is first renamed to a name of this process, so what is
+/// compared is what is removed; a lock another deploy took meanwhile is put back (a
+/// hard link never replaces one taken since).
+fn take_over(path: &Path, held: &str) {
+    let mut stale = path.as_os_str().to_owned();
+    stale.push(format!(".{}.stale", std::process::id()));
+    let stale = PathBuf::from(stale);
+    if std::fs::rename(path, &stale).is_err() {
+        return;
+    }
+    if !std::fs::read_to_string(&stale).is_ok_and(|c| c == held) {
+        let _ = std::fs::hard_link(&stale, path);
+    }
+    let _ = std::fs::remove_file(&stale);
 }
 
 /// Whether process `pid` exists (a process of another user counts as alive).
@@ -113,5 +132,24 @@ fn alive(pid: i32) -> bool {
     {
         let _ = pid;
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dead_holders_lock_is_removed_a_live_one_is_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deploy-x.lock");
+        std::fs::write(&path, "1 dead\n").unwrap();
+        take_over(&path, "1 dead\n");
+        assert!(!path.exists());
+        // Taken by someone else since it was read: left as it is.
+        std::fs::write(&path, "2 live\n").unwrap();
+        take_over(&path, "1 dead\n");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "2 live\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

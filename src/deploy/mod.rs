@@ -400,6 +400,16 @@ fn ship(
         &target.sha,
         config.deploy.pachctl_timeout,
         ui,
+        // The wait between two looks at the lock, in the runtime that hears Ctrl-C:
+        // `true` when it came.
+        &mut |pause| {
+            runtime.block_on(async {
+                tokio::select! {
+                    _ = interrupt.recv() => true,
+                    _ = tokio::time::sleep(pause) => false,
+                }
+            })
+        },
     ) {
         Ok(lock) => lock,
         Err(failure) => {
@@ -730,6 +740,8 @@ impl OnPush {
 /// the cluster.
 pub fn on_push(repo: &Repo, to: PushTarget<'_>, pushed: &[Pushed]) -> OnPush {
     let ui = Ui::new();
+    // The push target as messages show it: a push by URL may carry a token.
+    let shown = crate::escape::escape(&crate::redact::userinfo(to.remote)).into_owned();
     let mut deploys = Vec::new();
     for push in pushed {
         let config = match Config::for_commit(repo, push.new) {
@@ -746,10 +758,9 @@ pub fn on_push(repo: &Repo, to: PushTarget<'_>, pushed: &[Pushed]) -> OnPush {
         let later = format!("to deploy it anyway: `pachhook deploy {sha}`");
         if to.remote != config.deploy.remote {
             ui.say(&format!(
-                "pachhook: not deploying {}: this push goes to `{}`, and only pushes to `{}` deploy ([deploy] remote); {later}",
+                "pachhook: not deploying {}: this push goes to `{shown}`, and only pushes to `{}` deploy ([deploy] remote); {later}",
                 short(&sha),
-                crate::escape::escape(to.remote),
-                crate::escape::escape(&config.deploy.remote),
+                crate::escape::escape(&crate::redact::userinfo(&config.deploy.remote)),
             ));
             continue;
         }
@@ -757,20 +768,21 @@ pub fn on_push(repo: &Repo, to: PushTarget<'_>, pushed: &[Pushed]) -> OnPush {
             && repo.merge_base(old, push.new).ok().flatten() != Some(old)
         {
             ui.say(&format!(
-                "pachhook: not deploying {}: {} has {} on {}, which this commit does not contain (a forced push, or someone pushed since your last fetch); once the remote has it, {later}",
+                "pachhook: not deploying {}: {shown} has {} on {}, which this commit does not contain (a forced push, or someone pushed since your last fetch); once the remote has it, {later}",
                 short(&sha),
-                to.remote,
                 short(&old.to_string()),
                 crate::escape::escape(&push.branch),
             ));
             continue;
         }
         let tracking = repo.tracking_ref(to.remote, &format!("refs/heads/{}", push.branch));
-        let Some(tracking) = tracking.filter(|_| to.can_wait) else {
+        // The acceptance hook hears only of refs under `refs/remotes/` (it forks nothing
+        // for other ref updates): a refspec mapping elsewhere cannot be waited for.
+        let tracking = tracking.filter(|t| t.starts_with("refs/remotes/") && to.can_wait);
+        let Some(tracking) = tracking else {
             ui.say(&format!(
-                "pachhook: not deploying {}: this clone cannot see whether {} accepts the push (no remote-tracking ref for {}, or a committed hooks directory, or one shared with other repositories); after the push, deploy with `pachhook deploy {sha}`",
+                "pachhook: not deploying {}: this clone cannot see whether {shown} accepts the push (no remote-tracking ref under refs/remotes/ for {}, or a committed hooks directory, or one shared with other repositories); after the push, deploy with `pachhook deploy {sha}`",
                 short(&sha),
-                to.remote,
                 crate::escape::escape(&push.branch),
             ));
             continue;
@@ -848,9 +860,8 @@ pub fn on_push(repo: &Repo, to: PushTarget<'_>, pushed: &[Pushed]) -> OnPush {
         return OnPush::status(failed(&error, warn));
     }
     ui.say(&format!(
-        "pachhook: {} is ready to deploy: its pipelines are updated once {} accepts the push; if it does not, nothing is deployed (later: `pachhook deploy {sha}`)",
+        "pachhook: {} is ready to deploy: its pipelines are updated once {shown} accepts the push; if it does not, nothing is deployed (later: `pachhook deploy {sha}`)",
         short(&sha),
-        to.remote,
     ));
     OnPush {
         status: ExitStatus::Ok,
@@ -872,7 +883,7 @@ pub fn apply_pending(repo: &Repo, record: &pending::Pending) -> ExitStatus {
         let config = Config::for_commit(repo, commit)?;
         Ui::new().say(&format!(
             "pachhook: {} accepted {}: updating its pipelines",
-            record.remote,
+            crate::escape::escape(&crate::redact::userinfo(&record.remote)),
             short(&record.commit)
         ));
         let changes = Changes::between(repo, old, commit)?;
@@ -1010,12 +1021,27 @@ fn label(image: &crate::image_ref::ImageRef, sha: &str) -> String {
 }
 
 /// The short SHA of messages and labels (the full SHA is in the summary and the note).
+/// Counted in characters: a record read from disk may hold anything.
 pub(crate) fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
+    match sha.char_indices().nth(12) {
+        Some((end, _)) => &sha[..end],
+        None => sha,
+    }
 }
 
 fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_cuts_characters_not_bytes() {
+        assert_eq!(super::short(&"a".repeat(40)), "a".repeat(12));
+        assert_eq!(super::short("abc"), "abc");
+        // A record read from disk may hold anything: no panic inside a character.
+        assert_eq!(super::short(&"é".repeat(20)), "é".repeat(12));
+    }
 }

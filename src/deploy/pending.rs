@@ -88,23 +88,53 @@ pub fn state_dir(common: &Path) -> PathBuf {
     common.join("pachhook")
 }
 
-fn path(common: &Path) -> PathBuf {
-    state_dir(common).join("pending.json")
+/// `<state dir>/pending/`: one record per remote-tracking ref, so that pushes of
+/// different branches (or from different worktrees) never overwrite each other.
+fn dir(common: &Path) -> PathBuf {
+    state_dir(common).join("pending")
 }
 
-/// Writes the record (replacing an earlier one: the newest push is what waits).
+/// The record waiting for `tracking_ref`: its name is the ref in hex (any ref, no
+/// separator to escape).
+fn path(common: &Path, tracking_ref: &str) -> PathBuf {
+    let hex: String = tracking_ref.bytes().map(|b| format!("{b:02x}")).collect();
+    dir(common).join(format!("{hex}.json"))
+}
+
+/// Writes the record of `pending.tracking_ref` (replacing an earlier one for the same
+/// ref: the newest push is what waits).
 pub fn write(common: &Path, pending: &Pending) -> Result<()> {
-    let dir = state_dir(common);
+    let dir = dir(common);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut text = serde_json::to_string_pretty(pending)?;
     text.push('\n');
-    crate::atomic_write::replace(&path(common), text.as_bytes(), None)
+    crate::atomic_write::replace(&path(common, &pending.tracking_ref), text.as_bytes(), None)
         .context("cannot write the pending deploy record")
 }
 
-/// The record, if one waits (a record that does not read is treated as none).
-pub fn read(common: &Path) -> Option<Pending> {
-    read_at(&path(common))
+/// The records that wait, in no particular order (one that does not read is skipped).
+pub fn read_all(common: &Path) -> Vec<Pending> {
+    records(common)
+        .iter()
+        .filter_map(|path| read_at(path))
+        .collect()
+}
+
+/// Whether any record waits (the acceptance hook has a reason to be armed).
+pub fn any(common: &Path) -> bool {
+    !records(common).is_empty()
+}
+
+/// The record files (`*.json`, not the ones a process has taken).
+fn records(common: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir(common)) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect()
 }
 
 fn read_at(at: &Path) -> Option<Pending> {
@@ -115,20 +145,73 @@ fn read_at(at: &Path) -> Option<Pending> {
     serde_json::from_str(&text).ok()
 }
 
-/// Takes the record for this process: of two hooks that see the acceptance, one
-/// applies it. `None`: another took it first.
-pub fn take(common: &Path) -> Option<Pending> {
-    let from = path(common);
-    let taken = state_dir(common).join(format!("pending.{}.taken", std::process::id()));
-    std::fs::rename(&from, &taken).ok()?;
-    let pending = read_at(&taken);
-    let _ = std::fs::remove_file(&taken);
-    pending
+/// What [`take`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Taken {
+    /// The record this acceptance applies: it is this process's alone now.
+    Accepted(Pending),
+    /// An expired record, removed (the caller says so).
+    Expired(Pending),
+    /// No record for that ref, another process took it, or it waits for another commit
+    /// (left in place).
+    Nothing,
 }
 
-/// Removes the record, if any.
-pub fn remove(common: &Path) {
-    let _ = std::fs::remove_file(path(common));
+/// Takes the record of `tracking_ref` if `new` is the commit it waits for, or if it
+/// expired. Take, then check: the record is first renamed to a name of this process
+/// (of two hooks that see the acceptance, one gets it), then checked; one that does
+/// not qualify is put back unless a newer record was written meanwhile (a hard link
+/// never replaces), so what is checked is always what is applied or removed.
+pub fn take(common: &Path, tracking_ref: &str, new: Option<&str>, now: u64) -> Taken {
+    let from = path(common, tracking_ref);
+    let mut taken = from.clone().into_os_string();
+    taken.push(format!(".{}.taken", std::process::id()));
+    let taken = PathBuf::from(taken);
+    if std::fs::rename(&from, &taken).is_err() {
+        return Taken::Nothing;
+    }
+    let record = read_at(&taken);
+    let outcome = match record {
+        None => Taken::Nothing,
+        Some(record) if record.expired(now) => Taken::Expired(record),
+        Some(record) if new.is_some_and(|new| record.accepted_by(tracking_ref, new)) => {
+            Taken::Accepted(record)
+        }
+        Some(_) => {
+            // Not this acceptance's: back where it was, unless a newer one is there.
+            let _ = std::fs::hard_link(&taken, &from);
+            Taken::Nothing
+        }
+    };
+    let _ = std::fs::remove_file(&taken);
+    outcome
+}
+
+/// Removes every record whose expiry passed, returning them (each taken, checked, and
+/// put back if it is not expired after all: a record written since is never removed).
+pub fn take_expired(common: &Path, now: u64) -> Vec<Pending> {
+    read_all(common)
+        .into_iter()
+        .filter(|record| record.expired(now))
+        .filter_map(
+            |record| match take(common, &record.tracking_ref, None, now) {
+                Taken::Expired(record) => Some(record),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+/// Removes the records, returning them (a deploy nothing can apply).
+pub fn remove_all(common: &Path) -> Vec<Pending> {
+    records(common)
+        .into_iter()
+        .filter_map(|path| {
+            let record = read_at(&path);
+            std::fs::remove_file(&path).ok()?;
+            record
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -168,9 +251,66 @@ mod tests {
     #[test]
     fn written_records_are_taken_once() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), &record()).unwrap();
-        assert_eq!(read(dir.path()), Some(record()));
-        assert_eq!(take(dir.path()), Some(record()));
-        assert_eq!(take(dir.path()), None);
+        let p = record();
+        write(dir.path(), &p).unwrap();
+        assert_eq!(read_all(dir.path()), [p.clone()].as_slice());
+        let taken = take(dir.path(), &p.tracking_ref, Some(&p.commit), 1001);
+        assert_eq!(taken, Taken::Accepted(p.clone()));
+        let again = take(dir.path(), &p.tracking_ref, Some(&p.commit), 1001);
+        assert_eq!(again, Taken::Nothing);
+        assert!(!any(dir.path()));
+    }
+
+    #[test]
+    fn each_tracking_ref_has_its_own_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = record();
+        let other = Pending {
+            branch: "release".into(),
+            tracking_ref: "refs/remotes/origin/release".into(),
+            commit: "b".repeat(40),
+            ..record()
+        };
+        write(dir.path(), &main).unwrap();
+        write(dir.path(), &other).unwrap();
+        assert_eq!(read_all(dir.path()).len(), 2, "neither overwrote the other");
+        let taken = take(dir.path(), &main.tracking_ref, Some(&main.commit), 1001);
+        assert_eq!(taken, Taken::Accepted(main));
+        assert_eq!(read_all(dir.path()), [other]);
+    }
+
+    #[test]
+    fn a_record_for_another_commit_is_put_back_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = record();
+        write(dir.path(), &p).unwrap();
+        let taken = take(dir.path(), &p.tracking_ref, Some(&"c".repeat(40)), 1001);
+        assert_eq!(taken, Taken::Nothing);
+        assert_eq!(
+            read_all(dir.path()),
+            [p.clone()].as_slice(),
+            "back in place"
+        );
+        assert_eq!(
+            std::fs::read_dir(super::dir(dir.path())).unwrap().count(),
+            1,
+            "no taken copy left behind"
+        );
+    }
+
+    #[test]
+    fn only_expired_records_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = record();
+        let fresh = Pending {
+            tracking_ref: "refs/remotes/origin/release".into(),
+            created: 1000 + EXPIRY.as_secs(),
+            ..record()
+        };
+        write(dir.path(), &old).unwrap();
+        write(dir.path(), &fresh).unwrap();
+        let now = 1000 + EXPIRY.as_secs() + 10;
+        assert_eq!(take_expired(dir.path(), now), [old]);
+        assert_eq!(read_all(dir.path()), [fresh]);
     }
 }

@@ -22,8 +22,8 @@ use crate::error::ExitStatus;
 use crate::repo::Repo;
 
 /// Arms the acceptance hook in `hooks` after a deploy was left waiting. When it cannot
-/// be armed, the deploy is dropped (nothing would ever apply it) and one line says how
-/// to deploy instead.
+/// be armed, the deploys are dropped (nothing would ever apply them) and one line each
+/// says how to deploy instead.
 pub fn arm(repo: &Repo, hooks: &Path) {
     let armed = std::env::current_exe()
         .map_err(anyhow::Error::from)
@@ -38,25 +38,64 @@ pub fn arm(repo: &Repo, hooks: &Path) {
             )
         });
     if let Err(error) = armed {
-        let common = repo.common_dir();
-        let sha = pending::read(common).map(|p| p.commit).unwrap_or_default();
-        pending::remove(common);
-        eprintln!(
-            "pachhook: warning: cannot wait for the remote's answer ({}): nothing will be deployed from this push; after the push, deploy with `pachhook deploy {sha}`",
-            crate::report::human::escape(&format!("{error:#}"))
-        );
+        for record in pending::remove_all(repo.common_dir()) {
+            eprintln!(
+                "pachhook: warning: cannot wait for the remote's answer ({}): nothing will be deployed from this push; after the push, deploy with `pachhook deploy {}`",
+                crate::report::human::escape(&format!("{error:#}")),
+                crate::report::human::escape(&record.commit)
+            );
+        }
     }
 }
 
-/// Removes the acceptance hook, putting back the hook it replaced. A hook the user
-/// edited since is left alone.
+/// Whether the acceptance hook may be armed in `hooks`: only in this clone's own git
+/// directory. A hooks directory elsewhere is the team's (committed) or shared by other
+/// clones (a global `core.hooksPath`): another clone's ref updates would run the hook,
+/// find no record in their git directory, and disarm it under this clone's deploy.
+pub fn can_arm(repo: &Repo, hooks: &Path) -> bool {
+    match (resolved(hooks), resolved(repo.common_dir())) {
+        (Some(hooks), Some(common)) => hooks.starts_with(common),
+        _ => false,
+    }
+}
+
+/// `path` with its symbolic links resolved, also when its last components do not exist
+/// yet; `None` when that cannot be told (a `..` after a missing component).
+fn resolved(path: &Path) -> Option<std::path::PathBuf> {
+    let mut missing = Vec::new();
+    let mut existing = path;
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            let mut real = real;
+            for part in missing.iter().rev() {
+                real.push(part);
+            }
+            return Some(real);
+        }
+        let name = existing.file_name()?;
+        missing.push(name.to_owned());
+        existing = existing.parent()?;
+    }
+}
+
+/// Removes the acceptance hook, putting back the hook it replaced, once no deploy
+/// waits. A hook the user edited since is left alone. A pre-push that wrote its record
+/// while this ran found the hook armed and did not arm it again: it is armed again here.
 pub fn disarm(repo: &Repo) {
+    let common = repo.common_dir();
+    if pending::any(common) {
+        return;
+    }
     let Ok(hooks) = repo.hooks_dir() else { return };
     if let Err(error) = install::uninstall(&hooks.path, HookName::ReferenceTransaction, false) {
         eprintln!(
             "pachhook: warning: cannot remove the reference-transaction hook pachhook armed: {}",
             crate::report::human::escape(&format!("{error:#}"))
         );
+        return;
+    }
+    if pending::any(common) {
+        arm(repo, &hooks.path);
     }
 }
 
@@ -67,37 +106,41 @@ pub fn run(state: &str, lines: &str) -> Result<ExitStatus> {
     }
     let repo = Repo::discover()?;
     let common = repo.common_dir().to_path_buf();
-    let Some(record) = pending::read(&common) else {
-        // Nothing waits (applied by another hook, or removed): the hook has no reason
-        // to be here.
-        disarm(&repo);
-        return Ok(ExitStatus::Ok);
-    };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let accepted = lines.lines().any(|line| {
+    // Each updated tracking ref takes its own record, if it waits for that commit.
+    let mut accepted = None;
+    for line in lines.lines() {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        matches!(fields[..], [_, new, reference] if record.accepted_by(reference, new))
-    });
-    if record.expired(now) {
-        pending::remove(&common);
-        disarm(&repo);
-        eprintln!(
-            "pachhook: the deploy of {} waited for {} to accept the push and expired: nothing was deployed; to deploy it: `pachhook deploy {}`",
-            deploy::short(&record.commit),
-            crate::report::human::escape(&record.remote),
-            record.commit
-        );
-        return Ok(ExitStatus::Ok);
+        let [_, new, reference] = fields[..] else {
+            continue;
+        };
+        match pending::take(&common, reference, Some(new), now) {
+            pending::Taken::Accepted(record) if accepted.is_none() => accepted = Some(record),
+            pending::Taken::Accepted(record) => {
+                // One transaction, one deploy: the other is put back for a later one.
+                let _ = pending::write(&common, &record);
+            }
+            pending::Taken::Expired(record) => expired(&record),
+            pending::Taken::Nothing => {}
+        }
     }
-    if !accepted {
-        return Ok(ExitStatus::Ok);
+    for record in pending::take_expired(&common, now) {
+        expired(&record);
     }
-    // Of two hooks that see the acceptance, one applies it.
-    let Some(record) = pending::take(&common) else {
-        return Ok(ExitStatus::Ok);
-    };
     disarm(&repo);
-    Ok(deploy::apply_pending(&repo, &record))
+    match accepted {
+        Some(record) => Ok(deploy::apply_pending(&repo, &record)),
+        None => Ok(ExitStatus::Ok),
+    }
+}
+
+fn expired(record: &pending::Pending) {
+    eprintln!(
+        "pachhook: the deploy of {} waited for {} to accept the push and expired: nothing was deployed; to deploy it: `pachhook deploy {}`",
+        crate::report::human::escape(deploy::short(&record.commit)),
+        crate::report::human::escape(&crate::redact::userinfo(&record.remote)),
+        crate::report::human::escape(&record.commit)
+    );
 }

@@ -87,7 +87,9 @@ pub fn run(remote: &str, stdin: &str) -> Result<ExitStatus> {
     // the team's committed one, not one other repositories share through a link.
     let target = crate::deploy::PushTarget {
         remote,
-        can_wait: hooks.linked_out.is_none() && !repo.is_tracked_dir(&hooks.path)?,
+        can_wait: hooks.linked_out.is_none()
+            && !repo.is_tracked_dir(&hooks.path)?
+            && super::accepted::can_arm(&repo, &hooks.path),
     };
     let outcome = crate::deploy::on_push(&repo, target, &branches);
     if outcome.waiting {

@@ -33,7 +33,7 @@ fn head(repo: &Repo) -> String {
 }
 
 fn pending(repo: &Repo) -> PathBuf {
-    repo.path().join(".git/pachhook/pending.json")
+    pending_for(repo, "main")
 }
 
 fn acceptance_hook(repo: &Repo) -> PathBuf {
@@ -580,4 +580,224 @@ fn a_hooks_directory_shared_through_a_link_deploys_by_hand() {
     );
     assert!(!shared.join("reference-transaction").exists());
     assert!(!pending(&repo).exists(), "{out}");
+}
+
+/// The record waiting for `refs/remotes/origin/<branch>` (named after the ref in hex).
+fn pending_for(repo: &Repo, branch: &str) -> PathBuf {
+    let hex: String = format!("refs/remotes/origin/{branch}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    repo.path()
+        .join(format!(".git/pachhook/pending/{hex}.json"))
+}
+
+/// A hooks directory outside the clone's git directory, shared by every clone (a global
+/// `core.hooksPath = ~/.githooks`): another clone's fetch would run an acceptance hook
+/// armed there, find no record in its own git directory and disarm it. So nothing waits
+/// there: the push says to deploy by hand, and the shared directory gets no hook.
+#[test]
+fn a_hooks_directory_shared_by_clones_deploys_by_hand() {
+    if services().is_none() {
+        return;
+    }
+    let svc = services().unwrap();
+    let image = format!("{}/{}", svc.registry, unique("global"));
+    let repo = Repo::new();
+    two_pipelines(&repo, &image, "");
+    let shared = repo.aux.path().join("githooks");
+    std::fs::create_dir_all(&shared).unwrap();
+    repo.git(&["config", "core.hooksPath", &shared.to_string_lossy()]);
+    repo.install();
+    let sha = repo.commit_all("edges and montage, global hooks");
+    let remote = Repo::new_with(&["--bare"]);
+    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    let bin = std::path::Path::new(BIN)
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let path = format!("{bin}:{}", test_path());
+    let out = repo.git_env(&["push", "origin", "main"], &[("PATH", &path)], None);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "{out}");
+    assert!(out.stderr.contains("shared with other repositories"), "{out}");
+    assert!(
+        out.stderr.contains(&format!("`pachhook deploy {sha}`")),
+        "{out}"
+    );
+    assert!(
+        !shared.join("reference-transaction").exists(),
+        "nothing armed in the shared directory"
+    );
+    assert!(!pending(&repo).exists());
+}
+
+/// Pushes of two branches wait side by side (one record per tracking ref): neither
+/// overwrites the other, each is applied by its own acceptance, and the hook stays armed
+/// until the last is applied.
+#[test]
+fn records_of_two_branches_wait_side_by_side() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, _remote) = setup("branches = [\"main\", \"release\"]");
+    let first = head(&repo);
+    let out = push(&repo, &["--dry-run", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    repo.git(&["checkout", "-q", "-b", "release"]);
+    repo.write("images/edges/message.txt", "release\n");
+    let second = repo.commit_all("release");
+    let out = push(&repo, &["--dry-run", "origin", "release"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(pending_for(&repo, "main").exists(), "{out}");
+    assert!(pending_for(&repo, "release").exists(), "{out}");
+
+    let out = repo.accept("main", "", &first, &[]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    assert_eq!(repo.note(&first).unwrap()["outcome"], "deployed");
+    assert!(
+        acceptance_hook(&repo).exists(),
+        "release still waits: the hook stays armed"
+    );
+    let out = repo.accept("release", "", &second, &[]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(repo.note(&second).unwrap()["outcome"], "deployed", "{out}");
+    assert!(!pending_for(&repo, "release").exists());
+    assert!(!acceptance_hook(&repo).exists(), "the last one disarms");
+}
+
+/// git ignores the status of a `committed` reference-transaction hook: a user's hook
+/// that fails there must not keep the accepted push from deploying.
+#[test]
+fn a_failing_reference_transaction_hook_of_the_user_does_not_stop_the_deploy() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let sha = head(&repo);
+    let theirs = "#!/bin/sh\ncat >/dev/null\n[ \"$1\" = committed ] && exit 1\nexit 0\n";
+    write_hook(&acceptance_hook(&repo), theirs);
+    let out = push(&repo, &["-q", "origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert_eq!(updated(&repo), ["edges", "montage"], "{out}");
+    assert_eq!(repo.note(&sha).unwrap()["outcome"], "deployed");
+    assert_eq!(
+        std::fs::read_to_string(acceptance_hook(&repo)).unwrap(),
+        theirs
+    );
+}
+
+/// A push by a URL that carries a token: the token is in no message.
+#[test]
+fn a_push_by_url_never_shows_its_token() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let url = "https://bob:s3cret-token@git.example.invalid/team.git";
+    repo.git(&[
+        "config",
+        &format!("url.{}.insteadOf", remote.path().display()),
+        url,
+    ]);
+    let out = push(&repo, &[url, "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "{out}");
+    assert!(
+        out.stderr
+            .contains("this push goes to `https://***@git.example.invalid/team.git`"),
+        "{out}"
+    );
+    assert!(!out.stderr.contains("s3cret"), "{out}");
+}
+
+/// A fetch refspec that maps the branch outside `refs/remotes/`: the acceptance hook
+/// never hears of that ref, so nothing waits for it and the push says so.
+#[test]
+fn a_tracking_ref_outside_refs_remotes_deploys_by_hand() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, remote) = setup("");
+    let sha = head(&repo);
+    repo.git(&[
+        "config",
+        "remote.origin.fetch",
+        "+refs/heads/*:refs/mirror/origin/*",
+    ]);
+    let out = push(&repo, &["origin", "main"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(remote.has_branch("main"));
+    assert!(repo.calls().is_empty(), "{out}");
+    assert!(out.stderr.contains("under refs/remotes/"), "{out}");
+    assert!(
+        out.stderr.contains(&format!("`pachhook deploy {sha}`")),
+        "{out}"
+    );
+    assert!(!acceptance_hook(&repo).exists());
+    assert!(
+        !repo.path().join(".git/pachhook/pending").exists() || {
+            std::fs::read_dir(repo.path().join(".git/pachhook/pending"))
+                .unwrap()
+                .next()
+                .is_none()
+        }
+    );
+}
+
+/// Ctrl-C while a deploy waits for another's lock stops the wait at once (the deploy
+/// catches the signal, so the wait must look for it), with nothing updated.
+#[test]
+fn ctrl_c_stops_the_wait_for_the_lock() {
+    if services().is_none() {
+        return;
+    }
+    let (repo, _remote) = setup("pachctl_timeout = \"5m\"");
+    let dir = repo.path().join(".git/pachhook");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lock = dir.join("deploy-8f14e45f-ceea-467f-a0e6-c0ffee000001.lock");
+    std::fs::write(
+        &lock,
+        format!("{} {}\n", std::process::id(), "a".repeat(40)),
+    )
+    .unwrap();
+    let log = repo.aux.path().join("deploy.err");
+    let mut cmd = repo.command(env!("CARGO_BIN_EXE_pachhook"));
+    cmd.args(["deploy"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let mut child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("waiting for the deploy of")
+    {
+        assert!(start.elapsed().as_secs() < 60, "it never waited");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let stopped = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if stopped.elapsed().as_secs() > 20 {
+            let _ = child.kill();
+            panic!("Ctrl-C did not stop the wait for the lock");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let err = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(repo.calls().is_empty(), "{err}");
+    assert!(lock.exists(), "another's lock is left alone");
 }
