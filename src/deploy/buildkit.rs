@@ -43,22 +43,38 @@ pub fn needs(dockerfile: &[u8]) -> Option<String> {
             }
             continue;
         }
-        for flag in [
-            "--mount",
-            "--chmod",
-            "--link",
-            "--network",
-            "--security",
-            "--parents",
-            "--exclude",
-            "--checksum",
-        ] {
-            if lower.contains(&format!("{flag}=")) || lower.contains(&format!("{flag} ")) {
-                return Some(format!("`{flag}`"));
-            }
+        if let Some(flag) = buildkit_flag(&lower) {
+            return Some(format!("`{flag}`"));
         }
         if lower.contains("<<") && (lower.starts_with("run") || lower.starts_with("copy")) {
             return Some("a heredoc".into());
+        }
+    }
+    None
+}
+
+/// The flag only BuildKit reads among the flags of a `COPY`, `ADD` or `RUN`
+/// instruction: the words right after the keyword that start with `--`, up to the first
+/// that does not (`RUN tar --exclude=x` is the shell's, not the builder's).
+fn buildkit_flag(instruction: &str) -> Option<&'static str> {
+    const FLAGS: [&str; 8] = [
+        "--mount",
+        "--chmod",
+        "--link",
+        "--network",
+        "--security",
+        "--parents",
+        "--exclude",
+        "--checksum",
+    ];
+    let mut words = instruction.split_whitespace();
+    if !matches!(words.next(), Some("copy" | "add" | "run")) {
+        return None;
+    }
+    for word in words.take_while(|w| w.starts_with("--")) {
+        let name = word.split('=').next().unwrap_or(word);
+        if let Some(flag) = FLAGS.iter().find(|f| **f == name) {
+            return Some(flag);
         }
     }
     None
@@ -638,6 +654,29 @@ mod tests {
         assert!(needs(b"FROM x\nRUN <<EOF\necho\nEOF\n").is_some());
         assert!(needs(b"FROM x\nCOPY a /a\nRUN make\n").is_none());
         assert!(needs(b"# a comment\nFROM x\n").is_none());
+        assert!(needs(b"FROM x\nRUN tar --exclude=.git -cf a.tar .\n").is_none());
+        assert!(needs(b"FROM x\nRUN curl --network x\n").is_none());
+        assert!(
+            needs(b"FROM x\nCOPY a --link /a\n").is_none(),
+            "after the first argument, not a flag"
+        );
+        assert!(needs(b"FROM x\nRUN echo --mount=x\n").is_none());
+        assert_eq!(
+            needs(b"FROM x\nCOPY --link a /a\n").as_deref(),
+            Some("`--link`")
+        );
+        assert_eq!(
+            needs(b"FROM x\nADD --chown=1 --checksum=sha256:00 u /u\n").as_deref(),
+            Some("`--checksum`")
+        );
+        assert_eq!(
+            needs(b"FROM x\nrun --network=none true\n").as_deref(),
+            Some("`--network`")
+        );
+        assert!(
+            needs(b"FROM x\nCOPY --chown=1:1 a /a\n").is_none(),
+            "the classic builder reads --chown"
+        );
     }
 
     /// What `read_answer` reports for `answer` sent by a stand-in engine over a socket
