@@ -144,7 +144,7 @@ pub async fn build(
     }
     let query: Vec<String> = query
         .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .map(|(k, v)| format!("{k}={}", crate::percent::encode(v.as_bytes(), b"")))
         .collect();
     let head = format!(
         "POST /v{api}/build?{} HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
@@ -627,19 +627,6 @@ fn varint(data: &[u8]) -> Option<(u64, &[u8])> {
         }
     }
     None
-}
-
-/// Percent-encoding of a query value.
-fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -24,12 +24,12 @@ impl Output {
     /// The first line of standard error, for messages.
     pub fn error_line(&self) -> String {
         let text = String::from_utf8_lossy(&self.stderr);
-        text.lines()
+        let line = text
+            .lines()
             .map(str::trim)
             .find(|l| !l.is_empty())
-            .unwrap_or("no message")
-            .escape_debug()
-            .to_string()
+            .unwrap_or("no message");
+        crate::escape::escape(line).into_owned()
     }
 }
 
