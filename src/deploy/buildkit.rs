@@ -33,7 +33,7 @@ use crate::config::Build;
 /// refuses, a heredoc, or a `# syntax=` directive (a frontend of its own).
 pub fn needs(dockerfile: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(dockerfile);
-    for line in text.lines() {
+    for line in instructions(&text) {
         let trimmed = line.trim_start();
         let lower = trimmed.to_ascii_lowercase();
         if lower.starts_with('#') {
@@ -51,6 +51,34 @@ pub fn needs(dockerfile: &[u8]) -> Option<String> {
         }
     }
     None
+}
+
+/// The Dockerfile's lines with each instruction's continuation lines (after a `\`)
+/// joined to it, so a flag on a line of its own is still the instruction's; comment
+/// lines stay lines of their own.
+fn instructions(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for line in text.lines() {
+        let comment = line.trim_start().starts_with('#');
+        if open && comment {
+            continue;
+        }
+        let body = line.trim_end();
+        let (body, continues) = match body.strip_suffix('\\') {
+            Some(body) if !comment => (body, true),
+            _ => (body, false),
+        };
+        match out.last_mut() {
+            Some(last) if open => {
+                last.push(' ');
+                last.push_str(body);
+            }
+            _ => out.push(body.to_string()),
+        }
+        open = continues;
+    }
+    out
 }
 
 /// The flag only BuildKit reads among the flags of a `COPY`, `ADD` or `RUN`
@@ -642,6 +670,12 @@ mod tests {
         assert!(needs(b"FROM x\nCOPY a /a\nRUN make\n").is_none());
         assert!(needs(b"# a comment\nFROM x\n").is_none());
         assert!(needs(b"FROM x\nRUN tar --exclude=.git -cf a.tar .\n").is_none());
+        assert_eq!(
+            needs(b"FROM x\nRUN \\\n  # cache\n  --mount=type=cache,target=/c \\\n  make\n")
+                .as_deref(),
+            Some("`--mount`")
+        );
+        assert!(needs(b"FROM x\nRUN make \\\n  --exclude=x\n").is_none());
         assert!(needs(b"FROM x\nRUN curl --network x\n").is_none());
         assert!(
             needs(b"FROM x\nCOPY a --link /a\n").is_none(),
