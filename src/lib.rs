@@ -22,6 +22,8 @@ pub mod hooks;
 pub mod image_ref;
 pub mod jsonnet;
 pub mod parallel;
+pub mod percent;
+pub mod process;
 pub mod redact;
 pub mod release;
 pub mod repo;

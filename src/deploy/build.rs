@@ -18,7 +18,7 @@ use crate::config::Build;
 
 /// Long builds and pushes are normal; only a silent engine is an error, and that shows at
 /// connect time.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
+pub(super) const REQUEST_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connects to the engine named by `DOCKER_HOST` (or the local socket) and agrees on an

@@ -17,13 +17,13 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
 
-use super::build::one_line;
+use super::build::{REQUEST_TIMEOUT, one_line};
 use super::context::Context;
 use super::error::Failure;
 use super::ui::Step;
@@ -33,7 +33,7 @@ use crate::config::Build;
 /// refuses, a heredoc, or a `# syntax=` directive (a frontend of its own).
 pub fn needs(dockerfile: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(dockerfile);
-    for line in text.lines() {
+    for line in instructions(&text) {
         let trimmed = line.trim_start();
         let lower = trimmed.to_ascii_lowercase();
         if lower.starts_with('#') {
@@ -43,22 +43,66 @@ pub fn needs(dockerfile: &[u8]) -> Option<String> {
             }
             continue;
         }
-        for flag in [
-            "--mount",
-            "--chmod",
-            "--link",
-            "--network",
-            "--security",
-            "--parents",
-            "--exclude",
-            "--checksum",
-        ] {
-            if lower.contains(&format!("{flag}=")) || lower.contains(&format!("{flag} ")) {
-                return Some(format!("`{flag}`"));
-            }
+        if let Some(flag) = buildkit_flag(&lower) {
+            return Some(format!("`{flag}`"));
         }
         if lower.contains("<<") && (lower.starts_with("run") || lower.starts_with("copy")) {
             return Some("a heredoc".into());
+        }
+    }
+    None
+}
+
+/// The Dockerfile's lines with each instruction's continuation lines (after a `\`)
+/// joined to it, so a flag on a line of its own is still the instruction's; comment
+/// lines stay lines of their own.
+fn instructions(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for line in text.lines() {
+        let comment = line.trim_start().starts_with('#');
+        if open && comment {
+            continue;
+        }
+        let body = line.trim_end();
+        let (body, continues) = match body.strip_suffix('\\') {
+            Some(body) if !comment => (body, true),
+            _ => (body, false),
+        };
+        match out.last_mut() {
+            Some(last) if open => {
+                last.push(' ');
+                last.push_str(body);
+            }
+            _ => out.push(body.to_string()),
+        }
+        open = continues;
+    }
+    out
+}
+
+/// The flag only BuildKit reads among the flags of a `COPY`, `ADD` or `RUN`
+/// instruction: the words right after the keyword that start with `--`, up to the first
+/// that does not (`RUN tar --exclude=x` is the shell's, not the builder's).
+fn buildkit_flag(instruction: &str) -> Option<&'static str> {
+    const FLAGS: [&str; 8] = [
+        "--mount",
+        "--chmod",
+        "--link",
+        "--network",
+        "--security",
+        "--parents",
+        "--exclude",
+        "--checksum",
+    ];
+    let mut words = instruction.split_whitespace();
+    if !matches!(words.next(), Some("copy" | "add" | "run")) {
+        return None;
+    }
+    for word in words.take_while(|w| w.starts_with("--")) {
+        let name = word.split('=').next().unwrap_or(word);
+        if let Some(flag) = FLAGS.iter().find(|f| **f == name) {
+            return Some(flag);
         }
     }
     None
@@ -73,12 +117,26 @@ pub fn socket() -> Option<PathBuf> {
     }
 }
 
-/// What the reading thread tells the build.
+/// Longest silence from the engine (nothing read, or nothing it takes of the context)
+/// before the build is given up: a `RUN` step printing nothing for that long, or a stuck
+/// engine. The whole build is also bounded, by the classic builder's `REQUEST_TIMEOUT`.
+const IDLE: Duration = Duration::from_secs(30 * 60);
+/// Longest status or header line of the engine's answer, and longest chunk-size line.
+const HEAD_LINE_MAX: u64 = 16 * 1024;
+/// Longest JSON message of the answer (a trace message carries a step's log lines).
+const MESSAGE_MAX: u64 = 32 * 1024 * 1024;
+
+/// What the reading and writing threads tell the build.
 enum Event {
     Line(String),
     Status(String),
     Failed(Failure),
     Done,
+    /// Reading the context from the repository failed: the build cannot be right.
+    ContextFailed(String),
+    /// Sending the context failed (the engine closed the connection, often because it
+    /// refused the build early): its own answer says why, when it gives one.
+    SendFailed(String),
 }
 
 /// Builds `reference` from `context` with BuildKit through the socket at `socket`,
@@ -114,13 +172,17 @@ pub async fn build(
     }
     let query: Vec<String> = query
         .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .map(|(k, v)| format!("{k}={}", crate::percent::encode(v.as_bytes(), b"")))
         .collect();
     let head = format!(
         "POST /v{api}/build?{} HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
         query.join("&")
     );
     let stream = UnixStream::connect(&socket)
+        .map_err(|e| Failure::Docker(format!("{}: {e}", socket.display())))?;
+    stream
+        .set_read_timeout(Some(IDLE))
+        .and_then(|()| stream.set_write_timeout(Some(IDLE)))
         .map_err(|e| Failure::Docker(format!("{}: {e}", socket.display())))?;
     let reader = stream
         .try_clone()
@@ -139,33 +201,41 @@ pub async fn build(
 
     let total = context.total_bytes;
     let sent = Arc::new(AtomicU64::new(0));
-    let read_error: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     {
         let sent = sent.clone();
-        let read_error = read_error.clone();
+        let tx = tx.clone();
         std::thread::spawn(move || {
             let mut out = Chunked {
                 inner: std::io::BufWriter::with_capacity(64 * 1024, stream),
                 sent,
+                broken: None,
             };
             let result = out
-                .inner
-                .write_all(head.as_bytes())
+                .write_head(head.as_bytes())
                 .map_err(anyhow::Error::from)
                 .and_then(|()| context.write(&mut out))
                 .and_then(|()| out.end().map_err(anyhow::Error::from));
-            if let Err(e) = result
-                && let Ok(mut slot) = read_error.lock()
-            {
-                *slot = Some(format!("{e:#}"));
+            if let Err(e) = result {
+                // Only what `Chunked` saw is the socket's; the rest is the repository's.
+                let event = match out.broken.take() {
+                    Some(socket) => Event::SendFailed(socket),
+                    None => {
+                        let _ = out.inner.get_ref().shutdown(std::net::Shutdown::Write);
+                        Event::ContextFailed(format!("{e:#}"))
+                    }
+                };
+                let _ = tx.send(event);
             }
         });
     }
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     std::thread::spawn(move || read_answer(reader, &image, &tx));
 
     let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let deadline = tokio::time::sleep(REQUEST_TIMEOUT);
+    tokio::pin!(deadline);
     let mut answered = false;
+    let mut send_failed = None;
     loop {
         let event = tokio::select! {
             event = rx.recv() => event,
@@ -175,27 +245,34 @@ pub async fn build(
                 }
                 continue;
             }
+            () = &mut deadline => {
+                return Err(Failure::Docker(format!(
+                    "the Docker engine is not answering: the build ran longer than {} hours",
+                    REQUEST_TIMEOUT.as_secs() / 3600
+                )));
+            }
         };
-        answered = true;
         match event {
             Some(Event::Line(line)) => step.line(&line),
             Some(Event::Status(status)) => step.status(&status),
             Some(Event::Done) => return Ok(()),
-            Some(Event::Failed(failure)) => {
-                if let Some(message) = read_error.lock().ok().and_then(|mut s| s.take()) {
-                    return Err(Failure::Git(message));
-                }
-                return Err(failure);
+            Some(Event::ContextFailed(message)) => return Err(Failure::Git(message)),
+            Some(Event::SendFailed(message)) => {
+                send_failed = Some(message);
+                continue;
             }
+            // The engine's own word, also when sending the context failed before it.
+            Some(Event::Failed(failure)) => return Err(failure),
             None => {
-                if let Some(message) = read_error.lock().ok().and_then(|mut s| s.take()) {
-                    return Err(Failure::Git(message));
-                }
-                return Err(Failure::Docker(
-                    "the engine ended the build without an image".into(),
-                ));
+                return Err(Failure::Docker(match send_failed {
+                    Some(message) => format!(
+                        "the Docker engine closed the connection while the context was sent ({message})"
+                    ),
+                    None => "the engine ended the build without an image".into(),
+                }));
             }
         }
+        answered = true;
     }
 }
 
@@ -203,12 +280,36 @@ pub async fn build(
 struct Chunked {
     inner: std::io::BufWriter<UnixStream>,
     sent: Arc<AtomicU64>,
+    /// The socket's error, when writing to it failed: the context reader's errors are
+    /// the repository's, these the engine's.
+    broken: Option<String>,
 }
 
 impl Chunked {
+    fn write_head(&mut self, head: &[u8]) -> std::io::Result<()> {
+        let result = self.inner.write_all(head);
+        self.note(result)
+    }
+
     fn end(&mut self) -> std::io::Result<()> {
-        self.inner.write_all(b"0\r\n\r\n")?;
-        self.inner.flush()
+        let result = self
+            .inner
+            .write_all(b"0\r\n\r\n")
+            .and_then(|()| self.inner.flush());
+        self.note(result)
+    }
+
+    fn note<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result {
+            self.broken.get_or_insert_with(|| match e.kind() {
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => format!(
+                    "the Docker engine is not answering: it took nothing of the context for {} minutes",
+                    IDLE.as_secs() / 60
+                ),
+                _ => e.to_string(),
+            });
+        }
+        result
     }
 }
 
@@ -217,16 +318,46 @@ impl Write for Chunked {
         if data.is_empty() {
             return Ok(0);
         }
-        write!(self.inner, "{:x}\r\n", data.len())?;
-        self.inner.write_all(data)?;
-        self.inner.write_all(b"\r\n")?;
+        let result = write!(self.inner, "{:x}\r\n", data.len())
+            .and_then(|()| self.inner.write_all(data))
+            .and_then(|()| self.inner.write_all(b"\r\n"));
+        self.note(result)?;
         self.sent.fetch_add(data.len() as u64, Ordering::Relaxed);
         Ok(data.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
+        let result = self.inner.flush();
+        self.note(result)
     }
+}
+
+/// One line of the engine's answer, at most `max` bytes with its newline: an answer
+/// is bounded like any input. `Ok(0)` at the end of the answer.
+fn read_line_max(
+    reader: &mut impl BufRead,
+    max: u64,
+    line: &mut Vec<u8>,
+) -> std::io::Result<usize> {
+    line.clear();
+    let n = reader.take(max).read_until(b'\n', line)?;
+    if n as u64 == max && line.last() != Some(&b'\n') {
+        return Err(std::io::Error::other(format!(
+            "a line of the Docker engine's answer is longer than {max} bytes"
+        )));
+    }
+    Ok(n)
+}
+
+/// The one-line message for an error reading the engine's answer.
+fn answer_error(e: &std::io::Error) -> Failure {
+    Failure::Docker(match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => format!(
+            "the Docker engine is not answering: nothing came for {} minutes",
+            IDLE.as_secs() / 60
+        ),
+        _ => format!("reading the Docker engine's answer: {e}"),
+    })
 }
 
 /// Reads the engine's answer and turns it into events.
@@ -238,24 +369,36 @@ fn read_answer(stream: UnixStream, image: &str, tx: &tokio::sync::mpsc::Unbounde
         })
     };
     let mut reader = BufReader::with_capacity(64 * 1024, stream);
-    let mut status = String::new();
-    if reader.read_line(&mut status).is_err() {
-        let _ = tx.send(Event::Failed(Failure::Docker(
-            "the engine gave no answer to the build".into(),
-        )));
-        return;
+    let mut line = Vec::new();
+    match read_line_max(&mut reader, HEAD_LINE_MAX, &mut line) {
+        Ok(0) => {
+            let _ = tx.send(Event::Failed(Failure::Docker(
+                "the engine gave no answer to the build".into(),
+            )));
+            return;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            let _ = tx.send(Event::Failed(answer_error(&e)));
+            return;
+        }
     }
-    let code: u16 = status
+    let code: u16 = String::from_utf8_lossy(&line)
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
     let mut chunked = false;
     loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            break;
+        match read_line_max(&mut reader, HEAD_LINE_MAX, &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                let _ = tx.send(Event::Failed(answer_error(&e)));
+                return;
+            }
         }
+        let line = String::from_utf8_lossy(&line);
         let line = line.trim_end();
         if line.is_empty() {
             break;
@@ -291,12 +434,14 @@ fn read_answer(stream: UnixStream, image: &str, tx: &tokio::sync::mpsc::Unbounde
         return;
     }
     let mut trace = Trace::default();
-    let mut line = Vec::new();
     loop {
-        line.clear();
-        match body.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
+        match read_line_max(&mut body, MESSAGE_MAX, &mut line) {
+            Ok(0) => break,
             Ok(_) => {}
+            Err(e) => {
+                let _ = tx.send(Event::Failed(answer_error(&e)));
+                return;
+            }
         }
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(&line) else {
             continue;
@@ -351,15 +496,14 @@ impl<R: BufRead> Read for Dechunk<R> {
             return Ok(0);
         }
         if self.left == 0 {
-            let mut size = String::new();
-            while size.trim().is_empty() {
-                size.clear();
-                if self.inner.read_line(&mut size)? == 0 {
+            let mut size = Vec::new();
+            while size.trim_ascii().is_empty() {
+                if read_line_max(&mut self.inner, HEAD_LINE_MAX, &mut size)? == 0 {
                     self.done = true;
                     return Ok(0);
                 }
             }
-            return self.read_size(&size, buf);
+            return self.read_size(&String::from_utf8_lossy(&size), buf);
         }
         self.read_data(buf)
     }
@@ -387,8 +531,7 @@ impl<R: BufRead> Dechunk<R> {
         }
         self.left -= n;
         if self.left == 0 {
-            let mut crlf = String::new();
-            self.inner.read_line(&mut crlf)?;
+            read_line_max(&mut self.inner, HEAD_LINE_MAX, &mut Vec::new())?;
         }
         Ok(n)
     }
@@ -514,19 +657,6 @@ fn varint(data: &[u8]) -> Option<(u64, &[u8])> {
     None
 }
 
-/// Percent-encoding of a query value.
-fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,6 +669,113 @@ mod tests {
         assert!(needs(b"FROM x\nRUN <<EOF\necho\nEOF\n").is_some());
         assert!(needs(b"FROM x\nCOPY a /a\nRUN make\n").is_none());
         assert!(needs(b"# a comment\nFROM x\n").is_none());
+        assert!(needs(b"FROM x\nRUN tar --exclude=.git -cf a.tar .\n").is_none());
+        assert_eq!(
+            needs(b"FROM x\nRUN \\\n  # cache\n  --mount=type=cache,target=/c \\\n  make\n")
+                .as_deref(),
+            Some("`--mount`")
+        );
+        assert!(needs(b"FROM x\nRUN make \\\n  --exclude=x\n").is_none());
+        assert!(needs(b"FROM x\nRUN curl --network x\n").is_none());
+        assert!(
+            needs(b"FROM x\nCOPY a --link /a\n").is_none(),
+            "after the first argument, not a flag"
+        );
+        assert!(needs(b"FROM x\nRUN echo --mount=x\n").is_none());
+        assert_eq!(
+            needs(b"FROM x\nCOPY --link a /a\n").as_deref(),
+            Some("`--link`")
+        );
+        assert_eq!(
+            needs(b"FROM x\nADD --chown=1 --checksum=sha256:00 u /u\n").as_deref(),
+            Some("`--checksum`")
+        );
+        assert_eq!(
+            needs(b"FROM x\nrun --network=none true\n").as_deref(),
+            Some("`--network`")
+        );
+        assert!(
+            needs(b"FROM x\nCOPY --chown=1:1 a /a\n").is_none(),
+            "the classic builder reads --chown"
+        );
+    }
+
+    /// What `read_answer` reports for `answer` sent by a stand-in engine over a socket
+    /// pair; `wait` keeps the engine's end open and silent afterwards.
+    fn answer_of(answer: &[u8], wait: bool) -> String {
+        let (engine, ours) = UnixStream::pair().unwrap();
+        ours.set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        let mut engine = engine;
+        let answer = answer.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = engine.write_all(&answer);
+            if wait {
+                std::thread::sleep(Duration::from_secs(2));
+            }
+        });
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        read_answer(ours, "img", &tx);
+        drop(tx);
+        writer.join().unwrap();
+        let mut said = Vec::new();
+        while let Ok(event) = rx.try_recv() {
+            said.push(match event {
+                Event::Failed(Failure::Docker(m)) => format!("docker: {m}"),
+                Event::Failed(Failure::Build { message, .. }) => format!("build: {message}"),
+                Event::Done => "done".into(),
+                _ => "other".into(),
+            });
+        }
+        said.join("\n")
+    }
+
+    #[test]
+    fn an_engine_answer_is_bounded_in_time_and_size() {
+        let silent = answer_of(b"HTTP/1.1 200 OK\r\n", true);
+        assert!(
+            silent.starts_with("docker: the Docker engine is not answering"),
+            "{silent}"
+        );
+        let long_status = answer_of(&vec![b'H'; 100_000], true);
+        assert!(
+            long_status.contains("longer than 16384 bytes"),
+            "{long_status}"
+        );
+        let mut long_size = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        long_size.extend(vec![b'0'; 100_000]);
+        let long_size = answer_of(&long_size, true);
+        assert!(long_size.contains("longer than 16384 bytes"), "{long_size}");
+        let refused = answer_of(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 22\r\n\r\n{\"message\":\"no way\"}\n",
+            false,
+        );
+        assert_eq!(refused, "build: no way");
+        let built = answer_of(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n17\r\n{\"id\":\"moby.image.id\"}\n\r\n0\r\n\r\n",
+            false,
+        );
+        assert_eq!(built, "done");
+    }
+
+    #[test]
+    fn a_closed_socket_is_the_engines_error_not_the_repositorys() {
+        let (engine, ours) = UnixStream::pair().unwrap();
+        drop(engine);
+        let mut out = Chunked {
+            inner: std::io::BufWriter::with_capacity(16, ours),
+            sent: Arc::new(AtomicU64::new(0)),
+            broken: None,
+        };
+        assert!(
+            out.write_all(&[0; 1024])
+                .and_then(|()| out.flush())
+                .is_err()
+        );
+        assert!(
+            out.broken.is_some(),
+            "a socket error is recorded as the engine's"
+        );
     }
 
     #[test]

@@ -257,11 +257,7 @@ impl Rule {
                 let suffix = &self.text[2..];
                 path.ends_with(suffix) || (suffix.first() == Some(&b'/') && path == &suffix[1..])
             }
-            How::Regex(toks) => {
-                let units = units(path);
-                let mut failed = std::collections::HashSet::new();
-                regex_match(toks, 0, &units, 0, &mut failed)
-            }
+            How::Regex(toks) => regex_match(toks, &units(path)),
         }
     }
 }
@@ -415,6 +411,17 @@ fn compile(text: &[u8]) -> Result<How> {
         }
         index += 1;
     }
+    // A run of one zero-width token means what one does (`^^` is `^`, `(.*/)?(.*/)?` is
+    // `(.*/)?`): collapsed, a hostile line keeps the matcher's set of states small.
+    toks.dedup_by(|b, a| {
+        matches!(
+            (a, b),
+            (Tok::Begin, Tok::Begin)
+                | (Tok::Star, Tok::Star)
+                | (Tok::Rest, Tok::Rest)
+                | (Tok::Dirs, Tok::Dirs)
+        )
+    });
     Ok(match kind {
         Kind::Exact => How::Exact,
         Kind::Prefix => How::Prefix,
@@ -635,78 +642,117 @@ fn match_escape(chars: &[char], i: &mut usize) -> Result<char> {
     Ok(c)
 }
 
-/// Whether `toks[t..]` matches all of `s[p..]`; `failed` remembers states that do not.
-fn regex_match(
-    toks: &[Tok],
-    t: usize,
-    s: &[char],
-    p: usize,
-    failed: &mut std::collections::HashSet<(usize, usize)>,
-) -> bool {
-    if t == toks.len() {
-        return p == s.len();
-    }
-    if failed.contains(&(t, p)) {
-        return false;
-    }
-    let found = match &toks[t] {
-        Tok::Lit(c) => s.get(p) == Some(c) && regex_match(toks, t + 1, s, p + 1, failed),
-        Tok::One => {
-            s.get(p).is_some_and(|c| *c != '/') && regex_match(toks, t + 1, s, p + 1, failed)
-        }
-        Tok::Class(class) => {
-            s.get(p).is_some_and(|c| class.contains(*c))
-                && regex_match(toks, t + 1, s, p + 1, failed)
-        }
-        Tok::Begin => p == 0 && regex_match(toks, t + 1, s, p, failed),
-        Tok::Star => {
-            let mut q = p;
-            loop {
-                if regex_match(toks, t + 1, s, q, failed) {
-                    break true;
-                }
-                if q < s.len() && s[q] != '/' {
-                    q += 1;
-                } else {
-                    break false;
-                }
-            }
-        }
-        Tok::Dirs => {
-            // Empty, or any run without a newline that ends with `/`.
-            if regex_match(toks, t + 1, s, p, failed) {
-                true
-            } else {
-                let mut q = p;
-                let mut found = false;
-                while q < s.len() && s[q] != '\n' {
-                    if s[q] == '/' && regex_match(toks, t + 1, s, q + 1, failed) {
-                        found = true;
-                        break;
+/// Whether `toks` matches all of `s`: a simulation of the expression's automaton, one
+/// step per character over the set of token positions still alive. Time is tokens ×
+/// characters and memory is tokens, whatever the pattern: a `.dockerignore` is written by
+/// someone else, and a backtracking or recursive matcher lets one line (`^^^…*`,
+/// `**/**/…`) exhaust the stack or the clock.
+fn regex_match(toks: &[Tok], s: &[char]) -> bool {
+    let mut now = States::new(toks.len());
+    let mut next = States::new(toks.len());
+    now.add(toks, State::At(0), 0);
+    for (p, &c) in s.iter().enumerate() {
+        next.clear();
+        for i in 0..now.list.len() {
+            let state = now.list[i];
+            let t = state.token();
+            match (state, &toks.get(t)) {
+                (State::Inside(_), _) => {
+                    // Inside `(.*/)?`: any character but a newline; a `/` may end it.
+                    if c != '\n' {
+                        next.add(toks, state, p + 1);
                     }
-                    q += 1;
+                    if c == '/' {
+                        next.add(toks, State::At(t + 1), p + 1);
+                    }
                 }
-                found
+                (State::At(_), Some(Tok::Lit(x))) if *x == c => {
+                    next.add(toks, State::At(t + 1), p + 1)
+                }
+                (State::At(_), Some(Tok::One)) if c != '/' => {
+                    next.add(toks, State::At(t + 1), p + 1)
+                }
+                (State::At(_), Some(Tok::Class(class))) if class.contains(c) => {
+                    next.add(toks, State::At(t + 1), p + 1)
+                }
+                (State::At(_), Some(Tok::Star)) if c != '/' => next.add(toks, state, p + 1),
+                (State::At(_), Some(Tok::Rest)) if c != '\n' => next.add(toks, state, p + 1),
+                _ => {}
             }
         }
-        Tok::Rest => {
-            let mut q = p;
-            loop {
-                if regex_match(toks, t + 1, s, q, failed) {
-                    break true;
-                }
-                if q < s.len() && s[q] != '\n' {
-                    q += 1;
-                } else {
-                    break false;
-                }
-            }
+        if next.list.is_empty() {
+            return false;
         }
-    };
-    if !found {
-        failed.insert((t, p));
+        std::mem::swap(&mut now, &mut next);
     }
-    found
+    now.list.contains(&State::At(toks.len()))
+}
+
+/// A position in the token list: before token `t`, or inside the `(.*/)?` of token `t`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    At(usize),
+    Inside(usize),
+}
+
+impl State {
+    fn token(self) -> usize {
+        match self {
+            State::At(t) | State::Inside(t) => t,
+        }
+    }
+
+    fn slot(self) -> usize {
+        match self {
+            State::At(t) => 2 * t,
+            State::Inside(t) => 2 * t + 1,
+        }
+    }
+}
+
+/// The set of states alive before one character, with what follows from them without
+/// reading one (the epsilon closure), each state once.
+struct States {
+    list: Vec<State>,
+    seen: Vec<bool>,
+    stack: Vec<State>,
+}
+
+impl States {
+    fn new(toks: usize) -> States {
+        States {
+            list: Vec::new(),
+            seen: vec![false; 2 * toks + 2],
+            stack: Vec::new(),
+        }
+    }
+
+    fn clear(&mut self) {
+        for state in self.list.drain(..) {
+            self.seen[state.slot()] = false;
+        }
+    }
+
+    /// Adds `state` at input position `p` and every state it reaches reading nothing.
+    fn add(&mut self, toks: &[Tok], state: State, p: usize) {
+        self.stack.push(state);
+        while let Some(state) = self.stack.pop() {
+            if std::mem::replace(&mut self.seen[state.slot()], true) {
+                continue;
+            }
+            self.list.push(state);
+            let State::At(t) = state else { continue };
+            match toks.get(t) {
+                Some(Tok::Begin) if p == 0 => self.stack.push(State::At(t + 1)),
+                Some(Tok::Star | Tok::Rest) => self.stack.push(State::At(t + 1)),
+                Some(Tok::Dirs) => {
+                    self.stack.push(State::At(t + 1));
+                    self.stack.push(State::Inside(t));
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -784,6 +830,32 @@ mod tests {
         assert!(!dir);
         let (file, _) = p.entry(b"a/x", Some(&info));
         assert!(file);
+    }
+
+    #[test]
+    fn hostile_lines_match_in_bounded_time_and_stack() {
+        // Each line was one stack frame per token in the recursive matcher (an abort
+        // on a 1 MiB `.dockerignore`), or tokens × length² steps for `*`.
+        let n = 500_000;
+        let start = std::time::Instant::now();
+        for line in [
+            format!("{}*\n", "^".repeat(n)),
+            format!("x{}*\n", "**/".repeat(n / 3)),
+            format!("{}b\n", "*a".repeat(n / 2)),
+            format!("{}\n", "?*".repeat(n / 2)),
+        ] {
+            let p = Patterns::parse(line.as_bytes()).unwrap();
+            let long = "a".repeat(4000);
+            for path in ["x", "xa/b/c", "aaaab", long.as_str()] {
+                let _ = p.matches_or_parent_matches(path.as_bytes());
+            }
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        assert!(excluded(&format!("{}*\n", "^".repeat(n)), "anything"));
+        assert!(excluded(&format!("x{}y\n", "**/".repeat(1000)), "xa/b/y"));
+        assert!(!excluded(&format!("x{}y\n", "**/".repeat(1000)), "xa/b/z"));
+        assert!(excluded("^*^a?\n", "ab"), "^ at the start");
+        assert!(!excluded("*^a?\n", "xab"), "^ after a character");
     }
 
     #[test]

@@ -153,7 +153,7 @@ fn loose(file: File, size: u64) -> Result<Exact<flate2::read::ZlibDecoder<BufRea
     if header != expected.as_bytes() {
         anyhow::bail!(
             "the object header is `{}`, expected `{expected}`",
-            String::from_utf8_lossy(&header).escape_debug()
+            crate::escape::escape(&String::from_utf8_lossy(&header))
         );
     }
     Ok(Exact {
@@ -242,7 +242,10 @@ impl CatFile {
         match fields.as_slice() {
             [_, "blob", size] => Ok(size.parse()?),
             [_, "missing"] => anyhow::bail!("object {id} is missing from the repository"),
-            _ => anyhow::bail!("object {id} is not a blob ({})", line.trim().escape_debug()),
+            _ => anyhow::bail!(
+                "object {id} is not a blob ({})",
+                crate::escape::escape(line.trim())
+            ),
         }
     }
 }

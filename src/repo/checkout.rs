@@ -509,7 +509,7 @@ fn convert(
         .lines()
         .map(str::trim)
         .filter(|l| l.starts_with("error:") || l.starts_with("fatal:"))
-        .map(|l| l.escape_debug().to_string())
+        .map(|l| crate::escape::escape(l).into_owned())
         .collect();
     if !status.success() || !errors.is_empty() {
         let line = errors
@@ -532,7 +532,7 @@ fn describe(attr: &Attrs) -> String {
             b"set" => parts.push(name.to_string()),
             v => parts.push(format!(
                 "{name}={}",
-                String::from_utf8_lossy(v).escape_debug()
+                crate::escape::escape(&String::from_utf8_lossy(v))
             )),
         }
     }

@@ -4,13 +4,14 @@
 //! when it has produced nothing for a while. A hung program never holds a deploy, a
 //! commit or a push forever.
 
-use std::io::{Read, Write};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
+
+use crate::process::{self, Ended, Sink};
 
 /// What a finished command wrote.
 pub struct Output {
@@ -23,102 +24,65 @@ impl Output {
     /// The first line of standard error, for messages.
     pub fn error_line(&self) -> String {
         let text = String::from_utf8_lossy(&self.stderr);
-        text.lines()
+        let line = text
+            .lines()
             .map(str::trim)
             .find(|l| !l.is_empty())
-            .unwrap_or("no message")
-            .escape_debug()
-            .to_string()
+            .unwrap_or("no message");
+        crate::escape::escape(line).into_owned()
     }
 }
 
-/// Runs `command` with `input` on its standard input; kills it after `limit`.
-pub fn run(mut command: Command, input: &[u8], limit: Duration, what: &str) -> Result<Output> {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot run {what}"))?;
-    let mut stdin = child.stdin.take().ok_or_else(|| anyhow!("no stdin"))?;
-    let input = input.to_vec();
-    // Writing and reading on threads of their own: a child that writes much before it
-    // reads cannot block us.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            anyhow::bail!("{what} did not finish within {} s", limit.as_secs());
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let _ = writer.join();
+/// Runs `command` with `input` on its standard input; kills it (its process group)
+/// after `limit`. The one supervised runner, `crate::process`.
+pub fn run(command: Command, input: &[u8], limit: Duration, what: &str) -> Result<Output> {
+    let out = process::run(
+        command,
+        Some(input),
+        limit,
+        Sink::All,
+        Sink::Head(STDERR_MAX),
+        &AtomicBool::new(false),
+    )
+    .map_err(|e| ended(e, limit, what))?;
     Ok(Output {
-        status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
+        status: out.status,
+        stdout: out.stdout,
+        stderr: out.stderr,
     })
 }
 
 /// Runs `command` with nothing on its standard input, its standard output written to
-/// `out` as it comes (a converted file may be large); kills it after `limit`. The exit
-/// status and what it wrote on standard error.
+/// `out` as it comes (a converted file may be large); kills it (and a filter it
+/// started) after `limit`, and a child left holding its output after a grace time.
+/// The exit status and what it wrote on standard error.
 pub fn run_into(
-    mut command: Command,
-    mut out: std::fs::File,
+    command: Command,
+    out: std::fs::File,
     limit: Duration,
     what: &str,
 ) -> Result<(ExitStatus, Vec<u8>)> {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot run {what}"))?;
-    let stdout = child.stdout.take();
-    let copier = std::thread::spawn(move || -> std::io::Result<()> {
-        if let Some(mut pipe) = stdout {
-            std::io::copy(&mut pipe, &mut out)?;
-        }
-        Ok(())
-    });
-    let stderr = drain(child.stderr.take().map(|p| p.take(64 * 1024)));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            anyhow::bail!("{what} did not finish within {} s", limit.as_secs());
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    copier
-        .join()
-        .map_err(|_| anyhow!("the copy of {what}'s output stopped"))?
-        .with_context(|| format!("cannot keep what {what} wrote"))?;
-    Ok((status, stderr.join().unwrap_or_default()))
+    let done = process::run(
+        command,
+        None,
+        limit,
+        Sink::File(out),
+        Sink::Head(STDERR_MAX),
+        &AtomicBool::new(false),
+    )
+    .map_err(|e| ended(e, limit, what))?;
+    Ok((done.status, done.stderr))
 }
 
-fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut out);
-        }
-        out
-    })
+/// The most of a program's standard error kept for messages.
+const STDERR_MAX: usize = 64 * 1024;
+
+fn ended(e: Ended, limit: Duration, what: &str) -> anyhow::Error {
+    match e {
+        Ended::NotStarted(e) => anyhow!("cannot run {what}: {e}"),
+        Ended::TimedOut => anyhow!("{what} did not finish within {} s", limit.as_secs()),
+        Ended::Io(e) => anyhow!("cannot keep what {what} wrote: {e}"),
+    }
 }
 
 /// Kills a streaming child that makes no progress for `idle` while someone waits on it.

@@ -146,7 +146,7 @@ impl Smudged {
         std::io::Error::other(format!(
             "`git-lfs smudge` of `{}` {what}{}",
             self.path,
-            line.map(|l| format!(": {}", l.escape_debug()))
+            line.map(|l| format!(": {}", crate::escape::escape(l)))
                 .unwrap_or_default()
         ))
     }

@@ -56,7 +56,7 @@ pub fn size(repo: &Repository, store: &Store, id: Oid) -> Result<u64> {
             if let Ok(size) = text.trim().parse() {
                 return Ok(size);
             }
-            format!("git answered `{}`", text.trim().escape_debug())
+            format!("git answered `{}`", crate::escape::escape(text.trim()))
         }
         Ok(out) => out.error_line(),
         Err(e) => format!("{e:#}"),

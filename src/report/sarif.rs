@@ -142,13 +142,10 @@ fn uri(path: &str) -> String {
     if path.starts_with('/') {
         out.push_str("file://");
     }
-    for b in crate::select::display_bytes(path) {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
+    out.push_str(&crate::percent::encode(
+        &crate::select::display_bytes(path),
+        b"/",
+    ));
     out
 }
 

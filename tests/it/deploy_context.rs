@@ -680,6 +680,33 @@ fn a_filter_that_cannot_run_stops_the_deploy_naming_the_file_and_the_filter() {
     );
 }
 
+#[test]
+fn a_filter_leaving_a_child_behind_does_not_hold_the_deploy() {
+    let Some(svc) = services() else { return };
+    let (repo, image) = copying_repo(&svc.registry, "filter-child");
+    repo.write("images/edges/.gitattributes", "*.enc filter=crypt\n");
+    repo.git(&["config", "filter.crypt.clean", "cat"]);
+    repo.write("images/edges/keys.enc", "sealed\n");
+    let sha = repo.commit_all("an encrypted file");
+    // The smudge filter answers, and leaves a process holding git's standard error
+    // (which git gave it): a deploy waited for it before.
+    repo.git(&[
+        "config",
+        "filter.crypt.smudge",
+        "cat; sleep 600 >/dev/null </dev/null &",
+    ]);
+
+    let start = std::time::Instant::now();
+    let run = repo.pachhook(&["deploy"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(300),
+        "not held by the filter's child"
+    );
+    let ctx = tree_in_image(&format!("{image}:{sha}"), "/ctx");
+    assert_eq!(ctx.get(b"keys.enc".as_slice()), Some(&file(b"sealed\n")));
+}
+
 /// A repository with one image and no spec, cloned blobless (`--filter=blob:none`,
 /// no checkout) from a local remote: (the clone, the remote, the image).
 fn blobless_clone(registry: &str, name: &str) -> (Repo, Repo, String) {
