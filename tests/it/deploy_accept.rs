@@ -622,7 +622,10 @@ fn a_hooks_directory_shared_by_clones_deploys_by_hand() {
     assert_eq!(out.code, Some(0), "{out}");
     assert!(remote.has_branch("main"));
     assert!(repo.calls().is_empty(), "{out}");
-    assert!(out.stderr.contains("shared with other repositories"), "{out}");
+    assert!(
+        out.stderr.contains("shared with other repositories"),
+        "{out}"
+    );
     assert!(
         out.stderr.contains(&format!("`pachhook deploy {sha}`")),
         "{out}"
