@@ -53,6 +53,8 @@ pub struct Repo {
     /// the settings files and for the specs, and reading 10,000 entries again each time
     /// is what the hook's budget cannot afford.
     index: std::cell::OnceCell<(PathBuf, Vec<u8>)>,
+    /// The index's valid cache-tree entries (see `staged_trees`), kept by the first walk.
+    trees: std::cell::OnceCell<std::collections::HashMap<Vec<u8>, Oid>>,
 }
 
 impl Repo {
@@ -88,6 +90,7 @@ impl Repo {
         Repo {
             git,
             index: std::cell::OnceCell::new(),
+            trees: std::cell::OnceCell::new(),
         }
     }
 
@@ -276,6 +279,17 @@ impl Repo {
             .collect())
     }
 
+    /// The directories (`/`-separated paths, empty for the top) whose tree the index
+    /// already knows, with that tree's id: git's cache-tree, the trees `git commit` will
+    /// write. A directory whose tree here is HEAD's holds no staged change, so the hook
+    /// need not read HEAD's trees below it (as `git diff --cached` does not).
+    pub fn staged_trees(&self) -> Result<&std::collections::HashMap<Vec<u8>, Oid>> {
+        if self.trees.get().is_none() {
+            self.staged_entries(|_| false)?;
+        }
+        Ok(self.trees.get_or_init(std::collections::HashMap::new))
+    }
+
     /// `staged_files` with each entry's mode, whatever its type (links, submodules).
     fn staged_entries(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, u32, Oid)>> {
         if self.index.get().is_none() {
@@ -297,7 +311,17 @@ impl Repo {
         let read = index::read(bytes, hash_len, |p| keep(p))
             .with_context(|| format!("cannot read the index {}", path.display()))?;
         if read.split {
+            // The cache-tree of a split index is not ours to trust: do without it.
+            let _ = self.trees.set(std::collections::HashMap::new());
             return self.staged_files_cli(keep);
+        }
+        if self.trees.get().is_none() {
+            let trees = read
+                .trees
+                .iter()
+                .filter_map(|(dir, id)| Some((dir.clone(), Oid::from_bytes(id).ok()?)))
+                .collect();
+            let _ = self.trees.set(trees);
         }
         read.entries
             .into_iter()
