@@ -55,6 +55,9 @@ pub struct Repo {
     index: std::cell::OnceCell<(PathBuf, Vec<u8>)>,
     /// The index's valid cache-tree entries (see `staged_trees`), kept by the first walk.
     trees: std::cell::OnceCell<std::collections::HashMap<Vec<u8>, Oid>>,
+    /// The staged entries at the top of the work tree, where the settings files are:
+    /// one walk of the index answers every lookup of them.
+    top: std::cell::OnceCell<Vec<(Vec<u8>, u32, Oid)>>,
 }
 
 impl Repo {
@@ -91,6 +94,7 @@ impl Repo {
             git,
             index: std::cell::OnceCell::new(),
             trees: std::cell::OnceCell::new(),
+            top: std::cell::OnceCell::new(),
         }
     }
 
@@ -487,18 +491,37 @@ impl Repo {
     /// honoured): the settings and policy files a commit being made carries. Bounded
     /// like `file_at_commit`; `None` when no regular file is staged there.
     pub fn staged_file(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        let staged = self.staged_entries(|p| p == path.as_bytes())?;
-        match staged.first() {
-            Some((_, mode, id)) if is_regular_file(*mode) => self
-                .bounded_blob(*id, &format!("`{path}` in the index"))
+        match self.staged_entry(path)? {
+            Some((mode, id)) if is_regular_file(mode) => self
+                .bounded_blob(id, &format!("`{path}` in the index"))
                 .map(Some),
-            Some((_, mode, _)) => Err(anyhow!(UsageError(format!(
+            Some((mode, _)) => Err(anyhow!(UsageError(format!(
                 "`{path}` in the index is {}: pachhook reads it only as a regular file; \
                  stage the file itself",
-                describe_mode(*mode)
+                describe_mode(mode)
             )))),
             None => Ok(None),
         }
+    }
+
+    /// The mode and id of the entry staged at `path` (stage 0, not `git add -N`), of
+    /// whatever type. A file at the top of the work tree (the settings files) is found
+    /// among the top entries, read by one walk of the index for all such lookups.
+    pub fn staged_entry(&self, path: &str) -> Result<Option<(u32, Oid)>> {
+        let path = path.as_bytes();
+        if path.contains(&b'/') {
+            let staged = self.staged_entries(|p| p == path)?;
+            return Ok(staged.first().map(|(_, mode, id)| (*mode, *id)));
+        }
+        if self.top.get().is_none() {
+            let top = self.staged_entries(|p| !p.contains(&b'/'))?;
+            let _ = self.top.set(top);
+        }
+        Ok(self
+            .top
+            .get()
+            .and_then(|top| top.iter().find(|(p, _, _)| p == path))
+            .map(|(_, mode, id)| (*mode, *id)))
     }
 
     /// A blob of at most `TREE_FILE_MAX` bytes, its size read before its content.
