@@ -218,9 +218,10 @@ pub fn staged(repo: &Repo, selector: &Selector, merged: &[Oid]) -> Result<Select
                 .map(|tree| TreeFiles::new(repo, tree))
         })
         .collect::<Result<_>>()?;
+    let cached = repo.staged_trees()?;
     'candidates: for (path, id) in candidates {
         if let Some(head) = &mut head
-            && head.blob(&path)? == Some(id)
+            && (head.holds_unchanged(&path, cached)? || head.blob(&path)? == Some(id))
         {
             continue; // unchanged since HEAD: not part of this commit's change
         }

@@ -356,9 +356,9 @@ fn local_file(repo: &Repo, judged: Judged) -> Result<Option<(PathBuf, String)>> 
             .file_at_commit(commit, LOCAL_FILE)
             .is_ok_and(|f| f.is_some()),
         Judged::WorkTree | Judged::Index => false,
-    } || !repo
-        .staged_files(|p| p == LOCAL_FILE.as_bytes())?
-        .is_empty();
+    } || repo
+        .staged_entry(LOCAL_FILE)?
+        .is_some_and(|(mode, _)| crate::repo::is_regular_file(mode));
     if tracked {
         let shown = repo.work_tree()?.join(LOCAL_FILE);
         return Err(ConfigError::file(

@@ -205,6 +205,8 @@ pub struct TreeFiles<'r> {
     repo: &'r git2::Repository,
     root: Tree<'r>,
     dirs: HashMap<Vec<u8>, Option<Tree<'r>>>,
+    /// Directories compared with a tree the index caches: whether this tree has it.
+    same: HashMap<Vec<u8>, bool>,
 }
 
 impl<'r> TreeFiles<'r> {
@@ -213,7 +215,51 @@ impl<'r> TreeFiles<'r> {
             repo: &repo.git,
             root,
             dirs: HashMap::new(),
+            same: HashMap::new(),
         }
+    }
+
+    /// Whether a directory holding `path` has, in this tree, exactly the tree `trees`
+    /// (`Repo::staged_trees`) gives it: then the index holds everything below it as
+    /// this tree does, `path` included, and nothing needs reading to know. Tried from
+    /// the top down, each directory's tree id looked up once.
+    pub fn holds_unchanged(&mut self, path: &[u8], trees: &HashMap<Vec<u8>, Oid>) -> Result<bool> {
+        let ends = std::iter::once(0).chain(
+            path.iter()
+                .enumerate()
+                .filter(|&(_, &b)| b == b'/')
+                .map(|(i, _)| i),
+        );
+        for end in ends {
+            let dir = &path[..end];
+            let Some(&cached) = trees.get(dir) else {
+                continue;
+            };
+            if let Some(&same) = self.same.get(dir) {
+                if same {
+                    return Ok(true);
+                }
+                continue;
+            }
+            let here = if dir.is_empty() {
+                Some(self.root.id())
+            } else {
+                match self.root.get_path(&path_of(dir)) {
+                    Ok(entry) if entry.kind() == Some(ObjectType::Tree) => Some(entry.id()),
+                    Ok(_) => None,
+                    Err(e) if e.code() == ErrorCode::NotFound => None,
+                    Err(e) => {
+                        return Err(anyhow!(e).context(format!("cannot read `{}`", shown(dir))));
+                    }
+                }
+            };
+            let same = here == Some(cached);
+            self.same.insert(dir.to_vec(), same);
+            if same {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The blob at `path` (`/`-separated bytes), if it is a regular file in the tree.

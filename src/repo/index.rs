@@ -32,6 +32,12 @@ pub struct Read {
     pub entries: Vec<Entry>,
     /// The index is split (`core.splitIndex`): the entries here are only part of it.
     pub split: bool,
+    /// The valid entries of the cache-tree extension (`TREE`): a directory (its path,
+    /// empty for the root) and the id of the tree git would write for it from this
+    /// index. git keeps them current (any change below a directory invalidates it) and
+    /// `git commit` writes these very trees, so a directory whose cached tree is HEAD's
+    /// holds no staged change. Empty when there is none or it cannot be read.
+    pub trees: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 const HEADER: usize = 12;
@@ -110,11 +116,68 @@ pub fn read(bytes: &[u8], hash_len: usize, mut keep: impl FnMut(&[u8]) -> bool) 
     }
     // Extensions: a 4-byte signature and a 4-byte size each.
     let mut split = false;
+    let mut trees = Vec::new();
     while at + 8 <= end {
+        let size = u32_at(bytes, at + 4) as usize;
         split |= &bytes[at..at + 4] == b"link";
-        at += 8 + u32_at(bytes, at + 4) as usize;
+        if &bytes[at..at + 4] == b"TREE" {
+            let data = &bytes[(at + 8).min(end)..(at + 8).saturating_add(size).min(end)];
+            trees = cache_tree(data, hash_len).unwrap_or_default();
+        }
+        at += 8 + size;
     }
-    Ok(Read { entries, split })
+    Ok(Read {
+        entries,
+        split,
+        trees,
+    })
+}
+
+/// The valid directories of a cache-tree extension's `data`, with their full paths.
+/// Each entry: a path component, NUL, the entry count (`-1`: invalid) in ASCII, a
+/// space, the number of subtrees, a newline, then the tree's id when valid; subtrees
+/// follow their parent (pre-order). `None` when malformed: the caller then does without.
+fn cache_tree(data: &[u8], hash_len: usize) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+    let mut found = Vec::new();
+    // The directories being read, each with how many of its subtrees are still to come.
+    let mut open: Vec<(Vec<u8>, usize)> = Vec::new();
+    let mut at = 0;
+    while at < data.len() {
+        let nul = at + data[at..].iter().position(|&b| b == 0)?;
+        let name = &data[at..nul];
+        let newline = nul + data[nul..].iter().position(|&b| b == b'\n')?;
+        let counts = std::str::from_utf8(&data[nul + 1..newline]).ok()?;
+        let (count, subtrees) = counts.split_once(' ')?;
+        let count: i64 = count.parse().ok()?;
+        let subtrees: usize = subtrees.parse().ok()?;
+        at = newline + 1;
+        let path = match open.last_mut() {
+            None if name.is_empty() => Vec::new(),
+            None => return None,
+            Some((parent, left)) => {
+                *left = left.checked_sub(1)?;
+                let mut path = parent.clone();
+                if !path.is_empty() {
+                    path.push(b'/');
+                }
+                path.extend_from_slice(name);
+                path
+            }
+        };
+        if count >= 0 {
+            let id = data.get(at..at + hash_len)?;
+            at += hash_len;
+            found.push((path.clone(), id.to_vec()));
+        }
+        open.push((path, subtrees));
+        while open.last().is_some_and(|(_, left)| *left == 0) {
+            open.pop();
+        }
+        if open.is_empty() && at < data.len() {
+            return None;
+        }
+    }
+    Some(found)
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> u32 {

@@ -53,6 +53,11 @@ pub struct Repo {
     /// the settings files and for the specs, and reading 10,000 entries again each time
     /// is what the hook's budget cannot afford.
     index: std::cell::OnceCell<(PathBuf, Vec<u8>)>,
+    /// The index's valid cache-tree entries (see `staged_trees`), kept by the first walk.
+    trees: std::cell::OnceCell<std::collections::HashMap<Vec<u8>, Oid>>,
+    /// The staged entries at the top of the work tree, where the settings files are:
+    /// one walk of the index answers every lookup of them.
+    top: std::cell::OnceCell<Vec<(Vec<u8>, u32, Oid)>>,
 }
 
 impl Repo {
@@ -88,6 +93,8 @@ impl Repo {
         Repo {
             git,
             index: std::cell::OnceCell::new(),
+            trees: std::cell::OnceCell::new(),
+            top: std::cell::OnceCell::new(),
         }
     }
 
@@ -276,6 +283,17 @@ impl Repo {
             .collect())
     }
 
+    /// The directories (`/`-separated paths, empty for the top) whose tree the index
+    /// already knows, with that tree's id: git's cache-tree, the trees `git commit` will
+    /// write. A directory whose tree here is HEAD's holds no staged change, so the hook
+    /// need not read HEAD's trees below it (as `git diff --cached` does not).
+    pub fn staged_trees(&self) -> Result<&std::collections::HashMap<Vec<u8>, Oid>> {
+        if self.trees.get().is_none() {
+            self.staged_entries(|_| false)?;
+        }
+        Ok(self.trees.get_or_init(std::collections::HashMap::new))
+    }
+
     /// `staged_files` with each entry's mode, whatever its type (links, submodules).
     fn staged_entries(&self, keep: impl Fn(&[u8]) -> bool) -> Result<Vec<(Vec<u8>, u32, Oid)>> {
         if self.index.get().is_none() {
@@ -297,7 +315,17 @@ impl Repo {
         let read = index::read(bytes, hash_len, |p| keep(p))
             .with_context(|| format!("cannot read the index {}", path.display()))?;
         if read.split {
+            // The cache-tree of a split index is not ours to trust: do without it.
+            let _ = self.trees.set(std::collections::HashMap::new());
             return self.staged_files_cli(keep);
+        }
+        if self.trees.get().is_none() {
+            let trees = read
+                .trees
+                .iter()
+                .filter_map(|(dir, id)| Some((dir.clone(), Oid::from_bytes(id).ok()?)))
+                .collect();
+            let _ = self.trees.set(trees);
         }
         read.entries
             .into_iter()
@@ -463,18 +491,37 @@ impl Repo {
     /// honoured): the settings and policy files a commit being made carries. Bounded
     /// like `file_at_commit`; `None` when no regular file is staged there.
     pub fn staged_file(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        let staged = self.staged_entries(|p| p == path.as_bytes())?;
-        match staged.first() {
-            Some((_, mode, id)) if is_regular_file(*mode) => self
-                .bounded_blob(*id, &format!("`{path}` in the index"))
+        match self.staged_entry(path)? {
+            Some((mode, id)) if is_regular_file(mode) => self
+                .bounded_blob(id, &format!("`{path}` in the index"))
                 .map(Some),
-            Some((_, mode, _)) => Err(anyhow!(UsageError(format!(
+            Some((mode, _)) => Err(anyhow!(UsageError(format!(
                 "`{path}` in the index is {}: pachhook reads it only as a regular file; \
                  stage the file itself",
-                describe_mode(*mode)
+                describe_mode(mode)
             )))),
             None => Ok(None),
         }
+    }
+
+    /// The mode and id of the entry staged at `path` (stage 0, not `git add -N`), of
+    /// whatever type. A file at the top of the work tree (the settings files) is found
+    /// among the top entries, read by one walk of the index for all such lookups.
+    pub fn staged_entry(&self, path: &str) -> Result<Option<(u32, Oid)>> {
+        let path = path.as_bytes();
+        if path.contains(&b'/') {
+            let staged = self.staged_entries(|p| p == path)?;
+            return Ok(staged.first().map(|(_, mode, id)| (*mode, *id)));
+        }
+        if self.top.get().is_none() {
+            let top = self.staged_entries(|p| !p.contains(&b'/'))?;
+            let _ = self.top.set(top);
+        }
+        Ok(self
+            .top
+            .get()
+            .and_then(|top| top.iter().find(|(p, _, _)| p == path))
+            .map(|(_, mode, id)| (*mode, *id)))
     }
 
     /// A blob of at most `TREE_FILE_MAX` bytes, its size read before its content.

@@ -68,3 +68,58 @@ fn a_file_over_the_bound_is_refused_before_it_is_read() {
         Some(TREE_FILE_MAX)
     );
 }
+
+/// The cache-tree the index carries, read against git itself: every directory
+/// `staged_trees` reports has the tree `git write-tree --prefix` writes for it, the
+/// directories a staged change sits in are not reported, and untouched ones are.
+#[test]
+fn staged_trees_are_the_trees_git_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_DIR")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    git(&["init", "-q"]);
+    for path in ["a/b/one.json", "a/two.json", "c/three.json", "top.json"] {
+        let file = dir.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, path).unwrap();
+    }
+    git(&["add", "-A"]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@e",
+        "commit",
+        "-qm",
+        "x",
+    ]);
+    std::fs::write(dir.path().join("a/two.json"), "changed").unwrap();
+    git(&["add", "a/two.json"]);
+    let repo = Repo::open(dir.path()).unwrap();
+    let trees = repo.staged_trees().unwrap().clone();
+    assert!(!trees.contains_key(&b""[..]), "{trees:?}");
+    assert!(!trees.contains_key(&b"a"[..]), "{trees:?}");
+    for kept in [&b"a/b"[..], b"c"] {
+        assert!(trees.contains_key(kept), "{trees:?}");
+    }
+    for (path, id) in &trees {
+        let prefix = format!("--prefix={}/", String::from_utf8_lossy(path));
+        assert_eq!(git(&["write-tree", &prefix]), id.to_string(), "{path:?}");
+        let head = git(&[
+            "rev-parse",
+            &format!("HEAD:{}", String::from_utf8_lossy(path)),
+        ]);
+        assert_eq!(head, id.to_string(), "{path:?} is unchanged since HEAD");
+    }
+}
