@@ -228,7 +228,7 @@ impl Policy {
         if let Some(uri) = error.absolute_keyword_location() {
             let (base, fragment) = uri.as_str().split_once('#').unwrap_or((uri.as_str(), ""));
             if let Some(doc) = self.documents.get(base) {
-                return (Some(doc), percent_decode(fragment));
+                return (Some(doc), crate::percent::decode(fragment));
             }
         }
         let root = self.documents.get(&document_uri(&self.file));
@@ -273,45 +273,16 @@ fn described<'d>(document: &'d Json, keyword: &str, kind: &ValidationErrorKind) 
 pub fn document_uri(path: &str) -> String {
     // A repository path may hold what a URI may not (a space, `#`, `%`, non-ASCII):
     // percent-encoded, as `display_location` decodes it.
-    let mut uri = String::from("file:///");
-    for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte) {
-            uri.push(char::from(byte));
-        } else {
-            uri.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    uri
+    format!(
+        "file:///{}",
+        crate::percent::encode(path.as_bytes(), b"/!$&'()*+,;=:@")
+    )
 }
 
 /// `file:///policy/x.json#/properties/a` as `policy/x.json#/properties/a`.
 fn display_location(uri: &str) -> String {
     let shown = uri.strip_prefix("file:///").unwrap_or(uri);
-    percent_decode(shown)
-}
-
-/// Undoes the percent-encoding URIs give JSON pointer fragments (`%24defs` for `$defs`).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::percent::decode(shown)
 }
 
 /// Text from a schema or the validator is repository content: control characters are

@@ -53,29 +53,7 @@ pub fn arm(repo: &Repo, hooks: &Path) {
 /// clones (a global `core.hooksPath`): another clone's ref updates would run the hook,
 /// find no record in their git directory, and disarm it under this clone's deploy.
 pub fn can_arm(repo: &Repo, hooks: &Path) -> bool {
-    match (resolved(hooks), resolved(repo.common_dir())) {
-        (Some(hooks), Some(common)) => hooks.starts_with(common),
-        _ => false,
-    }
-}
-
-/// `path` with its symbolic links resolved, also when its last components do not exist
-/// yet; `None` when that cannot be told (a `..` after a missing component).
-fn resolved(path: &Path) -> Option<std::path::PathBuf> {
-    let mut missing = Vec::new();
-    let mut existing = path;
-    loop {
-        if let Ok(real) = existing.canonicalize() {
-            let mut real = real;
-            for part in missing.iter().rev() {
-                real.push(part);
-            }
-            return Some(real);
-        }
-        let name = existing.file_name()?;
-        missing.push(name.to_owned());
-        existing = existing.parent()?;
-    }
+    crate::repo::resolve(hooks).starts_with(crate::repo::resolve(repo.common_dir()))
 }
 
 /// Removes the acceptance hook, putting back the hook it replaced, once no deploy

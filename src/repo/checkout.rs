@@ -177,18 +177,7 @@ impl Finder {
     /// Notes the file `entry` (known to the caller as `key`) without reading anything:
     /// enough for `describe`, not for `finish` (no LFS pointer is recognized).
     pub fn note(&mut self, key: usize, entry: &Entry<'_>) {
-        let dir = entry.store.git_dir().to_path_buf();
-        self.stores.insert(dir.clone(), entry.store.clone());
-        self.groups
-            .entry((dir, entry.root))
-            .or_default()
-            .push(Candidate {
-                key,
-                shown: entry.shown(),
-                repo_path: entry.repo_path.to_vec(),
-                id: entry.oid(),
-                pointer: None,
-            });
+        self.add(key, entry, None);
     }
 
     /// Notes the file `entry` (known to the caller as `key`) with its blob.
@@ -200,6 +189,13 @@ impl Finder {
         {
             pointer = Some((text, parsed));
         }
+        self.add(key, entry, pointer);
+        Ok(())
+    }
+
+    /// Groups the file by its repository and root tree, as `finish` runs git once per
+    /// group.
+    fn add(&mut self, key: usize, entry: &Entry<'_>, pointer: Option<(Vec<u8>, Pointer)>) {
         let dir = entry.store.git_dir().to_path_buf();
         self.stores.insert(dir.clone(), entry.store.clone());
         self.groups
@@ -212,7 +208,6 @@ impl Finder {
                 id: entry.oid(),
                 pointer,
             });
-        Ok(())
     }
 
     /// The attributes git applies to each file (by key), as text, without converting

@@ -552,13 +552,7 @@ pub struct HooksDir {
 /// in the part that exists followed (`canonicalize`), `.` and `..` of the part that does
 /// not exist yet taken lexically.
 pub fn resolve(path: &Path) -> PathBuf {
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .unwrap_or_else(|_| PathBuf::from("/"))
-            .join(path)
-    };
+    let absolute = lexical(path);
     let mut existing = absolute.as_path();
     let mut rest = Vec::new();
     loop {
@@ -574,7 +568,7 @@ pub fn resolve(path: &Path) -> PathBuf {
                 rest.push(name.to_os_string());
                 existing = parent;
             }
-            _ => return lexical(&absolute),
+            _ => return absolute,
         }
     }
 }

@@ -10,8 +10,8 @@ use crate::support::*;
 
 /// A clone with two managed pipelines, the hooks installed, and `origin`, a bare
 /// remote: (clone, remote).
-fn setup(extra_config: &str) -> (Repo, Repo) {
-    let svc = services().expect("checked by the caller");
+fn setup(extra_config: &str) -> Option<(Repo, Repo)> {
+    let svc = services()?;
     let image = format!("{}/{}", svc.registry, unique("accept"));
     let repo = Repo::new();
     two_pipelines(&repo, &image, extra_config);
@@ -19,7 +19,7 @@ fn setup(extra_config: &str) -> (Repo, Repo) {
     let remote = Repo::new_with(&["--bare"]);
     repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
     repo.install();
-    (repo, remote)
+    Some((repo, remote))
 }
 
 fn push(repo: &Repo, args: &[&str]) -> Run {
@@ -60,10 +60,9 @@ fn write_hook(path: &std::path::Path, text: &str) {
 
 #[test]
 fn an_accepted_push_deploys_and_leaves_no_hook_behind() {
-    if services().is_none() {
+    let Some((repo, remote)) = setup("") else {
         return;
-    }
-    let (repo, remote) = setup("");
+    };
     let sha = head(&repo);
     assert!(
         !acceptance_hook(&repo).exists(),
@@ -96,10 +95,9 @@ fn an_accepted_push_deploys_and_leaves_no_hook_behind() {
 
 #[test]
 fn a_push_the_remote_refuses_deploys_nothing() {
-    if services().is_none() {
+    let Some((repo, remote)) = setup("") else {
         return;
-    }
-    let (repo, remote) = setup("");
+    };
     let sha = head(&repo);
     let pre_receive = remote.path().join("hooks/pre-receive");
     write_hook(
@@ -158,10 +156,9 @@ fn a_push_the_remote_refuses_deploys_nothing() {
 
 #[test]
 fn a_dry_run_a_fork_and_a_push_by_url_deploy_nothing() {
-    if services().is_none() {
+    let Some((repo, remote)) = setup("") else {
         return;
-    }
-    let (repo, remote) = setup("");
+    };
     let sha = head(&repo);
 
     let out = push(&repo, &["--dry-run", "origin", "main"]);
@@ -205,10 +202,9 @@ fn a_dry_run_a_fork_and_a_push_by_url_deploy_nothing() {
 
 #[test]
 fn two_clones_pushing_in_turn_never_deploy_the_stale_one() {
-    if services().is_none() {
+    let Some((a, remote)) = setup("") else {
         return;
-    }
-    let (a, remote) = setup("");
+    };
     let out = push(&a, &["-q", "origin", "main"]);
     assert_eq!(out.code, Some(0), "{out}");
     // B clones, then A moves on and deploys.
@@ -259,10 +255,9 @@ fn two_clones_pushing_in_turn_never_deploy_the_stale_one() {
 
 #[test]
 fn a_reference_transaction_hook_of_the_user_is_kept_and_chained() {
-    if services().is_none() {
+    let Some((repo, _remote)) = setup("") else {
         return;
-    }
-    let (repo, _remote) = setup("");
+    };
     let log = repo.aux.path().join("theirs.log");
     let theirs = format!(
         "#!/bin/sh\necho \"$1 $(cat | wc -l)\" >> '{}'\n",
@@ -299,10 +294,9 @@ fn a_reference_transaction_hook_of_the_user_is_kept_and_chained() {
 
 #[test]
 fn one_deploy_at_a_time_to_a_cluster() {
-    if services().is_none() {
+    let Some((repo, _remote)) = setup("") else {
         return;
-    }
-    let (repo, _remote) = setup("");
+    };
     let sha = head(&repo);
     let first = {
         let mut cmd = repo.command(env!("CARGO_BIN_EXE_pachhook"));
@@ -339,10 +333,9 @@ fn one_deploy_at_a_time_to_a_cluster() {
 
 #[test]
 fn a_push_from_a_linked_worktree_waits_in_the_clone_and_deploys() {
-    if services().is_none() {
+    let Some((repo, remote)) = setup("") else {
         return;
-    }
-    let (repo, remote) = setup("");
+    };
     let linked = repo.aux.path().join("linked");
     repo.git(&[
         "worktree",
@@ -365,10 +358,9 @@ fn a_push_from_a_linked_worktree_waits_in_the_clone_and_deploys() {
 
 #[test]
 fn a_stale_record_expires_without_deploying() {
-    if services().is_none() {
+    let Some((repo, remote)) = setup("") else {
         return;
-    }
-    let (repo, remote) = setup("");
+    };
     let sha = head(&repo);
     // A dry run leaves a record and the hook armed; an hour later the record is stale.
     let out = push(&repo, &["--dry-run", "origin", "main"]);
@@ -393,10 +385,9 @@ fn a_stale_record_expires_without_deploying() {
 
 #[test]
 fn a_second_deploy_waits_a_bounded_time_then_stops() {
-    if services().is_none() {
+    let Some((repo, _remote)) = setup("pachctl_timeout = \"2s\"") else {
         return;
-    }
-    let (repo, _remote) = setup("pachctl_timeout = \"2s\"");
+    };
     // A live process (this test) holds the lock of the stand-in's cluster.
     let dir = repo.path().join(".git/pachhook");
     std::fs::create_dir_all(&dir).unwrap();
@@ -428,10 +419,7 @@ fn a_second_deploy_waits_a_bounded_time_then_stops() {
 /// the hook itself, never a link back to ours.
 #[test]
 fn a_reference_transaction_hook_from_before_install_is_kept() {
-    if services().is_none() {
-        return;
-    }
-    let svc = services().unwrap();
+    let Some(svc) = services() else { return };
     let image = format!("{}/{}", svc.registry, unique("before"));
     let repo = Repo::new();
     two_pipelines(&repo, &image, "");
@@ -469,10 +457,7 @@ fn a_reference_transaction_hook_from_before_install_is_kept() {
 /// the work tree): such a push prepares nothing and says how to deploy.
 #[test]
 fn a_committed_hooks_directory_deploys_by_hand() {
-    if services().is_none() {
-        return;
-    }
-    let svc = services().unwrap();
+    let Some(svc) = services() else { return };
     let image = format!("{}/{}", svc.registry, unique("shared"));
     let repo = Repo::new();
     two_pipelines(&repo, &image, "");
@@ -507,10 +492,7 @@ fn a_committed_hooks_directory_deploys_by_hand() {
 /// runs it, and puts it back once the deploy ran.
 #[test]
 fn the_acceptance_hook_through_a_linked_hooks_directory_runs_the_hook_it_replaced() {
-    if services().is_none() {
-        return;
-    }
-    let svc = services().unwrap();
+    let Some(svc) = services() else { return };
     let image = format!("{}/{}", svc.registry, unique("linked"));
     let repo = Repo::new();
     two_pipelines(&repo, &image, "");
@@ -547,10 +529,7 @@ fn the_acceptance_hook_through_a_linked_hooks_directory_runs_the_hook_it_replace
 /// in every repository sharing it: such a push prepares nothing and says how to deploy.
 #[test]
 fn a_hooks_directory_shared_through_a_link_deploys_by_hand() {
-    if services().is_none() {
-        return;
-    }
-    let svc = services().unwrap();
+    let Some(svc) = services() else { return };
     let image = format!("{}/{}", svc.registry, unique("linkedout"));
     let repo = Repo::new();
     two_pipelines(&repo, &image, "");
@@ -598,10 +577,7 @@ fn pending_for(repo: &Repo, branch: &str) -> PathBuf {
 /// there: the push says to deploy by hand, and the shared directory gets no hook.
 #[test]
 fn a_hooks_directory_shared_by_clones_deploys_by_hand() {
-    if services().is_none() {
-        return;
-    }
-    let svc = services().unwrap();
+    let Some(svc) = services() else { return };
     let image = format!("{}/{}", svc.registry, unique("global"));
     let repo = Repo::new();
     two_pipelines(&repo, &image, "");
@@ -642,10 +618,9 @@ fn a_hooks_directory_shared_by_clones_deploys_by_hand() {
 /// until the last is applied.
 #[test]
 fn records_of_two_branches_wait_side_by_side() {
-    if services().is_none() {
+    let Some((repo, _remote)) = setup("branches = [\"main\", \"release\"]") else {
         return;
-    }
-    let (repo, _remote) = setup("branches = [\"main\", \"release\"]");
+    };
     let first = head(&repo);
     let out = push(&repo, &["--dry-run", "origin", "main"]);
     assert_eq!(out.code, Some(0), "{out}");
@@ -676,10 +651,9 @@ fn records_of_two_branches_wait_side_by_side() {
 /// that fails there must not keep the accepted push from deploying.
 #[test]
 fn a_failing_reference_transaction_hook_of_the_user_does_not_stop_the_deploy() {
-    if services().is_none() {
+    let Some((repo, remote)) = setup("") else {
         return;
-    }
-    let (repo, remote) = setup("");
+    };
     let sha = head(&repo);
     let theirs = "#!/bin/sh\ncat >/dev/null\n[ \"$1\" = committed ] && exit 1\nexit 0\n";
     write_hook(&acceptance_hook(&repo), theirs);
@@ -697,10 +671,9 @@ fn a_failing_reference_transaction_hook_of_the_user_does_not_stop_the_deploy() {
 /// A push by a URL that carries a token: the token is in no message.
 #[test]
 fn a_push_by_url_never_shows_its_token() {
-    if services().is_none() {
+    let Some((repo, remote)) = setup("") else {
         return;
-    }
-    let (repo, remote) = setup("");
+    };
     let url = "https://bob:s3cret-token@git.example.invalid/team.git";
     repo.git(&[
         "config",
@@ -723,10 +696,9 @@ fn a_push_by_url_never_shows_its_token() {
 /// never hears of that ref, so nothing waits for it and the push says so.
 #[test]
 fn a_tracking_ref_outside_refs_remotes_deploys_by_hand() {
-    if services().is_none() {
+    let Some((repo, remote)) = setup("") else {
         return;
-    }
-    let (repo, remote) = setup("");
+    };
     let sha = head(&repo);
     repo.git(&[
         "config",
@@ -757,10 +729,9 @@ fn a_tracking_ref_outside_refs_remotes_deploys_by_hand() {
 /// catches the signal, so the wait must look for it), with nothing updated.
 #[test]
 fn ctrl_c_stops_the_wait_for_the_lock() {
-    if services().is_none() {
+    let Some((repo, _remote)) = setup("pachctl_timeout = \"5m\"") else {
         return;
-    }
-    let (repo, _remote) = setup("pachctl_timeout = \"5m\"");
+    };
     let dir = repo.path().join(".git/pachhook");
     std::fs::create_dir_all(&dir).unwrap();
     let lock = dir.join("deploy-8f14e45f-ceea-467f-a0e6-c0ffee000001.lock");
